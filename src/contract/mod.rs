@@ -1,0 +1,101 @@
+//! The contract under test, loaded once from `schemas/` and compiled.
+//!
+//! This is the single source of truth of `conformance`: the request rules
+//! ([`RequestRules`]), the success and error body schemas ([`BodySchemas`]) and the
+//! error-code table ([`ErrorTable`]). Generators, checks and the reference target all ask
+//! the contract; none restates a rule. The schema files are embedded in the binary, so the
+//! contract is the same whatever the working directory.
+
+mod bodies;
+mod errors;
+mod request;
+mod schema;
+
+use std::sync::LazyLock;
+
+pub use bodies::{BodyKind, BodySchemas};
+pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
+pub use request::{NameRule, NameRules, ParamFault, ParamViolation, RequestRules};
+pub use schema::{SchemaFile, SchemaViolation};
+
+/// The API version of CloudFlow (product code `fnf`) that the contract describes.
+pub const API_VERSION: &str = "2019-03-15";
+
+/// The operation the contract is about.
+pub const OPERATION: &str = "DescribeExecution";
+
+/// A defect of the contract data itself; the embedded data is checked by the test suite.
+#[derive(Debug, thiserror::Error)]
+pub enum ContractError {
+    /// A schema file is not JSON.
+    #[error("{file} is not valid JSON: {source}")]
+    Json {
+        /// The file.
+        file: &'static str,
+        /// What the parser said.
+        source: serde_json::Error,
+    },
+    /// A schema file is not a valid draft 2020-12 schema, or lacks what the contract reads.
+    #[error("{file} is not a usable schema: {message}")]
+    Schema {
+        /// The file.
+        file: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The error-code table breaks its own schema or is inconsistent.
+    #[error("the error-code table is inconsistent: {0}")]
+    Table(String),
+}
+
+/// The compiled contract.
+#[derive(Debug)]
+pub struct Contract {
+    request: RequestRules,
+    bodies: BodySchemas,
+    errors: ErrorTable,
+}
+
+static EMBEDDED: LazyLock<Contract> = LazyLock::new(|| {
+    Contract::load().unwrap_or_else(|error| panic!("the embedded contract is broken: {error}"))
+});
+
+impl Contract {
+    /// Loads and compiles the schema files embedded in the binary.
+    pub fn load() -> Result<Self, ContractError> {
+        let table = SchemaFile::ERROR_CODES.parse()?;
+        schema::compile(&SchemaFile::ERROR_CODES_SCHEMA)?
+            .validate(&table)
+            .map_err(|violations| {
+                ContractError::Table(format!("error-codes.json breaks its schema: {violations}"))
+            })?;
+        Ok(Self {
+            request: RequestRules::load(&SchemaFile::REQUEST)?,
+            bodies: BodySchemas::load(&SchemaFile::SUCCESS_BODY, &SchemaFile::ERROR_BODY)?,
+            errors: ErrorTable::from_json(table)?,
+        })
+    }
+
+    /// The embedded contract, compiled on first use and shared.
+    ///
+    /// # Panics
+    /// If the embedded schema files are broken, which the test suite rules out.
+    pub fn embedded() -> &'static Contract {
+        &EMBEDDED
+    }
+
+    /// DescribeExecution's request parameters and their rules.
+    pub fn request(&self) -> &RequestRules {
+        &self.request
+    }
+
+    /// The success and error body schemas.
+    pub fn bodies(&self) -> &BodySchemas {
+        &self.bodies
+    }
+
+    /// The error-code table.
+    pub fn errors(&self) -> &ErrorTable {
+        &self.errors
+    }
+}

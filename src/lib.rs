@@ -1,0 +1,8 @@
+//! `conformance`: a contract-conformance test harness for Alibaba Cloud CloudFlow's
+//! `DescribeExecution` API.
+//!
+//! The data flows one way: the [`contract`] (loaded from `schemas/`) says what is valid,
+//! the [`wire`] module builds, signs and verifies requests as CloudFlow's RPC protocol
+//! wants them.
+
+pub mod contract;

@@ -1,0 +1,3 @@
+//! The `conformance` command.
+
+fn main() {}
