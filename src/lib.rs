@@ -6,3 +6,4 @@
 //! wants them.
 
 pub mod contract;
+pub mod wire;

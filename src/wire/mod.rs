@@ -1,0 +1,42 @@
+//! CloudFlow's RPC protocol on the wire: requests for any action (GET with query
+//! parameters, POST with a form body), signed with signature version 1 (HMAC-SHA1 in the
+//! query), version 3 (ACS3-HMAC-SHA256 in headers) or not at all, and the verification of
+//! received signatures with the same canonicalisation.
+
+mod credentials;
+mod encoding;
+mod request;
+pub mod timestamp;
+pub mod v1;
+pub mod v3;
+mod verify;
+
+pub use credentials::{
+    Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
+};
+pub use encoding::{canonical_query, decode_pairs, join_encoded, percent_encode};
+pub use request::{
+    Endpoint, FORM_CONTENT_TYPE, RpcRequest, SignatureVersion, Signing, SigningContext,
+};
+pub use verify::{AuthError, Authenticated, Received, authenticate, is_form};
+
+/// Why a request could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    /// The target URL is not usable.
+    #[error("invalid target URL {endpoint:?}: {reason}")]
+    InvalidEndpoint {
+        /// The URL as given.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A signed request needs credentials.
+    #[error(
+        "signature {0} needs credentials: give --access-key-id and --access-key-secret, or set {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET}"
+    )]
+    MissingCredentials(SignatureVersion),
+    /// The request cannot be expressed in HTTP.
+    #[error("failed to build the request: {0}")]
+    Build(String),
+}
