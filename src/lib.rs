@@ -5,5 +5,7 @@
 //! the [`wire`] module builds, signs and verifies requests as CloudFlow's RPC protocol
 //! wants them.
 
+pub mod cli;
 pub mod contract;
+pub mod exit;
 pub mod wire;

@@ -1,3 +1,7 @@
-//! The `conformance` command.
+//! The `conformance` command: a thin shell around the library.
 
-fn main() {}
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    conformance::cli::run(std::env::args_os())
+}
