@@ -79,10 +79,10 @@ pub fn print_contract(contract: &Contract, out: &mut impl Write) -> io::Result<(
             "optional"
         };
         let kind = if parameter.integer {
-            let range = request.wait_time_seconds();
+            let range = contract.wait_time_seconds();
             format!("integer {} to {}", range.start(), range.end())
         } else {
-            let rules = request.name_rules();
+            let rules = contract.names().rules();
             format!(
                 "name: {} to {} characters, first {}, all {}",
                 rules.min_length, rules.max_length, rules.first_character, rules.characters

@@ -14,7 +14,7 @@ fn seed_success() -> Value {
 
 /// The name rules a name breaks, through the compiled schema.
 fn broken(name: &str) -> Vec<NameRule> {
-    contract().request().broken_name_rules(name)
+    contract().names().broken_rules(name)
 }
 
 // ---- names -------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ fn name_length_bounds() {
 
 #[test]
 fn name_rules_are_read_from_the_schema() {
-    let rules = contract().request().name_rules();
+    let rules = contract().names().rules();
     assert_eq!((rules.min_length, rules.max_length), (1, 128));
 }
 
@@ -74,7 +74,7 @@ fn name_disallowed_characters() {
             [NameRule::Characters],
             "{name:?} should break characters"
         );
-        assert!(!contract().request().is_valid_name(&name));
+        assert!(!contract().names().is_valid(&name));
     }
     assert_eq!(
         broken(" flow"),
@@ -100,7 +100,7 @@ fn non_ascii_names_count_characters_not_bytes() {
 proptest! {
     #[test]
     fn every_name_of_the_documented_form_is_valid(name in "[A-Za-z_][A-Za-z0-9_-]{0,127}") {
-        prop_assert!(contract().request().is_valid_name(&name));
+        prop_assert!(contract().names().is_valid(&name));
     }
 
     #[test]
@@ -154,7 +154,7 @@ fn wait_time_seconds_bounds() {
         assert_eq!(found.len(), 1, "WaitTimeSeconds={invalid}: {found:?}");
         assert_eq!(rule_of(&found[0].1), rule, "WaitTimeSeconds={invalid}");
     }
-    assert_eq!(contract().request().wait_time_seconds(), 0..=60);
+    assert_eq!(contract().wait_time_seconds(), 0..=60);
 }
 
 #[test]
@@ -557,4 +557,95 @@ fn every_row_renders_with_its_named_placeholders() {
         assert!(row.is_rendering_of(&message, &values), "{}", row.code);
         assert_eq!(row.captures(&message).unwrap(), values, "{}", row.code);
     }
+}
+
+// ---- the set-up operations ---------------------------------------------------------------
+
+fn operation_faults(operation: &str, params: &[(&str, &str)]) -> Vec<(String, Option<ErrorCode>)> {
+    contract()
+        .operation(operation)
+        .unwrap_or_else(|| panic!("{operation} is in the contract"))
+        .validate(params.iter().copied())
+        .into_iter()
+        .map(|violation| (violation.parameter, violation.fault.error_code()))
+        .collect()
+}
+
+#[test]
+fn the_contract_knows_the_set_up_operations_and_their_methods() {
+    let operations: Vec<(&str, &str)> = contract()
+        .operations()
+        .iter()
+        .map(|rules| (rules.operation(), rules.method().as_str()))
+        .collect();
+    assert_eq!(
+        operations,
+        [
+            ("DescribeExecution", "GET"),
+            ("CreateFlow", "POST"),
+            ("DescribeFlow", "GET"),
+            ("DeleteFlow", "POST"),
+            ("StartExecution", "POST"),
+            ("StopExecution", "POST"),
+            ("ListExecutions", "GET"),
+        ]
+    );
+    assert!(contract().operation("NoSuchAction").is_none());
+}
+
+#[test]
+fn set_up_operations_follow_their_rules() {
+    let invalid = Some(ErrorCode::InvalidArgument);
+    let missing = Some(ErrorCode::MissingRequiredParams);
+    let flow = [
+        ("Name", "f"),
+        ("Definition", "version: v1"),
+        ("Description", ""),
+        ("Type", "FDL"),
+    ];
+    assert_eq!(operation_faults("CreateFlow", &flow), []);
+    assert_eq!(
+        operation_faults("CreateFlow", &flow[..3]),
+        [("Type".to_owned(), missing)]
+    );
+    let mut wrong_type = flow;
+    wrong_type[3] = ("Type", "JSON");
+    assert_eq!(
+        operation_faults("CreateFlow", &wrong_type),
+        [("Type".to_owned(), invalid)]
+    );
+    let mut bad_name = flow;
+    bad_name[0] = ("Name", "1f");
+    assert_eq!(
+        operation_faults("CreateFlow", &bad_name),
+        [("Name".to_owned(), invalid)]
+    );
+
+    assert_eq!(operation_faults("StartExecution", &[("FlowName", "f")]), []);
+    assert_eq!(
+        operation_faults(
+            "StartExecution",
+            &[("FlowName", "f"), ("Input", "{not json")]
+        ),
+        [("Input".to_owned(), invalid)]
+    );
+    for (limit, expected) in [
+        ("1", vec![]),
+        ("99", vec![]),
+        ("0", vec![("Limit".to_owned(), invalid)]),
+        ("100", vec![("Limit".to_owned(), invalid)]),
+    ] {
+        assert_eq!(
+            operation_faults("ListExecutions", &[("FlowName", "f"), ("Limit", limit)]),
+            expected,
+            "Limit={limit}"
+        );
+    }
+    assert_eq!(
+        contract()
+            .operation("ListExecutions")
+            .unwrap()
+            .integer_bounds("Limit"),
+        Some(1..=99)
+    );
 }

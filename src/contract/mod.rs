@@ -1,21 +1,24 @@
 //! The contract under test, loaded once from `schemas/` and compiled.
 //!
-//! This is the single source of truth of `conformance`: the request rules
-//! ([`RequestRules`]), the success and error body schemas ([`BodySchemas`]) and the
+//! This is the single source of truth of `conformance`: the name rules ([`Names`]), the
+//! request parameters of each operation ([`RequestRules`]), the success and error body schemas ([`BodySchemas`]) and the
 //! error-code table ([`ErrorTable`]). Generators, checks and the reference target all ask
 //! the contract; none restates a rule. The schema files are embedded in the binary, so the
 //! contract is the same whatever the working directory.
 
 mod bodies;
 mod errors;
+mod names;
 mod request;
 mod schema;
 
+use std::ops::RangeInclusive;
 use std::sync::LazyLock;
 
 pub use bodies::{BodyKind, BodySchemas};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
-pub use request::{NameRule, NameRules, ParamFault, ParamViolation, RequestRules};
+pub use names::{NameRule, NameRules, Names};
+pub use request::{ParamFault, ParamViolation, Parameter, RequestRules};
 pub use schema::{SchemaFile, SchemaViolation};
 
 /// The API version of CloudFlow (product code `fnf`) that the contract describes.
@@ -51,7 +54,9 @@ pub enum ContractError {
 /// The compiled contract.
 #[derive(Debug)]
 pub struct Contract {
-    request: RequestRules,
+    names: Names,
+    operations: Vec<RequestRules>,
+    wait_time_seconds: RangeInclusive<i64>,
     bodies: BodySchemas,
     errors: ErrorTable,
 }
@@ -69,8 +74,23 @@ impl Contract {
             .map_err(|violations| {
                 ContractError::Table(format!("error-codes.json breaks its schema: {violations}"))
             })?;
+        let requests = SchemaFile::REQUESTS.parse()?;
+        let operations = RequestRules::load_all(&SchemaFile::REQUESTS, &requests)?;
+        let missing = |what: &str| ContractError::Schema {
+            file: SchemaFile::REQUESTS.name,
+            message: format!("lacks {what}"),
+        };
+        let describe = operations
+            .iter()
+            .find(|rules| rules.operation() == OPERATION)
+            .ok_or_else(|| missing(OPERATION))?;
+        let wait_time_seconds = describe
+            .integer_bounds("WaitTimeSeconds")
+            .ok_or_else(|| missing("the bounds of WaitTimeSeconds"))?;
         Ok(Self {
-            request: RequestRules::load(&SchemaFile::REQUEST)?,
+            names: Names::load(&SchemaFile::REQUESTS, &requests)?,
+            operations,
+            wait_time_seconds,
             bodies: BodySchemas::load(&SchemaFile::SUCCESS_BODY, &SchemaFile::ERROR_BODY)?,
             errors: ErrorTable::from_json(table)?,
         })
@@ -86,7 +106,30 @@ impl Contract {
 
     /// DescribeExecution's request parameters and their rules.
     pub fn request(&self) -> &RequestRules {
-        &self.request
+        self.operation(OPERATION)
+            .expect("DescribeExecution's rules exist: checked when the contract is loaded")
+    }
+
+    /// The parameter rules of an operation (`CreateFlow`), if the contract knows it.
+    pub fn operation(&self, name: &str) -> Option<&RequestRules> {
+        self.operations
+            .iter()
+            .find(|rules| rules.operation() == name)
+    }
+
+    /// Every operation the contract knows, DescribeExecution first.
+    pub fn operations(&self) -> &[RequestRules] {
+        &self.operations
+    }
+
+    /// The rules of flow and execution names.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// The allowed values of DescribeExecution's WaitTimeSeconds.
+    pub fn wait_time_seconds(&self) -> RangeInclusive<i64> {
+        self.wait_time_seconds.clone()
     }
 
     /// The success and error body schemas.

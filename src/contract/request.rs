@@ -1,5 +1,5 @@
-//! DescribeExecution's request parameters: which exist, which are required, and the rules
-//! each must follow, all read from `schemas/describe-execution.request.schema.json`.
+//! The request parameters of each operation: which exist, which are required, and the
+//! rules each must follow, read from `schemas/requests.schema.json`.
 
 use std::ops::RangeInclusive;
 
@@ -11,7 +11,7 @@ use super::ContractError;
 use super::errors::ErrorCode;
 use super::schema::{self, Compiled, SchemaFile};
 
-/// One parameter of the operation.
+/// One parameter of an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parameter {
     /// Its name on the wire (`FlowName`).
@@ -20,44 +20,6 @@ pub struct Parameter {
     pub required: bool,
     /// Whether its value is an integer (read from text by the contract's integer grammar).
     pub integer: bool,
-}
-
-/// A rule of the seed for flow and execution names, as the schema titles them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NameRule {
-    /// The value is not a string at all.
-    Type,
-    /// 1 to 128 characters.
-    Length,
-    /// Starts with a letter or `_`.
-    FirstCharacter,
-    /// Letters, digits, `_` and `-` only.
-    Characters,
-}
-
-impl NameRule {
-    /// The rule's title in the schema.
-    pub fn title(self) -> &'static str {
-        match self {
-            NameRule::Type => "type",
-            NameRule::Length => "length",
-            NameRule::FirstCharacter => "first-character",
-            NameRule::Characters => "characters",
-        }
-    }
-}
-
-/// The name rules as numbers and patterns, for generators that build names at the edges.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameRules {
-    /// The fewest characters a name may have.
-    pub min_length: usize,
-    /// The most characters a name may have.
-    pub max_length: usize,
-    /// A regex the start of a name must match (`^[A-Za-z_]`).
-    pub first_character: String,
-    /// A regex a whole name must match for its characters (`^[A-Za-z0-9_-]*$`).
-    pub characters: String,
 }
 
 /// How a parameter of a request breaks the contract.
@@ -98,100 +60,74 @@ pub struct ParamViolation {
     pub fault: ParamFault,
 }
 
-/// The compiled request rules of the operation.
+/// The compiled parameter rules of one operation.
 #[derive(Debug)]
 pub struct RequestRules {
     operation: String,
+    method: http::Method,
     schema: Compiled,
-    schema_document: Value,
-    name_schema: Compiled,
+    document: Value,
     integer_text: Regex,
     parameters: Vec<Parameter>,
-    name_rules: NameRules,
-    wait_time_seconds: RangeInclusive<i64>,
 }
 
 impl RequestRules {
-    pub(super) fn load(file: &SchemaFile) -> Result<Self, ContractError> {
-        let document = file.parse()?;
-        let text = |pointer: &str| -> Result<String, ContractError> {
-            schema::at(file.name, &document, pointer)?
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| bad(file, format!("{pointer} is not a string")))
+    /// Reads every operation of `x-operations`, in the file's order.
+    pub(super) fn load_all(
+        file: &SchemaFile,
+        document: &Value,
+    ) -> Result<Vec<Self>, ContractError> {
+        let bad = |message: String| ContractError::Schema {
+            file: file.name,
+            message,
         };
-        let integer = |pointer: &str| -> Result<i64, ContractError> {
-            schema::at(file.name, &document, pointer)?
-                .as_i64()
-                .ok_or_else(|| bad(file, format!("{pointer} is not an integer")))
-        };
-
-        let operation = text("/x-operation")?;
-        let integer_text = Regex::new(&text("/x-integer-text")?)
-            .map_err(|error| bad(file, format!("x-integer-text: {error}")))?;
-        let required: Vec<&str> = schema::at(file.name, &document, "/required")?
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        let properties = schema::at(file.name, &document, "/properties")?
+        let integer_text = schema::at(file.name, document, "/x-integer-text")?
+            .as_str()
+            .ok_or_else(|| bad("x-integer-text is not a string".to_owned()))?;
+        let integer_text =
+            Regex::new(integer_text).map_err(|error| bad(format!("x-integer-text: {error}")))?;
+        let operations = schema::at(file.name, document, "/x-operations")?
             .as_object()
-            .ok_or_else(|| bad(file, "/properties is not an object".to_owned()))?;
-        let parameters = properties
+            .ok_or_else(|| bad("x-operations is not an object".to_owned()))?;
+        operations
             .iter()
-            .map(|(name, property)| Parameter {
-                name: name.clone(),
-                required: required.contains(&name.as_str()),
-                integer: property.get("type").and_then(Value::as_str) == Some("integer"),
+            .map(|(operation, details)| {
+                let method = details
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .and_then(|method| method.parse().ok())
+                    .ok_or_else(|| bad(format!("{operation} has no HTTP method")))?;
+                let pointer = format!("/$defs/{operation}");
+                let definition = schema::at(file.name, document, &pointer)?;
+                let required: Vec<&str> = definition
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let parameters = definition
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| bad(format!("{pointer} has no properties")))?
+                    .iter()
+                    .map(|(name, property)| Parameter {
+                        name: name.clone(),
+                        required: required.contains(&name.as_str()),
+                        integer: property.get("type").and_then(Value::as_str) == Some("integer"),
+                    })
+                    .collect();
+                let wrapper = schema::referencing(document, &format!("#{pointer}"));
+                Ok(Self {
+                    operation: operation.clone(),
+                    method,
+                    schema: schema::compile_value(file.name, &wrapper)?,
+                    document: wrapper,
+                    integer_text: integer_text.clone(),
+                    parameters,
+                })
             })
-            .collect();
-
-        let name_rule = |title: &str| -> Result<&Value, ContractError> {
-            schema::at(file.name, &document, "/$defs/Name/allOf")?
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|rule| rule.get("title").and_then(Value::as_str) == Some(title))
-                .ok_or_else(|| bad(file, format!("/$defs/Name has no rule titled {title}")))
-        };
-        let number = |rule: &Value, keyword: &str| -> Result<usize, ContractError> {
-            rule.get(keyword)
-                .and_then(Value::as_u64)
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| bad(file, format!("the name rule lacks {keyword}")))
-        };
-        let pattern = |rule: &Value| -> Result<String, ContractError> {
-            rule.get("pattern")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| bad(file, "a name rule lacks its pattern".to_owned()))
-        };
-        let length = name_rule(NameRule::Length.title())?;
-        let name_rules = NameRules {
-            min_length: number(length, "minLength")?,
-            max_length: number(length, "maxLength")?,
-            first_character: pattern(name_rule(NameRule::FirstCharacter.title())?)?,
-            characters: pattern(name_rule(NameRule::Characters.title())?)?,
-        };
-        let wait_time_seconds = integer("/properties/WaitTimeSeconds/minimum")?
-            ..=integer("/properties/WaitTimeSeconds/maximum")?;
-
-        let name_document = serde_json::json!({
-            "$schema": document.get("$schema"),
-            "$defs": document.get("$defs"),
-            "$ref": "#/$defs/Name",
-        });
-        Ok(Self {
-            operation,
-            schema: schema::compile_value(file.name, &document)?,
-            name_schema: schema::compile_value(file.name, &name_document)?,
-            schema_document: document,
-            integer_text,
-            parameters,
-            name_rules,
-            wait_time_seconds,
-        })
+            .collect()
     }
 
     /// The operation these rules are for (`DescribeExecution`).
@@ -199,45 +135,23 @@ impl RequestRules {
         &self.operation
     }
 
+    /// The HTTP method the official SDK sends the operation with.
+    pub fn method(&self) -> &http::Method {
+        &self.method
+    }
+
     /// The operation's parameters, in the schema's order.
     pub fn parameters(&self) -> &[Parameter] {
         &self.parameters
     }
 
-    /// The name rules as numbers and patterns.
-    pub fn name_rules(&self) -> &NameRules {
-        &self.name_rules
-    }
-
-    /// The allowed values of WaitTimeSeconds.
-    pub fn wait_time_seconds(&self) -> RangeInclusive<i64> {
-        self.wait_time_seconds.clone()
-    }
-
-    /// Whether `name` is a valid flow or execution name.
-    pub fn is_valid_name(&self, name: &str) -> bool {
-        self.name_schema.is_valid(&Value::from(name))
-    }
-
-    /// The name rules that `name` breaks, in the schema's order; empty when it is valid.
-    pub fn broken_name_rules(&self, name: &str) -> Vec<NameRule> {
-        let value = Value::from(name);
-        let mut broken: Vec<NameRule> = self
-            .name_schema
-            .iter_errors(&value)
-            .map(
-                |error| match self.rule_title(error.schema_path().as_str()) {
-                    Some(title) if title == NameRule::Length.title() => NameRule::Length,
-                    Some(title) if title == NameRule::FirstCharacter.title() => {
-                        NameRule::FirstCharacter
-                    }
-                    Some(title) if title == NameRule::Characters.title() => NameRule::Characters,
-                    _ => NameRule::Type,
-                },
-            )
-            .collect();
-        broken.dedup();
-        broken
+    /// The allowed values of an integer parameter, if it has both bounds.
+    pub fn integer_bounds(&self, parameter: &str) -> Option<RangeInclusive<i64>> {
+        let property = self
+            .document
+            .pointer(&format!("/$defs/{}/properties/{parameter}", self.operation))?;
+        let bound = |keyword: &str| property.get(keyword).and_then(Value::as_i64);
+        Some(bound("minimum")?..=bound("maximum")?)
     }
 
     /// The JSON value of a parameter's text: an integer parameter whose text fits the
@@ -255,7 +169,7 @@ impl RequestRules {
         Value::from(text)
     }
 
-    /// Every way a request's parameters break the contract; empty when it is valid.
+    /// Every way a request's parameters break the contract; empty when they are valid.
     ///
     /// `params` are the request's parameters as decoded text, in any order; parameters the
     /// operation does not have (the common ones such as `Action`) are passed over.
@@ -299,8 +213,7 @@ impl RequestRules {
                         .trim_start_matches('/')
                         .to_owned(),
                     fault: ParamFault::Invalid {
-                        rule: self
-                            .rule_title(error.schema_path().as_str())
+                        rule: schema::rule_title(&self.document, error.schema_path().as_str())
                             .unwrap_or_else(|| kind.keyword())
                             .to_owned(),
                         message: error.to_string(),
@@ -318,12 +231,6 @@ impl RequestRules {
         });
         violations
     }
-
-    /// The title of the schema node that holds the keyword at `schema_path`, if it has one.
-    fn rule_title(&self, schema_path: &str) -> Option<&str> {
-        let (parent, _keyword) = schema_path.rsplit_once('/')?;
-        self.schema_document.pointer(parent)?.get("title")?.as_str()
-    }
 }
 
 /// The number an integer text stands for, however large.
@@ -335,11 +242,4 @@ fn integer_number(text: &str) -> Option<Number> {
         return Some(n.into());
     }
     text.parse::<f64>().ok().and_then(Number::from_f64)
-}
-
-fn bad(file: &SchemaFile, message: String) -> ContractError {
-    ContractError::Schema {
-        file: file.name,
-        message,
-    }
 }

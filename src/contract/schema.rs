@@ -25,8 +25,8 @@ macro_rules! schema_file {
 }
 
 impl SchemaFile {
-    /// DescribeExecution's request parameters.
-    pub const REQUEST: SchemaFile = schema_file!("describe-execution.request.schema.json");
+    /// The request parameters of every operation, and the name rules.
+    pub const REQUESTS: SchemaFile = schema_file!("requests.schema.json");
     /// DescribeExecution's success body.
     pub const SUCCESS_BODY: SchemaFile = schema_file!("describe-execution.response.schema.json");
     /// The error body of every operation.
@@ -38,7 +38,7 @@ impl SchemaFile {
 
     /// Every embedded file.
     pub const ALL: [SchemaFile; 5] = [
-        Self::REQUEST,
+        Self::REQUESTS,
         Self::SUCCESS_BODY,
         Self::ERROR_BODY,
         Self::ERROR_CODES,
@@ -179,4 +179,21 @@ pub(super) fn at<'v>(
             file,
             message: format!("has nothing at {pointer}"),
         })
+}
+
+/// A copy of a schema document whose root refers to one of its parts (`#/$defs/Name`): the
+/// part compiled with every definition it may refer to, at the same JSON pointers.
+pub(super) fn referencing(document: &Value, reference: &str) -> Value {
+    let mut wrapper = document.clone();
+    if let Some(object) = wrapper.as_object_mut() {
+        object.insert("$ref".to_owned(), Value::from(reference));
+    }
+    wrapper
+}
+
+/// The title of the schema node that holds the keyword at `schema_path`, if it has one:
+/// how a violation is traced to a named rule.
+pub(super) fn rule_title<'d>(document: &'d Value, schema_path: &str) -> Option<&'d str> {
+    let (parent, _keyword) = schema_path.rsplit_once('/')?;
+    document.pointer(parent)?.get("title")?.as_str()
 }
