@@ -2,12 +2,17 @@
 //! library and an exit code. No logic beyond that.
 
 use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::contract::{API_VERSION, Contract};
 use crate::exit;
+use crate::reference::{Reference, ReferenceOptions, default_accounts};
+use crate::wire::Credentials;
 
 /// Contract-conformance test harness for Alibaba Cloud CloudFlow's DescribeExecution API.
 ///
@@ -31,6 +36,64 @@ pub struct Cli {
 pub enum Command {
     /// Print the contract the harness holds targets to: parameters, rules, error codes.
     Contract,
+    /// Run the reference target: a local CloudFlow service that follows the contract.
+    ///
+    /// It prints the URL it bound on the first line of standard output and serves until
+    /// interrupted. State lives in memory only: flows and executions are gone when it stops.
+    Serve(ServeArgs),
+}
+
+/// The options of `conformance serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// An account whose signatures are accepted, as ID:SECRET (repeatable). Without any,
+    /// the local test accounts testid:testsecret and otherid:othersecret.
+    #[arg(long = "account", value_name = "ID:SECRET", value_parser = parse_account)]
+    pub accounts: Vec<Credentials>,
+    /// Also accept unsigned requests, as the first account.
+    #[arg(long)]
+    pub anonymous: bool,
+    /// The largest request body, in bytes; larger ones get EntityTooLarge.
+    #[arg(long, value_name = "BYTES", default_value_t = ReferenceOptions::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// End executions that run longer than this as TimedOut.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub execution_timeout: Option<Duration>,
+    /// Requests per second each account may send; more get 429 ResourceThrottled.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate_limit: Option<NonZeroU32>,
+}
+
+fn parse_account(text: &str) -> Result<Credentials, String> {
+    Credentials::parse_pair(text).map_err(|error| error.to_string())
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| "expected a number of seconds, 0 or more".to_owned())
+}
+
+impl ServeArgs {
+    /// The reference target's options.
+    pub fn options(&self) -> ReferenceOptions {
+        ReferenceOptions {
+            accounts: if self.accounts.is_empty() {
+                default_accounts()
+            } else {
+                self.accounts.clone()
+            },
+            anonymous: self.anonymous,
+            max_body_bytes: self.max_body_bytes,
+            max_execution_lifetime: self.execution_timeout,
+            rate_limit: self.rate_limit,
+            ..ReferenceOptions::default()
+        }
+    }
 }
 
 /// Parses the command line, runs it, and says how the process should exit.
@@ -54,6 +117,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             command.print_long_help().and_then(|()| writeln!(stdout))
         }
         Some(Command::Contract) => print_contract(Contract::embedded(), &mut stdout),
+        Some(Command::Serve(args)) => {
+            drop(stdout);
+            return serve(&args);
+        }
     };
     match written {
         Ok(()) => ExitCode::from(exit::CONFORMANT),
@@ -64,6 +131,57 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             ExitCode::from(exit::USAGE_ERROR)
         }
     }
+}
+
+/// Runs the reference target until interrupted.
+fn serve(args: &ServeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("conformance: failed to start the async runtime: {error}");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    };
+    runtime.block_on(async {
+        let reference = match Reference::start(args.listen, args.options()).await {
+            Ok(reference) => reference,
+            Err(error) => {
+                eprintln!("conformance: failed to listen on {}: {error}", args.listen);
+                return ExitCode::from(exit::USAGE_ERROR);
+            }
+        };
+        let mut stdout = io::stdout();
+        if writeln!(stdout, "{}", reference.url())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+        eprintln!(
+            "conformance: serving the reference target at {} (state in memory; Ctrl-C stops)",
+            reference.url()
+        );
+        interrupted().await;
+        // Long polls in flight get a moment to finish, not their whole wait.
+        let _ = tokio::time::timeout(Duration::from_secs(1), reference.stop()).await;
+        ExitCode::from(exit::CONFORMANT)
+    })
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Writes the contract as a person reads it.

@@ -8,4 +8,5 @@
 pub mod cli;
 pub mod contract;
 pub mod exit;
+pub mod reference;
 pub mod wire;

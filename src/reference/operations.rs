@@ -1,0 +1,317 @@
+//! The operations of the reference target: DescribeExecution as the seed documents it,
+//! and CreateFlow, DescribeFlow, DeleteFlow, StartExecution, StopExecution and
+//! ListExecutions, which put executions into known states.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+use super::execution::{Execution, State};
+use super::fdl;
+use super::reply::Reply;
+use super::store::{Flow, Store};
+use crate::contract::{Contract, ErrorCode};
+
+/// The documented form of the body's timestamps: `2019-01-01T01:01:01.001Z`.
+const BODY_TIME: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// A validated call of an operation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call<'a> {
+    /// The account it acts for.
+    pub(crate) account: &'a str,
+    /// The operation's parameters (each given at most once: validation refuses repeats).
+    pub(crate) params: &'a [(&'a str, &'a str)],
+}
+
+impl Call<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| *value)
+    }
+
+    /// A parameter that validation has made sure is present.
+    fn required(&self, name: &str) -> &str {
+        self.get(name).unwrap_or_default()
+    }
+}
+
+/// The operations over the in-memory store.
+#[derive(Debug)]
+pub(crate) struct Operations {
+    store: Store,
+    lifetime: Option<Duration>,
+}
+
+impl Operations {
+    /// Operations over an empty store; `lifetime` bounds how long an execution may run.
+    pub(crate) fn new(lifetime: Option<Duration>) -> Self {
+        Self {
+            store: Store::default(),
+            lifetime,
+        }
+    }
+
+    /// Runs `operation`, whose parameters the contract has validated.
+    pub(crate) async fn call(
+        &self,
+        contract: &Contract,
+        operation: &str,
+        call: &Call<'_>,
+    ) -> Reply {
+        match operation {
+            "DescribeExecution" => self.describe_execution(contract, call).await,
+            "CreateFlow" => self.create_flow(call),
+            "DescribeFlow" => self.describe_flow(call),
+            "DeleteFlow" => self.delete_flow(call),
+            "StartExecution" => self.start_execution(call),
+            "StopExecution" => self.stop_execution(call),
+            "ListExecutions" => self.list_executions(call),
+            other => Reply::error(ErrorCode::ActionNotSupported, &[other]),
+        }
+    }
+
+    /// The execution, or the FlowNotExists / ExecutionNotExists error.
+    fn execution(&self, call: &Call<'_>) -> Result<Arc<Execution>, Reply> {
+        let flow_name = call.required("FlowName");
+        let name = call.required("ExecutionName");
+        let mut flows = self.store.flows(call.account);
+        let flow = flows
+            .get()
+            .get(flow_name)
+            .ok_or_else(|| Reply::error(ErrorCode::FlowNotExists, &[flow_name]))?;
+        flow.executions
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Reply::error(ErrorCode::ExecutionNotExists, &[name, flow_name]))
+    }
+
+    async fn describe_execution(&self, contract: &Contract, call: &Call<'_>) -> Reply {
+        let execution = match self.execution(call) {
+            Ok(execution) => execution,
+            Err(reply) => return reply,
+        };
+        let wait = call
+            .get("WaitTimeSeconds")
+            .and_then(|text| text.parse::<u64>().ok())
+            .filter(|seconds| {
+                contract
+                    .wait_time_seconds()
+                    .contains(&i64::try_from(*seconds).unwrap_or(i64::MAX))
+            })
+            .unwrap_or(0);
+        let state = if wait > 0 {
+            execution.wait(Duration::from_secs(wait)).await
+        } else {
+            execution.state()
+        };
+        Reply::Success(execution_body(&execution, &state))
+    }
+
+    fn create_flow(&self, call: &Call<'_>) -> Reply {
+        let name = call.required("Name");
+        let definition = call.required("Definition");
+        let Ok(plan) = fdl::plan(definition) else {
+            return Reply::error(ErrorCode::InvalidArgument, &[]);
+        };
+        let mut flows = self.store.flows(call.account);
+        let flows = flows.get();
+        if flows.contains_key(name) {
+            return Reply::error(ErrorCode::FlowAlreadyExists, &[name]);
+        }
+        let flow = Flow {
+            name: name.to_owned(),
+            definition: definition.to_owned(),
+            plan,
+            description: call.required("Description").to_owned(),
+            kind: call.required("Type").to_owned(),
+            role_arn: call.get("RoleArn").map(str::to_owned),
+            execution_mode: call.get("ExecutionMode").unwrap_or("Standard").to_owned(),
+            id: uuid::Uuid::new_v4().to_string(),
+            created_at: OffsetDateTime::now_utc(),
+            executions: Default::default(),
+            started: 0,
+        };
+        let body = flow_body(&flow);
+        flows.insert(name.to_owned(), flow);
+        Reply::Success(body)
+    }
+
+    fn describe_flow(&self, call: &Call<'_>) -> Reply {
+        let name = call.required("Name");
+        let mut flows = self.store.flows(call.account);
+        match flows.get().get(name) {
+            Some(flow) => Reply::Success(flow_body(flow)),
+            None => Reply::error(ErrorCode::FlowNotExists, &[name]),
+        }
+    }
+
+    fn delete_flow(&self, call: &Call<'_>) -> Reply {
+        let name = call.required("Name");
+        let mut flows = self.store.flows(call.account);
+        match flows.get().remove(name) {
+            Some(_) => Reply::Success(Map::new()),
+            None => Reply::error(ErrorCode::FlowNotExists, &[name]),
+        }
+    }
+
+    fn start_execution(&self, call: &Call<'_>) -> Reply {
+        let flow_name = call.required("FlowName");
+        let mut flows = self.store.flows(call.account);
+        let Some(flow) = flows.get().get_mut(flow_name) else {
+            return Reply::error(ErrorCode::FlowNotExists, &[flow_name]);
+        };
+        let name = call.get("ExecutionName").map_or_else(
+            || format!("exec_{}", uuid::Uuid::new_v4().simple()),
+            str::to_owned,
+        );
+        if let Some(existing) = flow.executions.get(&name) {
+            let state = existing.state();
+            if state.status.is_terminal() {
+                return Reply::error(ErrorCode::ExecutionAlreadyExists, &[&name, flow_name]);
+            }
+            return Reply::Success(execution_body(existing, &state));
+        }
+        flow.started += 1;
+        let execution = Execution::start(
+            name.clone(),
+            flow.name.clone(),
+            flow.definition.clone(),
+            call.get("Input").map(str::to_owned),
+            flow.started,
+            &flow.plan,
+            self.lifetime,
+        );
+        let body = execution_body(&execution, &execution.state());
+        flow.executions.insert(name, execution);
+        Reply::Success(body)
+    }
+
+    fn stop_execution(&self, call: &Call<'_>) -> Reply {
+        let execution = match self.execution(call) {
+            Ok(execution) => execution,
+            Err(reply) => return reply,
+        };
+        let error = call.get("Error").map(str::to_owned);
+        let cause = call.get("Cause").map(str::to_owned);
+        match execution.stop(error, cause) {
+            Ok(()) => Reply::Success(execution_body(&execution, &execution.state())),
+            Err(_) => Reply::error(
+                ErrorCode::ExecutionAlreadyCompleted,
+                &[&execution.name, &execution.flow_name],
+            ),
+        }
+    }
+
+    fn list_executions(&self, call: &Call<'_>) -> Reply {
+        let flow_name = call.required("FlowName");
+        let limit = call
+            .get("Limit")
+            .and_then(|text| text.parse::<usize>().ok())
+            .unwrap_or(60);
+        let mut executions: Vec<Arc<Execution>> = {
+            let mut flows = self.store.flows(call.account);
+            let Some(flow) = flows.get().get(flow_name) else {
+                return Reply::error(ErrorCode::FlowNotExists, &[flow_name]);
+            };
+            flow.executions.values().cloned().collect()
+        };
+        executions.sort_by_key(|execution| execution.sequence);
+        let prefix = call.get("ExecutionNamePrefix").unwrap_or_default();
+        let status = call.get("Status");
+        let listed: Vec<(Arc<Execution>, State)> = executions
+            .into_iter()
+            .filter(|execution| execution.name.starts_with(prefix))
+            .map(|execution| {
+                let state = execution.state();
+                (execution, state)
+            })
+            .filter(|(_, state)| status.is_none_or(|wanted| state.status.as_str() == wanted))
+            .collect();
+        let start = match call.get("NextToken") {
+            None => 0,
+            Some(token) => match listed
+                .iter()
+                .position(|(execution, _)| execution.name == token)
+            {
+                Some(position) => position,
+                None => return Reply::error(ErrorCode::InvalidArgument, &[]),
+            },
+        };
+        let page: Vec<Value> = listed
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|(execution, state)| Value::Object(execution_body(execution, state)))
+            .collect();
+        let mut body = Map::new();
+        body.insert("Executions".to_owned(), Value::Array(page));
+        if let Some((next, _)) = listed.get(start + limit) {
+            body.insert("NextToken".to_owned(), Value::from(next.name.clone()));
+        }
+        Reply::Success(body)
+    }
+}
+
+fn body_time(time: OffsetDateTime) -> String {
+    time.format(BODY_TIME)
+        .expect("a UTC time of years 0 to 9999 formats")
+}
+
+/// The fields of DescribeExecution's success body.
+fn execution_body(execution: &Execution, state: &State) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("Name".to_owned(), Value::from(execution.name.clone()));
+    body.insert(
+        "FlowName".to_owned(),
+        Value::from(execution.flow_name.clone()),
+    );
+    body.insert(
+        "FlowDefinition".to_owned(),
+        Value::from(execution.flow_definition.clone()),
+    );
+    if let Some(input) = &execution.input {
+        body.insert("Input".to_owned(), Value::from(input.clone()));
+    }
+    if let Some(output) = &state.output {
+        body.insert("Output".to_owned(), Value::from(output.clone()));
+    }
+    body.insert("Status".to_owned(), Value::from(state.status.as_str()));
+    body.insert(
+        "StartedTime".to_owned(),
+        Value::from(body_time(execution.started_at)),
+    );
+    if let Some(stopped_at) = state.stopped_at {
+        body.insert("StoppedTime".to_owned(), Value::from(body_time(stopped_at)));
+    }
+    body
+}
+
+/// The fields of DescribeFlow's and CreateFlow's success body.
+fn flow_body(flow: &Flow) -> Map<String, Value> {
+    let created = body_time(flow.created_at);
+    let mut body = json!({
+        "Name": flow.name,
+        "Definition": flow.definition,
+        "Description": flow.description,
+        "Type": flow.kind,
+        "Id": flow.id,
+        "CreatedTime": created,
+        "LastModifiedTime": created,
+        "ExecutionMode": flow.execution_mode,
+    });
+    if let Some(role_arn) = &flow.role_arn {
+        body["RoleArn"] = Value::from(role_arn.clone());
+    }
+    match body {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    }
+}

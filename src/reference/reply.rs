@@ -1,0 +1,96 @@
+//! What the reference target answers: a JSON success body or an error of the table, each
+//! with a fresh RequestId, rendered as an HTTP response.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Response, StatusCode};
+use serde_json::{Map, Value};
+
+use crate::contract::{Contract, ErrorCode};
+
+/// The header that repeats a response's RequestId.
+pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+/// The header that tells a throttled client when to retry, in milliseconds.
+pub const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
+
+/// An answer before rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reply {
+    /// HTTP 200 with these fields (RequestId is added).
+    Success(Map<String, Value>),
+    /// An error of the table, its message rendered with `values`.
+    Error {
+        /// The Code.
+        code: ErrorCode,
+        /// The values of the message's `%s`, in order.
+        values: Vec<String>,
+        /// For throttling: when to retry.
+        retry_after: Option<Duration>,
+    },
+}
+
+impl Reply {
+    /// An error whose message takes `values`.
+    pub(crate) fn error(code: ErrorCode, values: &[&str]) -> Self {
+        Reply::Error {
+            code,
+            values: values.iter().map(|value| (*value).to_owned()).collect(),
+            retry_after: None,
+        }
+    }
+
+    /// The HTTP response, with `request_id` in the body and the `x-acs-request-id` header.
+    pub(crate) fn render(
+        self,
+        contract: &Contract,
+        request_id: &str,
+        host_id: &str,
+    ) -> Response<Body> {
+        let (status, body, retry_after) = match self {
+            Reply::Success(mut fields) => {
+                fields.insert("RequestId".to_owned(), Value::from(request_id));
+                (StatusCode::OK, fields, None)
+            }
+            Reply::Error {
+                code,
+                values,
+                retry_after,
+            } => {
+                let row = contract.errors().get(code);
+                let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                // A wrong number of values is a bug of the reference target: answer it as one.
+                let (row, message) = match row.render(&values) {
+                    Ok(message) => (row, message),
+                    Err(_) => {
+                        let internal = contract.errors().get(ErrorCode::InternalServerError);
+                        (internal, internal.message.text().to_owned())
+                    }
+                };
+                let mut fields = Map::new();
+                fields.insert("RequestId".to_owned(), Value::from(request_id));
+                fields.insert("HostId".to_owned(), Value::from(host_id));
+                fields.insert("Code".to_owned(), Value::from(row.code.as_str()));
+                fields.insert("Message".to_owned(), Value::from(message));
+                (row.status, fields, retry_after)
+            }
+        };
+        let mut response = Response::new(Body::from(Value::Object(body).to_string()));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Ok(value) = HeaderValue::from_str(request_id) {
+            headers.insert(REQUEST_ID_HEADER, value);
+        }
+        if let Some(retry_after) = retry_after {
+            headers.insert(
+                RETRY_AFTER_HEADER,
+                HeaderValue::from(
+                    u64::try_from(retry_after.as_millis().max(1)).unwrap_or(u64::MAX),
+                ),
+            );
+        }
+        response
+    }
+}

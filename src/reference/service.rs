@@ -1,0 +1,237 @@
+//! The protocol around every operation, in the order the reference target applies it:
+//! content type, authentication and clock skew, throttling, version, action, parameters.
+//! Each step answers from the contract's error table.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::http::Method;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::ReferenceOptions;
+use super::operations::{Call, Operations};
+use super::reply::Reply;
+use crate::contract::{API_VERSION, Contract, ErrorCode, ParamFault};
+use crate::wire::{AuthError, Received, authenticate, is_form, timestamp};
+
+/// The parameters every request may carry besides the operation's own.
+const COMMON_PARAMS: [&str; 13] = [
+    "Action",
+    "Version",
+    "Format",
+    "Timestamp",
+    "SignatureNonce",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureType",
+    "AccessKeyId",
+    "SecurityToken",
+    "Signature",
+    "RegionId",
+    "RequestId",
+];
+
+/// The reference target's behaviour, independent of HTTP.
+#[derive(Debug)]
+pub(crate) struct Service {
+    contract: &'static Contract,
+    secrets: HashMap<String, String>,
+    anonymous_account: Option<String>,
+    max_clock_skew: Duration,
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    operations: Operations,
+}
+
+impl Service {
+    /// A service with the given options.
+    pub(crate) fn new(options: &ReferenceOptions) -> Self {
+        let secrets = options
+            .accounts
+            .iter()
+            .map(|account| {
+                (
+                    account.access_key_id().to_owned(),
+                    account.access_key_secret().to_owned(),
+                )
+            })
+            .collect();
+        let anonymous_account = options
+            .anonymous
+            .then(|| {
+                options
+                    .accounts
+                    .first()
+                    .map(|account| account.access_key_id().to_owned())
+            })
+            .flatten();
+        Self {
+            contract: Contract::embedded(),
+            secrets,
+            anonymous_account,
+            max_clock_skew: options.max_clock_skew,
+            limiter: options
+                .rate_limit
+                .map(|per_second| DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second))),
+            operations: Operations::new(options.max_execution_lifetime),
+        }
+    }
+
+    /// The contract the service answers from.
+    pub(crate) fn contract(&self) -> &'static Contract {
+        self.contract
+    }
+
+    /// Answers a received request.
+    pub(crate) async fn answer(&self, received: &Received) -> Reply {
+        let body_params = match body_params(received) {
+            Ok(params) => params,
+            Err(reply) => return reply,
+        };
+        let account = match self.authenticate(received) {
+            Ok(account) => account,
+            Err(reply) => return reply,
+        };
+        if let Some(reply) = self.throttle(&account) {
+            return reply;
+        }
+        let v3 = received.headers.contains_key(AUTHORIZATION);
+        let version = if v3 {
+            header(received, "x-acs-version")
+        } else {
+            received.query_param("Version").map(str::to_owned)
+        };
+        match version {
+            None => return Reply::error(ErrorCode::MissingRequiredParams, &["Version"]),
+            Some(version) if version != API_VERSION => {
+                return Reply::error(ErrorCode::APIVersionNotSupported, &[&version]);
+            }
+            Some(_) => {}
+        }
+        let action = if v3 {
+            header(received, "x-acs-action")
+        } else {
+            received.query_param("Action").map(str::to_owned)
+        };
+        let Some(action) = action else {
+            return Reply::error(ErrorCode::MissingRequiredParams, &["Action"]);
+        };
+        let Some(rules) = self.contract.operation(&action) else {
+            return Reply::error(ErrorCode::ActionNotSupported, &[&action]);
+        };
+
+        let params: Vec<(&str, &str)> = received
+            .query
+            .iter()
+            .chain(&body_params)
+            .filter(|(name, _)| !COMMON_PARAMS.contains(&name.as_str()))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let violations = rules.validate(params.iter().copied());
+        if let Some(missing) = violations.iter().find(|v| v.fault == ParamFault::Missing) {
+            return Reply::error(ErrorCode::MissingRequiredParams, &[&missing.parameter]);
+        }
+        if !violations.is_empty() {
+            return Reply::error(ErrorCode::InvalidArgument, &[]);
+        }
+        let call = Call {
+            account: &account,
+            params: &params,
+        };
+        self.operations
+            .call(self.contract, rules.operation(), &call)
+            .await
+    }
+
+    /// The account a request acts for, or the error that refuses it.
+    fn authenticate(&self, received: &Received) -> Result<String, Reply> {
+        let authenticated = authenticate(received, |id| self.secrets.get(id).map(String::as_str))
+            .map_err(|error| match error {
+            AuthError::MissingHeader(name) => {
+                Reply::error(ErrorCode::MissingRequiredHeader, &[name])
+            }
+            AuthError::MissingParameter(name) => {
+                Reply::error(ErrorCode::MissingRequiredParams, &[name])
+            }
+            AuthError::UnknownAccessKey(id) => Reply::error(ErrorCode::InvalidAccessKeyID, &[&id]),
+            AuthError::MalformedAuthorization
+            | AuthError::PayloadHashMismatch
+            | AuthError::SignatureMismatch => Reply::error(ErrorCode::SignatureNotMatch, &[]),
+        })?;
+        let Some(account) = authenticated.access_key_id else {
+            return self
+                .anonymous_account
+                .clone()
+                .ok_or_else(|| Reply::error(ErrorCode::MissingRequiredParams, &["AccessKeyId"]));
+        };
+        let request_time = authenticated
+            .request_time
+            .ok_or_else(|| Reply::error(ErrorCode::MissingRequiredParams, &["Timestamp"]))?;
+        let Some(sent_at) = timestamp::parse(&request_time) else {
+            return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
+        };
+        let now = OffsetDateTime::now_utc();
+        if (now - sent_at).unsigned_abs() > self.max_clock_skew {
+            return Err(Reply::error(
+                ErrorCode::RequestTimeTooSkewed,
+                &[&request_time, &timestamp::format(now)],
+            ));
+        }
+        Ok(account)
+    }
+
+    /// The throttling error when the account has used up its rate.
+    fn throttle(&self, account: &str) -> Option<Reply> {
+        let limiter = self.limiter.as_ref()?;
+        let not_until = limiter.check_key(&account.to_owned()).err()?;
+        Some(Reply::Error {
+            code: ErrorCode::ResourceThrottled,
+            values: Vec::new(),
+            retry_after: Some(not_until.wait_time_from(DefaultClock::default().now())),
+        })
+    }
+}
+
+/// The parameters of the body: a form, a JSON object, or none; another content type is
+/// refused.
+fn body_params(received: &Received) -> Result<Vec<(String, String)>, Reply> {
+    if is_form(&received.headers) {
+        return Ok(received.form.clone());
+    }
+    let content_type = header(received, CONTENT_TYPE.as_str());
+    let is_json = content_type
+        .as_deref()
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&received.body) else {
+            return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
+        };
+        return Ok(object
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let text = match value {
+                    Value::Null => return None,
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                Some((name, text))
+            })
+            .collect());
+    }
+    if received.body.is_empty() && (content_type.is_none() || received.method == Method::GET) {
+        return Ok(Vec::new());
+    }
+    Err(Reply::error(ErrorCode::UnsupportedMediaType, &[]))
+}
+
+fn header(received: &Received, name: &str) -> Option<String> {
+    received
+        .headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
