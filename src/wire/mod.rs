@@ -1,8 +1,10 @@
 //! CloudFlow's RPC protocol on the wire: requests for any action (GET with query
 //! parameters, POST with a form body), signed with signature version 1 (HMAC-SHA1 in the
 //! query), version 3 (ACS3-HMAC-SHA256 in headers) or not at all, and the verification of
-//! received signatures with the same canonicalisation.
+//! received signatures with the same canonicalisation; and sending them with one pooled
+//! client that keeps each request and response as an [`Exchange`].
 
+mod client;
 mod credentials;
 mod encoding;
 mod request;
@@ -11,6 +13,7 @@ pub mod v1;
 pub mod v3;
 mod verify;
 
+pub use client::{Client, ClientOptions, Exchange, TransportError};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
