@@ -96,7 +96,12 @@ impl Target {
     }
 
     /// Starts an execution for testid and returns its body.
-    pub(crate) async fn start_execution(&self, flow: &str, name: &str, input: Option<&str>) -> Value {
+    pub(crate) async fn start_execution(
+        &self,
+        flow: &str,
+        name: &str,
+        input: Option<&str>,
+    ) -> Value {
         let mut request = RpcRequest::post("StartExecution")
             .param("FlowName", flow)
             .param("ExecutionName", name);
