@@ -392,7 +392,7 @@ fn a_wrong_secret_an_unknown_key_and_tampering_are_rejected() {
             .to_string()
             .replace("FlowName=flow", "FlowName=flox");
         parts.uri = tampered.parse().unwrap();
-        let received = Received::new(&parts, body.into());
+        let received = Received::new(parts, body.into());
         assert_eq!(
             authenticate(&received, secrets("testid", "testsecret")),
             Err(AuthError::SignatureMismatch),
@@ -411,7 +411,7 @@ fn a_tampered_post_body_is_rejected() {
         let (parts, _) = build(&request, &signing).into_parts();
         let body =
             conformance::wire::canonical_query(&[("FlowName", "flow"), ("Input", "{\"x\":2}")]);
-        let received = Received::new(&parts, body.into());
+        let received = Received::new(parts, body.into());
         let expected = match version {
             SignatureVersion::V3 => AuthError::PayloadHashMismatch,
             _ => AuthError::SignatureMismatch,
@@ -452,7 +452,7 @@ fn v1_requests_lacking_their_key_or_signature() {
         )
         .parse()
         .unwrap();
-        let received = Received::new(&parts, body.into());
+        let received = Received::new(parts, body.into());
         assert!(
             matches!(authenticate(&received, secrets("testid", "testsecret")), Err(AuthError::MissingParameter(missing)) if missing == name)
         );

@@ -52,7 +52,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(body) => body,
         Err(_) => return too_large.render(contract, &request_id, &host_id),
     };
-    let received = Received::new(&parts, body);
+    let received = Received::new(parts, body);
     shared
         .service
         .answer(&received)

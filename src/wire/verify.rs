@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderValue, Method};
 
 use super::encoding::decode_pairs;
 use super::request::{FORM_CONTENT_TYPE, SignatureVersion};
@@ -28,19 +28,31 @@ pub struct Received {
 
 impl Received {
     /// Decodes the query, and the body when its content type is a form.
-    pub fn new(parts: &http::request::Parts, body: Bytes) -> Self {
+    ///
+    /// Nothing of `parts` is kept by reference: a server's read buffer, which header values
+    /// and the URI share, is free to go while a long poll holds the request.
+    pub fn new(parts: http::request::Parts, body: Bytes) -> Self {
         let query = decode_pairs(parts.uri.query().unwrap_or_default().as_bytes());
         let form = if is_form(&parts.headers) {
             decode_pairs(&body)
         } else {
             Vec::new()
         };
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let owned =
+                    HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+                (name.clone(), owned)
+            })
+            .collect();
         Self {
-            method: parts.method.clone(),
+            method: parts.method,
             path: parts.uri.path().to_owned(),
             query,
             form,
-            headers: parts.headers.clone(),
+            headers,
             body,
         }
     }
@@ -50,7 +62,7 @@ impl Received {
     /// [`RpcRequest::build`]: super::RpcRequest::build
     pub fn from_request(request: http::Request<Vec<u8>>) -> Self {
         let (parts, body) = request.into_parts();
-        Self::new(&parts, Bytes::from(body))
+        Self::new(parts, Bytes::from(body))
     }
 
     /// The first value of a query parameter.

@@ -1,0 +1,293 @@
+//! Benchmarks of the reference target, run as a separate process (`conformance serve`)
+//! the way users run it.
+//!
+//! ```sh
+//! cargo bench --bench reference                        # both
+//! cargo bench --bench reference -- throughput [SECONDS] [CONNECTIONS]
+//! cargo bench --bench reference -- long-polls [POLLS]
+//! ```
+//!
+//! - throughput: signed (v1) DescribeExecution requests per second over keep-alive
+//!   connections, answered 200 from a running execution. The client is the harness's own
+//!   (`wire::Client`) on the same 2-core machine, so the figure is for client and server
+//!   together. Requests are signed before timing starts (a pool reused in turn: the
+//!   reference target does not remember nonces), so signing is not in the figure; every
+//!   request is still verified by the server.
+//! - long-polls: POLLS DescribeExecution requests with WaitTimeSeconds=60, each on its own
+//!   connection, all held at once on executions that end together; reports the server's
+//!   resident memory while they are held and how late each answer came after its
+//!   execution's StoppedTime.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use conformance::wire::{
+    Client, ClientOptions, Credentials, Endpoint, RpcRequest, Signing, SigningContext,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::task::JoinSet;
+
+struct Server {
+    child: Child,
+    endpoint: Endpoint,
+}
+
+impl Server {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("conformance serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Self {
+            child,
+            endpoint: line.trim().parse().expect("the first line is the URL"),
+        }
+    }
+
+    /// Resident memory now and at its peak, in MiB, from /proc.
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|line| line.starts_with(name))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+                .map_or(f64::NAN, |kib| kib / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signing() -> Signing {
+    Signing::V1(Credentials::new("testid", "testsecret"))
+}
+
+async fn call(client: &Client, endpoint: &Endpoint, request: &RpcRequest) -> serde_json::Value {
+    let built = request
+        .build(endpoint, &signing(), &SigningContext::fresh())
+        .unwrap();
+    let exchange = client
+        .send(built, Duration::from_secs(120))
+        .await
+        .expect("the server answers");
+    assert!(
+        exchange.status.is_success(),
+        "{request:?}: {}",
+        String::from_utf8_lossy(&exchange.body)
+    );
+    exchange.json().unwrap()
+}
+
+async fn create_flow(client: &Client, endpoint: &Endpoint, name: &str, seconds: u64) {
+    let definition = format!(
+        "version: v1\ntype: flow\nsteps:\n  - type: wait\n    name: hold\n    duration: {seconds}\n"
+    );
+    let request = RpcRequest::post("CreateFlow")
+        .param("Name", name)
+        .param("Definition", definition)
+        .param("Description", "benchmark")
+        .param("Type", "FDL");
+    call(client, endpoint, &request).await;
+}
+
+async fn throughput(seconds: u64, connections: usize) {
+    let server = Server::start();
+    let endpoint = server.endpoint.clone();
+    let client = Client::new(&ClientOptions::default()).unwrap();
+    create_flow(&client, &endpoint, "bench", 3600).await;
+    call(
+        &client,
+        &endpoint,
+        &RpcRequest::post("StartExecution")
+            .param("FlowName", "bench")
+            .param("ExecutionName", "exec"),
+    )
+    .await;
+    let describe = RpcRequest::get("DescribeExecution")
+        .param("FlowName", "bench")
+        .param("ExecutionName", "exec");
+    let pool: Arc<Vec<http::Request<Vec<u8>>>> = Arc::new(
+        (0..4096)
+            .map(|_| {
+                describe
+                    .build(&endpoint, &signing(), &SigningContext::fresh())
+                    .unwrap()
+            })
+            .collect(),
+    );
+
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let mut tasks = JoinSet::new();
+    for worker in 0..connections {
+        let (client, pool, done, failed) = (
+            client.clone(),
+            Arc::clone(&pool),
+            Arc::clone(&done),
+            Arc::clone(&failed),
+        );
+        tasks.spawn(async move {
+            let mut index = worker;
+            while Instant::now() < until {
+                let request = pool[index % pool.len()].clone();
+                index += connections;
+                match client.send(request, Duration::from_secs(10)).await {
+                    Ok(exchange) if exchange.status == 200 => done.fetch_add(1, Ordering::Relaxed),
+                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        });
+    }
+    tasks.join_all().await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let done = done.load(Ordering::Relaxed);
+    let (rss, peak) = server.memory();
+    println!(
+        "throughput: {done} signed DescribeExecution requests answered 200 in {elapsed:.1} s over {connections} keep-alive connections = {:.0} requests/s ({} failed); server RSS {rss:.1} MiB, peak {peak:.1} MiB",
+        done as f64 / elapsed,
+        failed.load(Ordering::Relaxed)
+    );
+}
+
+/// Executions started per second in the long-poll benchmark.
+const START_RATE: f64 = 2000.0;
+
+async fn long_polls(polls: usize) {
+    let server = Server::start();
+    let endpoint = server.endpoint.clone();
+    let client = Client::new(&ClientOptions::default()).unwrap();
+    let hold = 20;
+    create_flow(&client, &endpoint, "polled", hold).await;
+    let (rss_idle, _) = server.memory();
+
+    // Start the executions at a steady pace, so that they end at a rate the machine can
+    // answer (2,000 a second); each ends `hold` seconds after its start.
+    let started = Instant::now();
+    let mut starts = JoinSet::new();
+    for chunk in (0..polls).collect::<Vec<_>>().chunks(polls.div_ceil(32)) {
+        let (client, endpoint, chunk) = (client.clone(), endpoint.clone(), chunk.to_vec());
+        let pace = Duration::from_secs_f64(32.0 / START_RATE);
+        starts.spawn(async move {
+            let mut tick = tokio::time::interval(pace);
+            for index in chunk {
+                tick.tick().await;
+                let request = RpcRequest::post("StartExecution")
+                    .param("FlowName", "polled")
+                    .param("ExecutionName", format!("e{index}"));
+                call(&client, &endpoint, &request).await;
+            }
+        });
+    }
+    starts.join_all().await;
+    println!(
+        "long-polls: started {polls} executions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // A held request keeps its connection busy, so the pooled client opens one per poll.
+    let mut tasks = JoinSet::new();
+    let sent = Arc::new(AtomicU64::new(0));
+    for index in 0..polls {
+        let (endpoint, sent, own) = (endpoint.clone(), Arc::clone(&sent), client.clone());
+        tasks.spawn(async move {
+            let request = RpcRequest::get("DescribeExecution")
+                .param("FlowName", "polled")
+                .param("ExecutionName", format!("e{index}"))
+                .param("WaitTimeSeconds", "60");
+            let built = request
+                .build(&endpoint, &signing(), &SigningContext::fresh())
+                .unwrap();
+            sent.fetch_add(1, Ordering::Relaxed);
+            let exchange = own.send(built, Duration::from_secs(120)).await;
+            let received = OffsetDateTime::now_utc();
+            let body = exchange.ok().and_then(|exchange| exchange.json());
+            let stopped = body
+                .as_ref()
+                .and_then(|body| body["StoppedTime"].as_str())
+                .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok());
+            let status = body
+                .as_ref()
+                .and_then(|body| body["Status"].as_str().map(str::to_owned));
+            (
+                status,
+                stopped.map(|stopped| (received - stopped).as_seconds_f64() * 1000.0),
+            )
+        });
+        if index % 500 == 499 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (rss_held, _) = server.memory();
+    let all_sent = started.elapsed().as_secs_f64();
+    let results = tasks.join_all().await;
+    let (_, peak) = server.memory();
+
+    let mut lateness: Vec<f64> = results.iter().filter_map(|(_, late)| *late).collect();
+    let succeeded = results
+        .iter()
+        .filter(|(status, _)| status.as_deref() == Some("Succeeded"))
+        .count();
+    lateness.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        lateness
+            .get(((lateness.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    println!(
+        "long-polls: {polls} polls held at once ({} sent {all_sent:.1} s after the first start; executions run {hold} s); {succeeded} answered Succeeded",
+        sent.load(Ordering::Relaxed)
+    );
+    println!(
+        "long-polls: answer after StoppedTime: median {:.1} ms, p99 {:.1} ms, max {:.1} ms (timestamps have 1 ms resolution)",
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+    println!(
+        "long-polls: server RSS idle {rss_idle:.1} MiB, with all polls held {rss_held:.1} MiB, peak {peak:.1} MiB"
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let number = |index: usize, default: u64| {
+        args.get(index)
+            .and_then(|arg| arg.parse().ok())
+            .unwrap_or(default)
+    };
+    match args.first().map(String::as_str) {
+        Some("throughput") => runtime.block_on(throughput(number(1, 10), number(2, 64) as usize)),
+        Some("long-polls") => runtime.block_on(long_polls(number(1, 10_000) as usize)),
+        _ => {
+            runtime.block_on(throughput(10, 64));
+            runtime.block_on(long_polls(10_000));
+        }
+    }
+}
