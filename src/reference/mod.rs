@@ -84,13 +84,7 @@ impl Reference {
             max_body_bytes: options.max_body_bytes,
         });
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, server::router(shared))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(server::serve(listener, server::router(shared), stopped));
         Ok(Self {
             address,
             shutdown,

@@ -43,6 +43,34 @@ impl Call<'_> {
     }
 }
 
+/// How far an operation got without waiting.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// It has its answer.
+    Done(Reply),
+    /// A long poll: the answer is the execution's state once it has ended or `wait` has
+    /// passed, whichever is first ([`Step::finish`]).
+    Hold {
+        /// The running execution.
+        execution: Arc<Execution>,
+        /// The longest wait.
+        wait: Duration,
+    },
+}
+
+impl Step {
+    /// The answer, after the wait of a long poll.
+    pub(crate) async fn finish(self) -> Reply {
+        match self {
+            Step::Done(reply) => reply,
+            Step::Hold { execution, wait } => {
+                let state = execution.wait(wait).await;
+                Reply::Success(execution_body(&execution, &state))
+            }
+        }
+    }
+}
+
 /// The operations over the in-memory store.
 #[derive(Debug)]
 pub(crate) struct Operations {
@@ -59,15 +87,11 @@ impl Operations {
         }
     }
 
-    /// Runs `operation`, whose parameters the contract has validated.
-    pub(crate) async fn call(
-        &self,
-        contract: &Contract,
-        operation: &str,
-        call: &Call<'_>,
-    ) -> Reply {
-        match operation {
-            "DescribeExecution" => self.describe_execution(contract, call).await,
+    /// Runs `operation`, whose parameters the contract has validated, as far as it goes
+    /// without waiting.
+    pub(crate) fn call(&self, contract: &Contract, operation: &str, call: &Call<'_>) -> Step {
+        let reply = match operation {
+            "DescribeExecution" => return self.describe_execution(contract, call),
             "CreateFlow" => self.create_flow(call),
             "DescribeFlow" => self.describe_flow(call),
             "DeleteFlow" => self.delete_flow(call),
@@ -75,7 +99,8 @@ impl Operations {
             "StopExecution" => self.stop_execution(call),
             "ListExecutions" => self.list_executions(call),
             other => Reply::error(ErrorCode::ActionNotSupported, &[other]),
-        }
+        };
+        Step::Done(reply)
     }
 
     /// The execution, or the FlowNotExists / ExecutionNotExists error.
@@ -93,10 +118,10 @@ impl Operations {
             .ok_or_else(|| Reply::error(ErrorCode::ExecutionNotExists, &[name, flow_name]))
     }
 
-    async fn describe_execution(&self, contract: &Contract, call: &Call<'_>) -> Reply {
+    fn describe_execution(&self, contract: &Contract, call: &Call<'_>) -> Step {
         let execution = match self.execution(call) {
             Ok(execution) => execution,
-            Err(reply) => return reply,
+            Err(reply) => return Step::Done(reply),
         };
         let wait = call
             .get("WaitTimeSeconds")
@@ -107,12 +132,14 @@ impl Operations {
                     .contains(&i64::try_from(*seconds).unwrap_or(i64::MAX))
             })
             .unwrap_or(0);
-        let state = if wait > 0 {
-            execution.wait(Duration::from_secs(wait)).await
-        } else {
-            execution.state()
-        };
-        Reply::Success(execution_body(&execution, &state))
+        let state = execution.state();
+        if wait > 0 && !state.status.is_terminal() {
+            return Step::Hold {
+                execution,
+                wait: Duration::from_secs(wait),
+            };
+        }
+        Step::Done(Reply::Success(execution_body(&execution, &state)))
     }
 
     fn create_flow(&self, call: &Call<'_>) -> Reply {

@@ -1,13 +1,23 @@
 //! The HTTP side of the reference target: every path and method goes to the RPC handler,
 //! which reads the body under the size limit and renders the service's reply.
+//!
+//! Connections are served by hyper's HTTP/1.1 server with half-closes allowed: hyper then
+//! does not read ahead on a connection whose request is in flight, so a held long poll
+//! keeps no read buffer beyond the one its request arrived in.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_LENGTH, HOST};
 use axum::response::Response;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 use super::reply::Reply;
 use super::service::Service;
@@ -26,6 +36,41 @@ pub(crate) struct Shared {
 /// The router of the reference target.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
+}
+
+/// Accepts connections until `stop` fires, then lets requests in flight finish.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.half_close(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors or a connection reset before it was accepted:
+                // wait a moment rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(connection);
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
@@ -52,10 +97,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(body) => body,
         Err(_) => return too_large.render(contract, &request_id, &host_id),
     };
-    let received = Received::new(parts, body);
     shared
         .service
-        .answer(&received)
+        .answer(Received::new(parts, body))
         .await
         .render(contract, &request_id, &host_id)
 }

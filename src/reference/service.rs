@@ -13,7 +13,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::ReferenceOptions;
-use super::operations::{Call, Operations};
+use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
 use crate::contract::{API_VERSION, Contract, ErrorCode, ParamFault};
 use crate::wire::{AuthError, Received, authenticate, is_form, timestamp};
@@ -85,18 +85,27 @@ impl Service {
         self.contract
     }
 
-    /// Answers a received request.
-    pub(crate) async fn answer(&self, received: &Received) -> Reply {
-        let body_params = match body_params(received) {
-            Ok(params) => params,
-            Err(reply) => return reply,
-        };
-        let account = match self.authenticate(received) {
-            Ok(account) => account,
-            Err(reply) => return reply,
-        };
+    /// Answers a received request. Whatever a long poll waits for, the request itself is
+    /// dropped before the wait.
+    pub(crate) async fn answer(&self, received: Received) -> Reply {
+        let step = self.step(&received);
+        drop(received);
+        step.finish().await
+    }
+
+    /// The request's answer, or the long poll that will give it.
+    fn step(&self, received: &Received) -> Step {
+        match self.prepare(received) {
+            Ok(step) => step,
+            Err(reply) => Step::Done(reply),
+        }
+    }
+
+    fn prepare(&self, received: &Received) -> Result<Step, Reply> {
+        let body_params = body_params(received)?;
+        let account = self.authenticate(received)?;
         if let Some(reply) = self.throttle(&account) {
-            return reply;
+            return Err(reply);
         }
         let v3 = received.headers.contains_key(AUTHORIZATION);
         let version = if v3 {
@@ -105,9 +114,9 @@ impl Service {
             received.query_param("Version").map(str::to_owned)
         };
         match version {
-            None => return Reply::error(ErrorCode::MissingRequiredParams, &["Version"]),
+            None => return Err(Reply::error(ErrorCode::MissingRequiredParams, &["Version"])),
             Some(version) if version != API_VERSION => {
-                return Reply::error(ErrorCode::APIVersionNotSupported, &[&version]);
+                return Err(Reply::error(ErrorCode::APIVersionNotSupported, &[&version]));
             }
             Some(_) => {}
         }
@@ -117,10 +126,10 @@ impl Service {
             received.query_param("Action").map(str::to_owned)
         };
         let Some(action) = action else {
-            return Reply::error(ErrorCode::MissingRequiredParams, &["Action"]);
+            return Err(Reply::error(ErrorCode::MissingRequiredParams, &["Action"]));
         };
         let Some(rules) = self.contract.operation(&action) else {
-            return Reply::error(ErrorCode::ActionNotSupported, &[&action]);
+            return Err(Reply::error(ErrorCode::ActionNotSupported, &[&action]));
         };
 
         let params: Vec<(&str, &str)> = received
@@ -132,18 +141,21 @@ impl Service {
             .collect();
         let violations = rules.validate(params.iter().copied());
         if let Some(missing) = violations.iter().find(|v| v.fault == ParamFault::Missing) {
-            return Reply::error(ErrorCode::MissingRequiredParams, &[&missing.parameter]);
+            return Err(Reply::error(
+                ErrorCode::MissingRequiredParams,
+                &[&missing.parameter],
+            ));
         }
         if !violations.is_empty() {
-            return Reply::error(ErrorCode::InvalidArgument, &[]);
+            return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
         }
         let call = Call {
             account: &account,
             params: &params,
         };
-        self.operations
-            .call(self.contract, rules.operation(), &call)
-            .await
+        Ok(self
+            .operations
+            .call(self.contract, rules.operation(), &call))
     }
 
     /// The account a request acts for, or the error that refuses it.
