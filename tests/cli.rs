@@ -54,3 +54,80 @@ fn contract_prints_the_embedded_contract_from_any_directory() {
         19
     );
 }
+
+#[tokio::test]
+async fn serve_prints_its_url_first_and_answers_until_terminated() {
+    use conformance::wire::{
+        Client, ClientOptions, Credentials, RpcRequest, Signing, SigningContext,
+    };
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--account",
+            "someid:somesecret",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .await
+        .unwrap();
+    let endpoint = first_line
+        .trim()
+        .parse()
+        .expect("the first line is the URL");
+
+    let request = RpcRequest::get("DescribeExecution")
+        .param("FlowName", "flow")
+        .param("ExecutionName", "exec");
+    let client = Client::new(&ClientOptions::default()).unwrap();
+    let send = |credentials: Credentials| {
+        let built = request
+            .build(
+                &endpoint,
+                &Signing::V1(credentials),
+                &SigningContext::fresh(),
+            )
+            .unwrap();
+        client.send(built, std::time::Duration::from_secs(10))
+    };
+    // The account given replaces the default ones.
+    let answer = send(Credentials::new("someid", "somesecret"))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 404);
+    let answer = send(Credentials::new("testid", "testsecret"))
+        .await
+        .unwrap();
+    assert_eq!(answer.json().unwrap()["Code"], "InvalidAccessKeyID");
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .expect("it stops when terminated")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn serve_refuses_a_malformed_account() {
+    let output = conformance(&["serve", "--account", "no-colon"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("ID:SECRET"), "{text}");
+}
