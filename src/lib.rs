@@ -5,6 +5,8 @@
 //! the [`wire`] module builds, signs and verifies requests as CloudFlow's RPC protocol
 //! wants them.
 
+pub mod cases;
+pub mod checks;
 pub mod cli;
 pub mod contract;
 pub mod exit;

@@ -1,0 +1,85 @@
+//! The flows and executions the catalog refers to: named uniquely for each run, so that
+//! a run touches nothing it did not create, and provisioned through the API itself.
+
+use crate::contract::Contract;
+
+/// An FDL flow that succeeds at once.
+pub const IMMEDIATE_FLOW: &str =
+    "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: done\n";
+
+/// The names of one run's fixtures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixtures {
+    /// Eight hex digits unique to the run.
+    pub run_id: String,
+    /// A flow of the main credentials, in mixed case (`Conformance_Flow_<id>`).
+    pub flow: String,
+    /// A finished execution of `flow`, in mixed case (`Done_<id>`).
+    pub execution: String,
+    /// A flow of the other credentials.
+    pub other_flow: String,
+    /// A valid execution name that names nothing.
+    pub absent_execution: String,
+    /// A valid flow name that names nothing.
+    pub absent_flow: String,
+}
+
+impl Fixtures {
+    /// The names for a run id (eight hex digits).
+    pub fn new(run_id: &str) -> Self {
+        Self {
+            run_id: run_id.to_owned(),
+            flow: format!("Conformance_Flow_{run_id}"),
+            execution: format!("Done_{run_id}"),
+            other_flow: format!("Conformance_Other_{run_id}"),
+            absent_execution: format!("Absent_Execution_{run_id}"),
+            absent_flow: format!("Absent_Flow_{run_id}"),
+        }
+    }
+
+    /// Names for a fresh run.
+    pub fn fresh() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        Self::new(&id[..8])
+    }
+
+    /// A valid-looking name of exactly `length` characters, unique to the run: the run id
+    /// after a letter, repeated. Whether it is valid is for the contract to say.
+    pub fn name_of_length(&self, length: usize) -> String {
+        format!("N{}", self.run_id)
+            .chars()
+            .cycle()
+            .take(length)
+            .collect()
+    }
+
+    /// Whether every fixture name is valid: a check on the names chosen above.
+    pub fn are_valid(&self, contract: &Contract) -> bool {
+        [
+            &self.flow,
+            &self.execution,
+            &self.other_flow,
+            &self.absent_execution,
+            &self.absent_flow,
+        ]
+        .iter()
+        .all(|name| contract.names().is_valid(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixture_names_are_valid_unique_and_mixed_case() {
+        let contract = Contract::embedded();
+        let fixtures = Fixtures::fresh();
+        assert!(fixtures.are_valid(contract));
+        assert_ne!(fixtures, Fixtures::fresh());
+        assert_ne!(fixtures.flow, fixtures.flow.to_lowercase());
+        assert_ne!(fixtures.execution, fixtures.execution.to_lowercase());
+        assert_eq!(fixtures.name_of_length(128).chars().count(), 128);
+        assert_eq!(fixtures.name_of_length(1), "N");
+    }
+}

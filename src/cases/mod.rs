@@ -1,0 +1,167 @@
+//! Cases: one request to send and what the contract says may come back.
+//!
+//! [`catalog`] holds the named, deterministic cases with stable ids and tags;
+//! [`fixtures`] names and provisions the flows and executions they refer to.
+
+pub mod catalog;
+pub mod fixtures;
+
+use std::time::Duration;
+
+use crate::contract::ErrorCode;
+use crate::wire::{RpcRequest, SignatureVersion};
+
+/// Whose credentials sign a case's request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// The run's credentials, with the run's signature version.
+    Main,
+    /// The second credentials (`--other-credentials`).
+    Other,
+    /// No signature at all.
+    Unsigned,
+    /// An access key no account has.
+    UnknownKey,
+    /// The run's access key ID with a wrong secret.
+    WrongSecret,
+}
+
+/// The request of a case, and how it departs from a well-formed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRequest {
+    /// Action, version and parameters.
+    pub rpc: RpcRequest,
+    /// Who signs it.
+    pub caller: Caller,
+    /// A signature version the case needs whatever the run's (`v3` header cases).
+    pub signature: Option<SignatureVersion>,
+    /// How far the request time is moved from now.
+    pub skew: Option<Duration>,
+    /// A header removed after signing.
+    pub remove_header: Option<&'static str>,
+    /// A body and content type that replace the form body after signing.
+    pub body: Option<(String, Vec<u8>)>,
+}
+
+impl CaseRequest {
+    /// A well-formed request signed by the run's credentials.
+    pub fn signed(rpc: RpcRequest) -> Self {
+        Self {
+            rpc,
+            caller: Caller::Main,
+            signature: None,
+            skew: None,
+            remove_header: None,
+            body: None,
+        }
+    }
+}
+
+/// A value of a message's `%s` that a case expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// This text exactly.
+    Text(String),
+    /// The request time the harness sent, as the wire carries it.
+    SentTime,
+    /// Anything: the harness cannot know it (a server's own limit or clock).
+    Any,
+}
+
+/// An answer the contract allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// HTTP 200 with a success body that names this flow and execution.
+    Success {
+        /// The FlowName the body must echo.
+        flow: String,
+        /// The Name the body must echo.
+        execution: String,
+    },
+    /// The error `code`, its message rendered with `values`.
+    Error {
+        /// The Code.
+        code: ErrorCode,
+        /// The values of the message's `%s`, in order.
+        values: Vec<Expected>,
+    },
+}
+
+impl Outcome {
+    /// An error whose message values are all known texts.
+    pub fn error(code: ErrorCode, values: &[&str]) -> Self {
+        Outcome::Error {
+            code,
+            values: values
+                .iter()
+                .map(|value| Expected::Text((*value).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// A short form for reports: `200` or `404 FlowNotExists`.
+    pub fn label(&self, contract: &crate::contract::Contract) -> String {
+        match self {
+            Outcome::Success { .. } => "200 success".to_owned(),
+            Outcome::Error { code, .. } => {
+                format!("{} {code}", contract.errors().status_of(*code).as_u16())
+            }
+        }
+    }
+}
+
+/// One named case of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// A stable id, `family/detail` (`flow-name/length-129`).
+    pub id: String,
+    /// Tags for selection (`flow-name`, `invalid`, `v3`, ...).
+    pub tags: Vec<&'static str>,
+    /// What the case sends and, where the contract leaves the answer open, which answers
+    /// it accepts.
+    pub description: String,
+    /// The request.
+    pub request: CaseRequest,
+    /// The answers the contract allows; the first is the one the reference target gives.
+    pub expect: Vec<Outcome>,
+}
+
+impl Case {
+    /// The family: the id up to its first `/`.
+    pub fn family(&self) -> &str {
+        self.id.split('/').next().unwrap_or(&self.id)
+    }
+
+    /// Whether `pattern` selects this case: a tag, or a part of the id where `*` matches
+    /// any text.
+    pub fn matches(&self, pattern: &str) -> bool {
+        self.tags.contains(&pattern) || wildcard(pattern, &self.id)
+    }
+}
+
+/// Whether `text` contains a match of `pattern`, where `*` stands for any text.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let mut rest = text;
+    for part in pattern.split('*').filter(|part| !part.is_empty()) {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn patterns() {
+        assert!(wildcard("flow-name", "flow-name/length-129"));
+        assert!(wildcard("length-1", "flow-name/length-129"));
+        assert!(wildcard("flow-name/*-129", "flow-name/length-129"));
+        assert!(wildcard("*/length", "execution-name/length-1"));
+        assert!(!wildcard("wait-time", "flow-name/length-129"));
+        assert!(!wildcard("name/*-200", "flow-name/length-129"));
+    }
+}

@@ -1,0 +1,120 @@
+//! The body checks: error and success bodies match their schemas, and a success names the
+//! flow and execution that were asked for.
+
+use super::{Check, Mismatch, Observed};
+use crate::contract::{BodyKind, Contract};
+
+/// An error body matches the error schema.
+pub(super) const ERROR_SCHEMA: Check = Check {
+    id: "error-schema",
+    description: "an error body matches the error schema (RequestId, Code, Message; HostId, Recommend)",
+    run: |contract, observed| schema(contract, observed, BodyKind::Error),
+};
+
+/// A success body matches DescribeExecution's schema.
+pub(super) const SUCCESS_SCHEMA: Check = Check {
+    id: "success-schema",
+    description: "a success body matches DescribeExecution's schema (fields, types, Status, timestamps)",
+    run: |contract, observed| schema(contract, observed, BodyKind::Success),
+};
+
+/// A success echoes the names asked for.
+pub(super) const ECHOED_NAMES: Check = Check {
+    id: "echoed-names",
+    description: "a success echoes FlowName and Name exactly as asked",
+    run: echoed_names,
+};
+
+fn schema(contract: &Contract, observed: &Observed<'_>, kind: BodyKind) -> Result<(), Mismatch> {
+    if observed.is_success() != (kind == BodyKind::Success) {
+        return Ok(());
+    }
+    // A body that is not JSON at all is json-body's finding.
+    let Some(body) = observed.body else {
+        return Ok(());
+    };
+    let violations = contract.bodies().validate(kind, body);
+    match violations.first() {
+        None => Ok(()),
+        Some(_) => {
+            let shown: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            let schema = match kind {
+                BodyKind::Success => "the success body schema",
+                BodyKind::Error => "the error body schema",
+            };
+            Err(Mismatch::new(schema, shown.join("; ")))
+        }
+    }
+}
+
+fn echoed_names(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let (Some((flow, execution)), Some(body), true) = (
+        observed.expected_success(),
+        observed.body,
+        observed.is_success(),
+    ) else {
+        return Ok(());
+    };
+    let field = |name: &str| {
+        body.get(name)
+            .and_then(|value| value.as_str())
+            .unwrap_or("(absent)")
+    };
+    if field("FlowName") == flow && field("Name") == execution {
+        Ok(())
+    } else {
+        Err(Mismatch::new(
+            format!("FlowName {flow:?}, Name {execution:?}"),
+            format!("FlowName {:?}, Name {:?}", field("FlowName"), field("Name")),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::canned::*;
+
+    #[test]
+    fn a_conformant_success_passes_every_check() {
+        assert_eq!(
+            failing(&success_case(), &exchange(200, &success_body())),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn success_schema_fails_on_a_broken_body() {
+        let mut body = success_body();
+        body["Status"] = "Done".into();
+        assert_eq!(
+            failing(&success_case(), &exchange(200, &body)),
+            ["success-schema"]
+        );
+        let mut body = success_body();
+        body["StartedTime"] = "2019-01-01 01:01:01".into();
+        assert_eq!(
+            failing(&success_case(), &exchange(200, &body)),
+            ["success-schema"]
+        );
+    }
+
+    #[test]
+    fn error_schema_fails_without_a_message() {
+        let mut body = error_body("FlowNotExists", "Flow flow does not exist.");
+        body.as_object_mut().unwrap().remove("Message");
+        assert_eq!(
+            failing(&flow_not_exists(), &exchange(404, &body)),
+            ["error-schema"]
+        );
+    }
+
+    #[test]
+    fn echoed_names_fails_on_other_names() {
+        let mut body = success_body();
+        body["FlowName"] = "FLOW".into();
+        let findings = findings(&success_case(), &exchange(200, &body));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].check, "echoed-names");
+        assert_eq!(findings[0].actual, "FlowName \"FLOW\", Name \"exec\"");
+    }
+}

@@ -1,0 +1,242 @@
+//! The error checks: the Code is an expected one, its HTTP status is the table's, and the
+//! Message is its template rendered with the request's values.
+
+use super::{Check, Mismatch, Observed};
+use crate::cases::{Expected, Outcome};
+use crate::contract::Contract;
+
+/// The answer is one the contract allows for the case.
+pub(super) const EXPECTED_OUTCOME: Check = Check {
+    id: "expected-outcome",
+    description: "the answer (success, or the error Code) is one the contract allows for the request",
+    run: expected_outcome,
+};
+
+/// The HTTP status is the one the error table gives for the returned Code.
+pub(super) const STATUS_MATCHES_CODE: Check = Check {
+    id: "status-matches-code",
+    description: "the HTTP status is the one the error-code table gives for the returned Code",
+    run: status_matches_code,
+};
+
+/// The Message is the Code's template with the request's values.
+pub(super) const MESSAGE_TEMPLATE: Check = Check {
+    id: "message-template",
+    description: "the Message matches its Code's template and its %s values are the request's",
+    run: message_template,
+};
+
+fn allowed(contract: &Contract, observed: &Observed<'_>) -> String {
+    let labels: Vec<String> = observed
+        .case
+        .expect
+        .iter()
+        .map(|outcome| outcome.label(contract))
+        .collect();
+    labels.join(" or ")
+}
+
+fn actual(observed: &Observed<'_>) -> String {
+    match observed.code() {
+        Some(code) => format!("{} {code}", observed.exchange.status.as_u16()),
+        None => format!("{}", observed.exchange.status.as_u16()),
+    }
+}
+
+fn expected_outcome(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let matched = observed.case.expect.iter().any(|outcome| match outcome {
+        Outcome::Success { .. } => observed.is_success(),
+        Outcome::Error { code, .. } => {
+            !observed.is_success() && observed.code() == Some(code.as_str())
+        }
+    });
+    if matched {
+        Ok(())
+    } else {
+        Err(Mismatch::new(allowed(contract, observed), actual(observed)))
+    }
+}
+
+fn status_matches_code(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let Some(code) = observed.code() else {
+        return Ok(());
+    };
+    let Some(row) = contract.errors().lookup(code) else {
+        // A Code the table does not have: expected-outcome reports it.
+        return Ok(());
+    };
+    if observed.exchange.status == row.status {
+        Ok(())
+    } else {
+        Err(Mismatch::new(
+            format!("{} {code}", row.status.as_u16()),
+            format!("{} {code}", observed.exchange.status.as_u16()),
+        ))
+    }
+}
+
+fn message_template(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let (Some(code), Some(message)) = (
+        observed.code(),
+        observed
+            .body
+            .and_then(|body| body.get("Message"))
+            .and_then(|message| message.as_str()),
+    ) else {
+        return Ok(());
+    };
+    let Some(row) = contract.errors().lookup(code) else {
+        return Ok(());
+    };
+    let Some(values) = row.captures(message) else {
+        return Err(Mismatch::new(
+            format!("{code}: {:?}", row.message.text()),
+            format!("{message:?}"),
+        ));
+    };
+    let Some(wanted) = observed
+        .case
+        .expect
+        .iter()
+        .find_map(|outcome| match outcome {
+            Outcome::Error {
+                code: expected,
+                values,
+            } if expected.as_str() == code => Some(values),
+            _ => None,
+        })
+    else {
+        // Not an expected Code: expected-outcome reports it; the form of its message is fine.
+        return Ok(());
+    };
+    let fits = wanted.len() == values.len()
+        && wanted
+            .iter()
+            .zip(&values)
+            .all(|(wanted, value)| match wanted {
+                Expected::Text(text) => text == value,
+                Expected::SentTime => value == observed.sent_time,
+                Expected::Any => true,
+            });
+    if fits {
+        return Ok(());
+    }
+    let shown: Vec<String> = wanted
+        .iter()
+        .map(|wanted| match wanted {
+            Expected::Text(text) => text.clone(),
+            Expected::SentTime => observed.sent_time.to_owned(),
+            Expected::Any => "…".to_owned(),
+        })
+        .collect();
+    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+    Err(Mismatch::new(
+        format!(
+            "{:?}",
+            row.render(&shown)
+                .unwrap_or_else(|_| row.message.text().to_owned())
+        ),
+        format!("{message:?}"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::canned::*;
+    use crate::cases::{Expected, Outcome};
+    use crate::contract::ErrorCode;
+
+    #[test]
+    fn a_conformant_error_passes_every_check() {
+        let exchange = exchange(
+            404,
+            &error_body("FlowNotExists", "Flow flow does not exist."),
+        );
+        assert_eq!(failing(&flow_not_exists(), &exchange), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn expected_outcome_fails_on_another_code_or_a_success() {
+        let exchange = exchange(400, &error_body("InvalidArgument", "Parameter error."));
+        assert_eq!(failing(&flow_not_exists(), &exchange), ["expected-outcome"]);
+        let success = super::super::canned::exchange(200, &success_body());
+        assert!(failing(&flow_not_exists(), &success).contains(&"expected-outcome"));
+        let error = super::super::canned::exchange(
+            404,
+            &error_body("FlowNotExists", "Flow flow does not exist."),
+        );
+        assert!(failing(&success_case(), &error).contains(&"expected-outcome"));
+    }
+
+    #[test]
+    fn status_matches_code_fails_on_the_wrong_status() {
+        let exchange = exchange(
+            400,
+            &error_body("FlowNotExists", "Flow flow does not exist."),
+        );
+        let findings = findings(&flow_not_exists(), &exchange);
+        let finding = findings
+            .iter()
+            .find(|f| f.check == "status-matches-code")
+            .expect("a finding");
+        assert_eq!(
+            (finding.expected.as_str(), finding.actual.as_str()),
+            ("404 FlowNotExists", "400 FlowNotExists")
+        );
+    }
+
+    #[test]
+    fn message_template_fails_on_another_form_or_other_values() {
+        let other_form = exchange(
+            404,
+            &error_body("FlowNotExists", "The flow does not exist."),
+        );
+        assert_eq!(
+            failing(&flow_not_exists(), &other_form),
+            ["message-template"]
+        );
+        let other_value = exchange(
+            404,
+            &error_body("FlowNotExists", "Flow other does not exist."),
+        );
+        assert_eq!(
+            failing(&flow_not_exists(), &other_value),
+            ["message-template"]
+        );
+    }
+
+    #[test]
+    fn message_values_may_be_the_sent_time_or_anything() {
+        let case = case(vec![Outcome::Error {
+            code: ErrorCode::RequestTimeTooSkewed,
+            values: vec![Expected::SentTime, Expected::Any],
+        }]);
+        let good = "The difference between the request time 2024-01-01T00:00:00Z and the current time 2024-01-01T01:00:00Z is too large.";
+        assert_eq!(
+            failing(
+                &case,
+                &exchange(403, &error_body("RequestTimeTooSkewed", good))
+            ),
+            Vec::<&str>::new()
+        );
+        let wrong_time = good.replace("2024-01-01T00:00:00Z and", "2023-01-01T00:00:00Z and");
+        assert_eq!(
+            failing(
+                &case,
+                &exchange(403, &error_body("RequestTimeTooSkewed", &wrong_time))
+            ),
+            ["message-template"]
+        );
+    }
+
+    #[test]
+    fn unknown_codes_are_reported_once() {
+        let exchange = exchange(
+            404,
+            &json!({"RequestId": "r", "Code": "NoSuchThing", "Message": "x"}),
+        );
+        assert_eq!(failing(&flow_not_exists(), &exchange), ["expected-outcome"]);
+    }
+}

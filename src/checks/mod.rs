@@ -1,0 +1,226 @@
+//! Checks: named oracles that hold one exchange against the contract. Checks are pure:
+//! no I/O, so each is unit-tested on canned exchanges.
+//!
+//! One file per family: [`errors`] (status, Code, Message), [`bodies`] (schemas, echoed
+//! names), [`protocol`] (content type, RequestId, 5xx, time).
+
+mod bodies;
+mod errors;
+mod protocol;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::cases::{Case, Outcome};
+use crate::contract::Contract;
+use crate::wire::Exchange;
+
+pub use protocol::unique_request_ids;
+
+/// A named check.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    /// A stable id (`status-matches-code`).
+    pub id: &'static str,
+    /// One line saying what it holds.
+    pub description: &'static str,
+    run: fn(&Contract, &Observed<'_>) -> Result<(), Mismatch>,
+}
+
+/// What a check expected and what it found instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// What the contract wants.
+    pub expected: String,
+    /// What came back.
+    pub actual: String,
+}
+
+impl Mismatch {
+    fn new(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Self {
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+}
+
+/// A check that failed on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The case's id.
+    pub case: String,
+    /// The check's id.
+    pub check: &'static str,
+    /// What the contract wants.
+    pub expected: String,
+    /// What came back.
+    pub actual: String,
+}
+
+/// An exchange of a case, as the checks see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// The case.
+    pub case: &'a Case,
+    /// What was sent and received.
+    pub exchange: &'a Exchange,
+    /// The body as JSON, if it is JSON.
+    pub body: Option<&'a Value>,
+    /// The request time the harness sent, as the wire carries it.
+    pub sent_time: &'a str,
+    /// The latest an answer may come.
+    pub time_bound: Duration,
+}
+
+impl Observed<'_> {
+    /// The body's Code, if it has one.
+    fn code(&self) -> Option<&str> {
+        self.body?.get("Code")?.as_str()
+    }
+
+    /// Whether the answer is a success (HTTP 2xx).
+    fn is_success(&self) -> bool {
+        self.exchange.status.is_success()
+    }
+
+    /// The expected success outcome, if the case allows one.
+    fn expected_success(&self) -> Option<(&str, &str)> {
+        self.case.expect.iter().find_map(|outcome| match outcome {
+            Outcome::Success { flow, execution } => Some((flow.as_str(), execution.as_str())),
+            Outcome::Error { .. } => None,
+        })
+    }
+}
+
+/// Every check, in the order findings are reported.
+pub const CHECKS: &[Check] = &[
+    protocol::NO_5XX,
+    protocol::CONTENT_TYPE,
+    protocol::JSON_BODY,
+    errors::EXPECTED_OUTCOME,
+    errors::STATUS_MATCHES_CODE,
+    errors::MESSAGE_TEMPLATE,
+    bodies::ERROR_SCHEMA,
+    bodies::SUCCESS_SCHEMA,
+    bodies::ECHOED_NAMES,
+    protocol::REQUEST_ID,
+    protocol::TIME_BOUND,
+    protocol::UNIQUE_REQUEST_ID,
+];
+
+/// The check that a case got an answer at all.
+pub const ANSWERED: Check = Check {
+    id: "answered",
+    description: "the target answers with HTTP within the time bound",
+    run: |_, _| Ok(()),
+};
+
+/// Runs every per-exchange check on `observed`.
+pub fn check(contract: &Contract, observed: &Observed<'_>) -> Vec<Finding> {
+    CHECKS
+        .iter()
+        .filter_map(|check| {
+            (check.run)(contract, observed)
+                .err()
+                .map(|mismatch| Finding {
+                    case: observed.case.id.clone(),
+                    check: check.id,
+                    expected: mismatch.expected,
+                    actual: mismatch.actual,
+                })
+        })
+        .collect()
+}
+
+/// The checks listed by `conformance checks`, including those that look at the run.
+pub fn all() -> impl Iterator<Item = &'static Check> {
+    std::iter::once(&ANSWERED).chain(CHECKS)
+}
+
+#[cfg(test)]
+pub(crate) mod canned {
+    //! Canned exchanges for the checks' unit tests.
+
+    use std::time::Duration;
+
+    use http::{HeaderMap, HeaderValue, Method, StatusCode};
+    use serde_json::Value;
+
+    use super::{Finding, Observed, check};
+    use crate::cases::{Case, CaseRequest, Outcome};
+    use crate::contract::{Contract, ErrorCode};
+    use crate::wire::{Exchange, RpcRequest};
+
+    pub(crate) fn case(expect: Vec<Outcome>) -> Case {
+        Case {
+            id: "family/case".to_owned(),
+            tags: vec![],
+            description: String::new(),
+            request: CaseRequest::signed(RpcRequest::get("DescribeExecution")),
+            expect,
+        }
+    }
+
+    pub(crate) fn flow_not_exists() -> Case {
+        case(vec![Outcome::error(ErrorCode::FlowNotExists, &["flow"])])
+    }
+
+    pub(crate) fn success_case() -> Case {
+        case(vec![Outcome::Success {
+            flow: "flow".to_owned(),
+            execution: "exec".to_owned(),
+        }])
+    }
+
+    pub(crate) fn exchange(status: u16, body: &Value) -> Exchange {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        if let Some(id) = body.get("RequestId").and_then(Value::as_str) {
+            headers.insert("x-acs-request-id", HeaderValue::from_str(id).unwrap());
+        }
+        Exchange {
+            method: Method::GET,
+            url: "http://127.0.0.1/".to_owned(),
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: body.to_string().into(),
+            truncated: false,
+            first_byte: Duration::from_millis(1),
+            elapsed: Duration::from_millis(2),
+        }
+    }
+
+    pub(crate) fn error_body(code: &str, message: &str) -> Value {
+        serde_json::json!({"RequestId": "r-1", "HostId": "h", "Code": code, "Message": message})
+    }
+
+    pub(crate) fn success_body() -> Value {
+        serde_json::json!({
+            "RequestId": "r-2", "Status": "Succeeded", "FlowName": "flow", "Name": "exec",
+            "StartedTime": "2019-01-01T01:01:01.001Z", "StoppedTime": "2019-01-01T01:01:02.001Z",
+            "FlowDefinition": "version: v1", "Input": "{}", "Output": "{}"
+        })
+    }
+
+    /// The ids of the checks that fail on `exchange` for `case`.
+    pub(crate) fn failing(case: &Case, exchange: &Exchange) -> Vec<&'static str> {
+        findings(case, exchange)
+            .into_iter()
+            .map(|finding| finding.check)
+            .collect()
+    }
+
+    pub(crate) fn findings(case: &Case, exchange: &Exchange) -> Vec<Finding> {
+        let body: Option<Value> = serde_json::from_slice(&exchange.body).ok();
+        let observed = Observed {
+            case,
+            exchange,
+            body: body.as_ref(),
+            sent_time: "2024-01-01T00:00:00Z",
+            time_bound: Duration::from_secs(5),
+        };
+        check(Contract::embedded(), &observed)
+    }
+}

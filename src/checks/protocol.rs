@@ -1,0 +1,228 @@
+//! The protocol checks: no 5xx, a JSON content type and body, a RequestId that matches
+//! its header and is unique across the run, and an answer within its time bound.
+
+use std::collections::HashMap;
+
+use super::{Check, Finding, Mismatch, Observed};
+
+/// The header that repeats a response's RequestId.
+const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+
+/// No server errors.
+pub(super) const NO_5XX: Check = Check {
+    id: "no-5xx",
+    description: "no answer is a server error (5xx)",
+    run: |_, observed| {
+        let status = observed.exchange.status;
+        if status.is_server_error() {
+            Err(Mismatch::new(
+                "a status below 500",
+                status.as_u16().to_string(),
+            ))
+        } else {
+            Ok(())
+        }
+    },
+};
+
+/// The content type is JSON.
+pub(super) const CONTENT_TYPE: Check = Check {
+    id: "content-type-json",
+    description: "the Content-Type is application/json",
+    run: |_, observed| {
+        let content_type = observed
+            .exchange
+            .header("content-type")
+            .unwrap_or("(absent)");
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if essence.eq_ignore_ascii_case("application/json") {
+            Ok(())
+        } else {
+            Err(Mismatch::new("application/json", content_type))
+        }
+    },
+};
+
+/// The body is a JSON object.
+pub(super) const JSON_BODY: Check = Check {
+    id: "json-body",
+    description: "the body is a JSON object (the SDKs cannot read anything else)",
+    run: |_, observed| match observed.body {
+        Some(body) if body.is_object() => Ok(()),
+        _ => {
+            let text = String::from_utf8_lossy(&observed.exchange.body);
+            let shown: String = text.chars().take(120).collect();
+            Err(Mismatch::new("a JSON object", format!("{shown:?}")))
+        }
+    },
+};
+
+/// RequestId is present and agrees with its header.
+pub(super) const REQUEST_ID: Check = Check {
+    id: "request-id",
+    description: "the body has a RequestId, equal to the x-acs-request-id header where one is sent",
+    run: |_, observed| {
+        if observed.body.is_none() {
+            return Ok(());
+        }
+        let Some(id) = request_id(observed) else {
+            return Err(Mismatch::new("a RequestId", "none"));
+        };
+        match observed.exchange.header(REQUEST_ID_HEADER) {
+            Some(header) if header != id => Err(Mismatch::new(
+                format!("{REQUEST_ID_HEADER}: {id}"),
+                format!("{REQUEST_ID_HEADER}: {header}"),
+            )),
+            _ => Ok(()),
+        }
+    },
+};
+
+/// The answer came within its bound.
+pub(super) const TIME_BOUND: Check = Check {
+    id: "time-bound",
+    description: "the answer comes within the case's time bound",
+    run: |_, observed| {
+        let elapsed = observed.exchange.elapsed;
+        if elapsed <= observed.time_bound {
+            Ok(())
+        } else {
+            Err(Mismatch::new(
+                format!("within {:?}", observed.time_bound),
+                format!("after {elapsed:?}"),
+            ))
+        }
+    },
+};
+
+/// RequestIds are unique across the run (a check of the whole run).
+pub(super) const UNIQUE_REQUEST_ID: Check = Check {
+    id: "request-id-unique",
+    description: "no two answers of the run share a RequestId",
+    run: |_, _| Ok(()),
+};
+
+fn request_id<'a>(observed: &Observed<'a>) -> Option<&'a str> {
+    observed
+        .body?
+        .get("RequestId")?
+        .as_str()
+        .filter(|id| !id.is_empty())
+}
+
+/// The findings of request-id-unique over a run's answers, given as case id and
+/// observed exchange, in case order.
+pub fn unique_request_ids<'a>(observed: impl IntoIterator<Item = Observed<'a>>) -> Vec<Finding> {
+    let mut first: HashMap<&str, &str> = HashMap::new();
+    let mut findings = Vec::new();
+    for observed in observed {
+        let Some(id) = request_id(&observed) else {
+            continue;
+        };
+        match first.get(id) {
+            Some(earlier) => findings.push(Finding {
+                case: observed.case.id.clone(),
+                check: UNIQUE_REQUEST_ID.id,
+                expected: "a RequestId no other answer has".to_owned(),
+                actual: format!("{id}, also the RequestId of {earlier}"),
+            }),
+            None => {
+                first.insert(id, &observed.case.id);
+            }
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use http::HeaderValue;
+    use serde_json::Value;
+
+    use super::super::Observed;
+    use super::super::canned::*;
+    use super::unique_request_ids;
+
+    fn ok() -> (crate::cases::Case, crate::wire::Exchange) {
+        (
+            flow_not_exists(),
+            exchange(
+                404,
+                &error_body("FlowNotExists", "Flow flow does not exist."),
+            ),
+        )
+    }
+
+    #[test]
+    fn no_5xx_fails_on_a_server_error() {
+        let exchange = exchange(
+            500,
+            &error_body(
+                "InternalServerError",
+                "An internal error has occurred. Please retry.",
+            ),
+        );
+        let failing = failing(&flow_not_exists(), &exchange);
+        assert!(failing.contains(&"no-5xx"), "{failing:?}");
+    }
+
+    #[test]
+    fn content_type_fails_on_text() {
+        let (case, mut exchange) = ok();
+        exchange
+            .headers
+            .insert("content-type", HeaderValue::from_static("text/plain"));
+        assert_eq!(failing(&case, &exchange), ["content-type-json"]);
+        exchange.headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert_eq!(failing(&case, &exchange), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn json_body_fails_on_html() {
+        let (case, mut exchange) = ok();
+        exchange.body = "<html>oops</html>".into();
+        assert!(failing(&case, &exchange).contains(&"json-body"));
+    }
+
+    #[test]
+    fn request_id_fails_when_absent_or_disagreeing() {
+        let (case, mut exchange) = ok();
+        exchange
+            .headers
+            .insert("x-acs-request-id", HeaderValue::from_static("other"));
+        assert_eq!(failing(&case, &exchange), ["request-id"]);
+        let mut body = error_body("FlowNotExists", "Flow flow does not exist.");
+        body.as_object_mut().unwrap().remove("RequestId");
+        let without = super::super::canned::exchange(404, &body);
+        assert!(failing(&case, &without).contains(&"request-id"));
+    }
+
+    #[test]
+    fn time_bound_fails_when_late() {
+        let (case, mut exchange) = ok();
+        exchange.elapsed = Duration::from_secs(6);
+        assert_eq!(failing(&case, &exchange), ["time-bound"]);
+    }
+
+    #[test]
+    fn unique_request_ids_fails_on_a_repeat() {
+        let (case, exchange) = ok();
+        let body: Value = serde_json::from_slice(&exchange.body).unwrap();
+        let observed = || Observed {
+            case: &case,
+            exchange: &exchange,
+            body: Some(&body),
+            sent_time: "",
+            time_bound: Duration::from_secs(5),
+        };
+        assert_eq!(unique_request_ids([observed()]), vec![]);
+        let findings = unique_request_ids([observed(), observed()]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].check, "request-id-unique");
+    }
+}
