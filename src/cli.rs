@@ -7,28 +7,133 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::contract::{API_VERSION, Contract};
 use crate::exit;
 use crate::reference::{Reference, ReferenceOptions, default_accounts};
-use crate::wire::Credentials;
+use crate::report;
+use crate::runner::{self, RunError, RunOptions};
+use crate::wire::{
+    Credentials, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, Endpoint,
+    SignatureVersion,
+};
 
 /// Contract-conformance test harness for Alibaba Cloud CloudFlow's DescribeExecution API.
 ///
 /// conformance holds a CloudFlow-compatible endpoint to the documented contract of
 /// DescribeExecution (API version 2019-03-15): the FlowName and ExecutionName rules, the
-/// WaitTimeSeconds bounds and long-poll timing, missing parameters, the error-code table
-/// and the response schemas. The contract is embedded in the binary.
+/// WaitTimeSeconds bounds, missing parameters, the error-code table and the response
+/// schemas. The contract is embedded in the binary.
+///
+/// Without a subcommand it runs the whole catalog of cases: against --target URL, or,
+/// without one, against the embedded reference target. On the target it creates a flow
+/// (and one of --other-credentials) with run-unique names, and deletes them at the end.
 ///
 /// Exit codes: 0 conformant, 1 not conformant, 2 usage or set-up error, 3 target
 /// unreachable.
 #[derive(Debug, Parser)]
-#[command(name = "conformance", version, max_term_width = 100)]
+#[command(
+    name = "conformance",
+    version,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
-    /// What to do.
+    /// The conformance run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// What to do instead of a run.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The signature version of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignatureArg {
+    /// HMAC-SHA1 in the query: what the official fnf SDK sends.
+    V1,
+    /// ACS3-HMAC-SHA256 in headers.
+    V3,
+    /// Unsigned.
+    None,
+}
+
+/// The options of a conformance run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The CloudFlow-compatible endpoint (http:// or https://, no path). Without it, the
+    /// embedded reference target with its test accounts.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<Endpoint>,
+    /// The access key ID that signs the requests.
+    #[arg(long, value_name = "ID", env = ENV_ACCESS_KEY_ID)]
+    pub access_key_id: Option<String>,
+    /// The access key secret (prefer the environment variable: flags show in process lists).
+    #[arg(long, value_name = "SECRET", env = ENV_ACCESS_KEY_SECRET, hide_env_values = true)]
+    pub access_key_secret: Option<String>,
+    /// An STS security token.
+    #[arg(long, value_name = "TOKEN", env = ENV_SECURITY_TOKEN, hide_env_values = true)]
+    pub security_token: Option<String>,
+    /// A second account, for the account-isolation case; without it that case is skipped.
+    #[arg(long, value_name = "ID:SECRET", value_parser = parse_account)]
+    pub other_credentials: Option<Credentials>,
+    /// How the requests are signed.
+    #[arg(long, value_enum, default_value_t = SignatureArg::V1)]
+    pub signature: SignatureArg,
+    /// How many cases are in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// At most this many requests a second.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate: Option<NonZeroU32>,
+    /// The latest an answer may come, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub timeout: Duration,
+    /// Run only this case (repeatable).
+    #[arg(long = "case", value_name = "ID")]
+    pub cases: Vec<String>,
+    /// Run only cases with this tag or id pattern, `*` matching any text (repeatable: all must match).
+    #[arg(long = "filter", value_name = "PATTERN")]
+    pub filters: Vec<String>,
+    /// List the selected cases instead of running them.
+    #[arg(long)]
+    pub list: bool,
+}
+
+impl RunArgs {
+    /// The runner's options, or a usage error.
+    pub fn options(&self) -> Result<RunOptions, String> {
+        let credentials = if self.target.is_some() {
+            Credentials::from_parts(
+                self.access_key_id.clone(),
+                self.access_key_secret.clone(),
+                self.security_token.clone(),
+            )
+            .map_err(|error| error.to_string())?
+        } else {
+            None
+        };
+        let signature = match self.signature {
+            SignatureArg::V1 => SignatureVersion::V1,
+            SignatureArg::V3 => SignatureVersion::V3,
+            SignatureArg::None => SignatureVersion::None,
+        };
+        if self.target.is_some() && signature != SignatureVersion::None && credentials.is_none() {
+            return Err(crate::wire::WireError::MissingCredentials(signature).to_string());
+        }
+        Ok(RunOptions {
+            target: self.target.clone(),
+            credentials,
+            other_credentials: self.other_credentials.clone(),
+            signature,
+            concurrency: usize::from(self.concurrency),
+            rate: self.rate,
+            timeout: self.timeout,
+            cases: self.cases.clone(),
+            filters: self.filters.clone(),
+        })
+    }
 }
 
 /// The subcommands.
@@ -36,6 +141,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the contract the harness holds targets to: parameters, rules, error codes.
     Contract,
+    /// List the checks every answer is held to.
+    Checks,
     /// Run the reference target: a local CloudFlow service that follows the contract.
     ///
     /// It prints the URL it bound on the first line of standard output and serves until
@@ -113,19 +220,73 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let mut stdout = io::stdout().lock();
     let written = match cli.command {
         None => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            command.print_long_help().and_then(|()| writeln!(stdout))
+            drop(stdout);
+            return run_cases(&cli.run);
         }
         Some(Command::Contract) => print_contract(Contract::embedded(), &mut stdout),
+        Some(Command::Checks) => report::write_checks(&mut stdout),
         Some(Command::Serve(args)) => {
             drop(stdout);
             return serve(&args);
         }
     };
+    finish(written, exit::CONFORMANT)
+}
+
+/// Runs the catalog, or lists it, and says how conformant the target is.
+fn run_cases(args: &RunArgs) -> ExitCode {
+    let options = match args.options() {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("conformance: {error}");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    if args.list {
+        let cases = runner::list(&options);
+        if cases.is_empty() {
+            eprintln!("conformance: no case matches --case/--filter");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+        return finish(report::write_list(&cases, &mut stdout), exit::CONFORMANT);
+    }
+    if runner::list(&options).is_empty() {
+        eprintln!("conformance: no case matches --case/--filter (see --list)");
+        return ExitCode::from(exit::USAGE_ERROR);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("conformance: failed to start the async runtime: {error}");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    };
+    match runtime.block_on(runner::run(&options)) {
+        Ok(run) => {
+            let code = if run.conformant() {
+                exit::CONFORMANT
+            } else {
+                exit::NOT_CONFORMANT
+            };
+            finish(report::write_report(&run, &mut stdout), code)
+        }
+        Err(error) => {
+            eprintln!("conformance: {error}");
+            let code = match error {
+                RunError::Setup(_) => exit::USAGE_ERROR,
+                RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// The exit code once the output is written; a closed pipe is not an error.
+fn finish(written: io::Result<()>, code: u8) -> ExitCode {
     match written {
-        Ok(()) => ExitCode::from(exit::CONFORMANT),
-        // A closed pipe (`conformance contract | head`) is not an error.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(exit::CONFORMANT),
+        Ok(()) => ExitCode::from(code),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(code),
         Err(error) => {
             eprintln!("conformance: failed to write the output: {error}");
             ExitCode::from(exit::USAGE_ERROR)

@@ -11,4 +11,6 @@ pub mod cli;
 pub mod contract;
 pub mod exit;
 pub mod reference;
+pub mod report;
+pub mod runner;
 pub mod wire;

@@ -9,6 +9,9 @@ use super::{Caller, Case, CaseRequest, Expected, Outcome};
 use crate::contract::{Contract, ErrorCode, OPERATION};
 use crate::wire::{RpcRequest, SignatureVersion, v3};
 
+/// The tag of cases that only mean something when the run signs its requests.
+pub const SIGNED_RUN: &str = "signed-run";
+
 /// How far a skewed request's time is from now: well past any service's tolerance.
 const SKEW: Duration = Duration::from_secs(60 * 60);
 
@@ -381,7 +384,7 @@ impl Builder<'_> {
         case(
             "missing-version",
             vec![],
-            "no Version: 400 MissingRequiredParams naming it (APIVersionNotSupported is accepted too)",
+            "no Version: 400 MissingRequiredParams naming it (APIVersionNotSupported is accepted too; with signature v3, which carries the version in a header, MissingRequiredHeader naming x-acs-version)",
             CaseRequest::signed(missing),
             vec![
                 Outcome::error(ErrorCode::MissingRequiredParams, &["Version"]),
@@ -389,6 +392,7 @@ impl Builder<'_> {
                     code: ErrorCode::APIVersionNotSupported,
                     values: vec![Expected::Any],
                 },
+                Outcome::error(ErrorCode::MissingRequiredHeader, &["x-acs-version"]),
             ],
         );
 
@@ -398,7 +402,7 @@ impl Builder<'_> {
         };
         case(
             "unsigned",
-            vec!["auth"],
+            vec!["auth", SIGNED_RUN],
             "no signature and no access key: the contract does not say which error; 400 MissingRequiredParams, 403 InvalidAccessKeyID, SignatureNotMatch or AccessDenied are accepted",
             unsigned,
             vec![
@@ -448,7 +452,7 @@ impl Builder<'_> {
         };
         case(
             "skewed-time",
-            vec!["auth"],
+            vec!["auth", SIGNED_RUN],
             "request time an hour ago: 403 RequestTimeTooSkewed naming it",
             skewed,
             vec![Outcome::Error {
@@ -477,6 +481,9 @@ impl Builder<'_> {
         let mut post = good();
         post.method = http::Method::POST;
         let text_body = CaseRequest {
+            // The body of a v1 request is not signed unless it is a form, so the request
+            // stays correctly signed.
+            signature: Some(SignatureVersion::V1),
             body: Some(("text/plain".to_owned(), b"FlowName=x".to_vec())),
             ..CaseRequest::signed(post.clone())
         };
@@ -488,18 +495,11 @@ impl Builder<'_> {
             vec![Outcome::error(ErrorCode::UnsupportedMediaType, &[])],
         );
 
-        let big = format!("Padding={}", "x".repeat(OVERSIZED_BODY));
-        let oversized = CaseRequest {
-            body: Some((
-                "application/x-www-form-urlencoded".to_owned(),
-                big.into_bytes(),
-            )),
-            ..CaseRequest::signed(post)
-        };
+        let oversized = CaseRequest::signed(post.param("Padding", "x".repeat(OVERSIZED_BODY)));
         case(
             "oversized-body",
             vec!["limits"],
-            "POST with a 2 MiB form body: 400 EntityTooLarge (the limit it names is the target's own)",
+            "POST with a signed 2 MiB form body: 400 EntityTooLarge (the limit it names is the target's own)",
             oversized,
             vec![Outcome::Error {
                 code: ErrorCode::EntityTooLarge,

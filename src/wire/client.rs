@@ -116,6 +116,8 @@ impl Client {
             .await
             .map_err(|_| TransportError::Timeout(timeout))?
             .map_err(|error| {
+                // The URL may carry a signature and a token: never in an error.
+                let error = error.without_url();
                 if error.is_connect() {
                     TransportError::Connect(error_chain(&error))
                 } else {
@@ -148,7 +150,7 @@ impl Client {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|error| TransportError::Broken(error_chain(&error)))?
+            .map_err(|error| TransportError::Broken(error_chain(&error.without_url())))?
         {
             let room = self.max_body_bytes - body.len();
             if chunk.len() > room {

@@ -1,0 +1,89 @@
+//! Requests shown to people: as a curl command, with every secret and signature removed.
+
+use crate::wire::{decode_pairs, join_encoded};
+
+/// Query parameters that carry a signature or a secret.
+const SECRET_PARAMS: [&str; 2] = ["Signature", "SecurityToken"];
+/// Headers that carry a signature or a secret.
+const SECRET_HEADERS: [&str; 2] = ["authorization", "x-acs-security-token"];
+
+/// The request as a curl command a person can paste, with its signature and security
+/// token left out (so it reproduces the request but not its authentication: re-run the
+/// case with `conformance --case ID` to send it signed). Long bodies are summarized.
+pub fn curl(request: &http::Request<Vec<u8>>) -> String {
+    let uri = request.uri();
+    let query: Vec<(String, String)> = decode_pairs(uri.query().unwrap_or_default().as_bytes())
+        .into_iter()
+        .filter(|(name, _)| !SECRET_PARAMS.contains(&name.as_str()))
+        .collect();
+    let query = join_encoded(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let base = format!(
+        "{}://{}{}",
+        uri.scheme_str().unwrap_or("http"),
+        uri.authority()
+            .map(http::uri::Authority::as_str)
+            .unwrap_or_default(),
+        uri.path()
+    );
+    let url = if query.is_empty() {
+        base
+    } else {
+        format!("{base}?{query}")
+    };
+    let mut command = format!("curl -sS -X {} {}", request.method(), shell_quote(&url));
+    for (name, value) in request.headers() {
+        if SECRET_HEADERS.contains(&name.as_str()) || name == http::header::HOST {
+            continue;
+        }
+        let value = String::from_utf8_lossy(value.as_bytes());
+        command.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
+    }
+    let body = request.body();
+    if !body.is_empty() {
+        if body.len() <= 1024 {
+            command.push_str(&format!(
+                " --data-binary {}",
+                shell_quote(&String::from_utf8_lossy(body))
+            ));
+        } else {
+            command.push_str(&format!(
+                " --data-binary @<({} bytes: see the case's description)>",
+                body.len()
+            ));
+        }
+    }
+    command
+}
+
+/// `text` in single quotes for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::curl;
+    use crate::wire::{Credentials, Endpoint, RpcRequest, Signing, SigningContext};
+
+    #[test]
+    fn curl_leaves_out_signatures_and_tokens() {
+        let endpoint: Endpoint = "http://127.0.0.1:8080".parse().unwrap();
+        let credentials = Credentials::new("testid", "topsecret").with_security_token("tokenvalue");
+        let request = RpcRequest::get("DescribeExecution").param("FlowName", "it's");
+        for signing in [Signing::V1(credentials.clone()), Signing::V3(credentials)] {
+            let built = request
+                .build(&endpoint, &signing, &SigningContext::fresh())
+                .unwrap();
+            let shown = curl(&built);
+            assert!(
+                shown.starts_with("curl -sS -X GET 'http://127.0.0.1:8080/?"),
+                "{shown}"
+            );
+            assert!(!shown.contains("Signature="), "{shown}");
+            assert!(!shown.contains("tokenvalue"), "{shown}");
+            assert!(!shown.to_lowercase().contains("authorization"), "{shown}");
+            assert!(!shown.contains("topsecret"), "{shown}");
+            assert!(shown.contains("FlowName=it%27s"), "{shown}");
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! The runner: provisions the fixtures, sends every selected case with bounded
+//! concurrency and an optional rate limit, checks each exchange, and removes what it
+//! provisioned. It knows nothing of output formats: it returns a [`RunReport`].
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use governor::{DefaultDirectRateLimiter, Quota};
+use serde_json::Value;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::cases::catalog::{SIGNED_RUN, catalog, unknown_access_key};
+use crate::cases::fixtures::{Fixtures, IMMEDIATE_FLOW};
+use crate::cases::{Caller, Case, CaseRequest};
+use crate::checks::{self, Finding, Observed};
+use crate::contract::Contract;
+use crate::reference::{Reference, ReferenceOptions};
+use crate::wire::{
+    Client, ClientOptions, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
+    SigningContext, TransportError, timestamp,
+};
+
+/// What to run, against what.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The endpoint; `None` starts the embedded reference target.
+    pub target: Option<Endpoint>,
+    /// The credentials that sign the cases.
+    pub credentials: Option<Credentials>,
+    /// Credentials of a second account, for account isolation.
+    pub other_credentials: Option<Credentials>,
+    /// The signature version of the cases that do not need a particular one.
+    pub signature: SignatureVersion,
+    /// How many cases are in flight at once.
+    pub concurrency: usize,
+    /// At most this many requests a second, if set.
+    pub rate: Option<NonZeroU32>,
+    /// The latest an answer may come.
+    pub timeout: Duration,
+    /// Case ids to run (all if empty).
+    pub cases: Vec<String>,
+    /// Patterns a case must match, by tag or id (all if empty).
+    pub filters: Vec<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            target: None,
+            credentials: None,
+            other_credentials: None,
+            signature: SignatureVersion::V1,
+            concurrency: 16,
+            rate: None,
+            timeout: Duration::from_secs(10),
+            cases: Vec::new(),
+            filters: Vec::new(),
+        }
+    }
+}
+
+/// Why a run could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The options or the set-up are wrong (exit code 2).
+    #[error("{0}")]
+    Setup(String),
+    /// The target could not be reached (exit code 3).
+    #[error("the target {target} is unreachable: {reason}")]
+    Unreachable {
+        /// The endpoint.
+        target: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// One case as it ran.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The case.
+    pub case: Case,
+    /// The request as sent.
+    pub request: http::Request<Vec<u8>>,
+    /// The answer, or why none came.
+    pub answer: Result<Exchange, TransportError>,
+    /// The checks it failed.
+    pub findings: Vec<Finding>,
+}
+
+impl CaseResult {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// A whole run.
+#[derive(Debug)]
+pub struct RunReport {
+    /// The endpoint the cases went to.
+    pub target: String,
+    /// Whether it was the embedded reference target.
+    pub embedded: bool,
+    /// The signature version of the run.
+    pub signature: SignatureVersion,
+    /// Every case run, in catalog order.
+    pub results: Vec<CaseResult>,
+    /// Cases left out, with the reason (never silently).
+    pub skipped: Vec<(String, String)>,
+    /// How long the run took, set-up included.
+    pub elapsed: Duration,
+}
+
+impl RunReport {
+    /// Every finding, in case order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.results.iter().flat_map(|result| &result.findings)
+    }
+
+    /// Whether the target is conformant: every case passed.
+    pub fn conformant(&self) -> bool {
+        self.results.iter().all(CaseResult::passed)
+    }
+}
+
+/// The catalog as `--list` shows it: ids, tags, descriptions (the names in descriptions
+/// are those of an example run).
+pub fn list(options: &RunOptions) -> Vec<Case> {
+    select(
+        catalog(Contract::embedded(), &Fixtures::new("00000000")),
+        options,
+    )
+}
+
+fn select(cases: Vec<Case>, options: &RunOptions) -> Vec<Case> {
+    cases
+        .into_iter()
+        .filter(|case| options.cases.is_empty() || options.cases.contains(&case.id))
+        .filter(|case| options.filters.iter().all(|pattern| case.matches(pattern)))
+        .collect()
+}
+
+/// The target and credentials of a run.
+struct Session {
+    endpoint: Endpoint,
+    client: Client,
+    credentials: Option<Credentials>,
+    other: Option<Credentials>,
+    signature: SignatureVersion,
+    timeout: Duration,
+    limiter: Option<DefaultDirectRateLimiter>,
+}
+
+impl Session {
+    fn signing(&self, request: &CaseRequest, fixtures: &Fixtures) -> Result<Signing, RunError> {
+        let version = request.signature.unwrap_or(self.signature);
+        // Cases about a particular key need a signature even in an unsigned run.
+        let signed = if version == SignatureVersion::None {
+            SignatureVersion::V1
+        } else {
+            version
+        };
+        let main_id = self
+            .credentials
+            .as_ref()
+            .map_or_else(|| "testid".to_owned(), |c| c.access_key_id().to_owned());
+        let signing = match request.caller {
+            Caller::Main => Signing::new(version, self.credentials.clone()),
+            Caller::Other => Signing::new(signed, self.other.clone()),
+            Caller::Unsigned => Ok(Signing::Unsigned),
+            Caller::UnknownKey => Signing::new(
+                signed,
+                Some(Credentials::new(
+                    unknown_access_key(fixtures),
+                    "no-such-secret",
+                )),
+            ),
+            Caller::WrongSecret => {
+                Signing::new(signed, Some(Credentials::new(main_id, "not-the-secret")))
+            }
+        };
+        signing.map_err(|error| RunError::Setup(error.to_string()))
+    }
+
+    fn build(
+        &self,
+        request: &CaseRequest,
+        fixtures: &Fixtures,
+        context: &SigningContext,
+    ) -> Result<http::Request<Vec<u8>>, RunError> {
+        let signing = self.signing(request, fixtures)?;
+        let mut built = request
+            .rpc
+            .build(&self.endpoint, &signing, context)
+            .map_err(|error| RunError::Setup(error.to_string()))?;
+        if let Some(header) = request.remove_header {
+            built.headers_mut().remove(header);
+        }
+        if let Some((content_type, body)) = &request.body {
+            let value = http::HeaderValue::from_str(content_type)
+                .map_err(|error| RunError::Setup(error.to_string()))?;
+            built
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, value);
+            *built.body_mut() = body.clone();
+        }
+        Ok(built)
+    }
+
+    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Exchange, TransportError> {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        // A second past the bound, so that a late answer is told from none.
+        self.client
+            .send(request, self.timeout + Duration::from_secs(1))
+            .await
+    }
+
+    /// Sends a set-up request as the main caller, or as the other one, and returns its
+    /// body, or the error that stops the run.
+    async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, RunError> {
+        let signing = self.signing(
+            &CaseRequest {
+                caller,
+                ..CaseRequest::signed(rpc.clone())
+            },
+            &Fixtures::new(""),
+        )?;
+        let built = rpc
+            .build(&self.endpoint, &signing, &SigningContext::fresh())
+            .map_err(|error| RunError::Setup(error.to_string()))?;
+        let exchange = self.send(built).await.map_err(|error| match error {
+            TransportError::Connect(reason) => RunError::Unreachable {
+                target: self.endpoint.to_string(),
+                reason,
+            },
+            other => RunError::Setup(format!(
+                "failed to set up the fixtures: {} {other}",
+                rpc_name(rpc)
+            )),
+        })?;
+        let body = exchange.json().unwrap_or(Value::Null);
+        if exchange.status.is_success() {
+            Ok(body)
+        } else {
+            Err(RunError::Setup(format!(
+                "failed to set up the fixtures: {} answered {} {} {}",
+                rpc_name(rpc),
+                exchange.status.as_u16(),
+                body["Code"].as_str().unwrap_or_default(),
+                body["Message"].as_str().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+fn rpc_name(rpc: &RpcRequest) -> &str {
+    rpc.action.as_deref().unwrap_or("a request")
+}
+
+fn create_flow(name: &str) -> RpcRequest {
+    RpcRequest::post("CreateFlow")
+        .param("Name", name)
+        .param("Definition", IMMEDIATE_FLOW)
+        .param(
+            "Description",
+            "made by conformance; removed at the end of its run",
+        )
+        .param("Type", "FDL")
+}
+
+/// Creates the run's flows and its finished execution.
+async fn provision(session: &Session, fixtures: &Fixtures) -> Result<(), RunError> {
+    let main = Caller::Main;
+    session.call(&create_flow(&fixtures.flow), main).await?;
+    let start = RpcRequest::post("StartExecution")
+        .param("FlowName", &fixtures.flow)
+        .param("ExecutionName", &fixtures.execution)
+        .param("Input", "{\"from\":\"conformance\"}");
+    session.call(&start, main).await?;
+    // The flow ends at once; a long poll waits for it to be seen as ended.
+    let contract = Contract::embedded();
+    let wait = contract.wait_time_seconds().end().min(&5).to_string();
+    let deadline = Instant::now() + session.timeout;
+    loop {
+        let describe = RpcRequest::get("DescribeExecution")
+            .param("FlowName", &fixtures.flow)
+            .param("ExecutionName", &fixtures.execution)
+            .param("WaitTimeSeconds", &wait);
+        let body = session.call(&describe, main).await?;
+        let status = body["Status"].as_str().unwrap_or_default();
+        if contract.bodies().is_terminal(status) {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(RunError::Setup(format!(
+                "the fixture execution {} did not finish in {:?} (status {status:?})",
+                fixtures.execution, session.timeout
+            )));
+        }
+    }
+    if session.other.is_some() {
+        session
+            .call(&create_flow(&fixtures.other_flow), Caller::Other)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes what [`provision`] created; what is already gone is fine.
+async fn remove(session: &Session, fixtures: &Fixtures) {
+    let delete = |name: &str| RpcRequest::post("DeleteFlow").param("Name", name);
+    let _ = session.call(&delete(&fixtures.flow), Caller::Main).await;
+    if session.other.is_some() {
+        let _ = session
+            .call(&delete(&fixtures.other_flow), Caller::Other)
+            .await;
+    }
+}
+
+/// Runs the selected cases and checks every answer.
+pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let contract = Contract::embedded();
+    let (reference, endpoint, credentials, other) = match &options.target {
+        Some(endpoint) => (
+            None,
+            endpoint.clone(),
+            options.credentials.clone(),
+            options.other_credentials.clone(),
+        ),
+        None => {
+            // An unsigned run needs a target that takes unsigned requests.
+            let reference_options = ReferenceOptions {
+                anonymous: options.signature == SignatureVersion::None,
+                ..ReferenceOptions::default()
+            };
+            let reference =
+                Reference::start(SocketAddr::from(([127, 0, 0, 1], 0)), reference_options)
+                    .await
+                    .map_err(|error| {
+                        RunError::Setup(format!(
+                            "failed to start the embedded reference target: {error}"
+                        ))
+                    })?;
+            let endpoint = reference.endpoint();
+            let accounts = crate::reference::default_accounts();
+            (
+                Some(reference),
+                endpoint,
+                accounts.first().cloned(),
+                accounts.get(1).cloned(),
+            )
+        }
+    };
+    if options.signature != SignatureVersion::None && credentials.is_none() {
+        return Err(RunError::Setup(
+            crate::wire::WireError::MissingCredentials(options.signature).to_string(),
+        ));
+    }
+    let client = Client::new(&ClientOptions::default())
+        .map_err(|error| RunError::Setup(error.to_string()))?;
+    let session = Arc::new(Session {
+        endpoint: endpoint.clone(),
+        client,
+        credentials,
+        other,
+        signature: options.signature,
+        timeout: options.timeout,
+        limiter: options
+            .rate
+            .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
+    });
+
+    let fixtures = Fixtures::fresh();
+    let mut skipped = Vec::new();
+    let mut cases = select(catalog(contract, &fixtures), options);
+    let unsigned_run = session.signature == SignatureVersion::None;
+    cases.retain(|case| {
+        let reason = if session.other.is_none() && case.tags.contains(&"isolation") {
+            "needs --other-credentials"
+        } else if unsigned_run && case.tags.contains(&SIGNED_RUN) {
+            "means nothing in an unsigned run"
+        } else {
+            return true;
+        };
+        skipped.push((case.id.clone(), reason.to_owned()));
+        false
+    });
+
+    if let Err(error) = provision(&session, &fixtures).await {
+        // Leave nothing behind even when set-up fails half way.
+        remove(&session, &fixtures).await;
+        if let Some(reference) = reference {
+            let _ = reference.stop().await;
+        }
+        return Err(error);
+    }
+    let results = run_cases(&session, &fixtures, cases, options.concurrency.max(1)).await;
+    remove(&session, &fixtures).await;
+    if let Some(reference) = reference {
+        let _ = reference.stop().await;
+    }
+    Ok(RunReport {
+        target: endpoint.to_string(),
+        embedded: options.target.is_none(),
+        signature: options.signature,
+        results,
+        skipped,
+        elapsed: started.elapsed(),
+    })
+}
+
+async fn run_cases(
+    session: &Arc<Session>,
+    fixtures: &Fixtures,
+    cases: Vec<Case>,
+    concurrency: usize,
+) -> Vec<CaseResult> {
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut tasks = JoinSet::new();
+    for (index, case) in cases.into_iter().enumerate() {
+        let (session, fixtures, permits) =
+            (Arc::clone(session), fixtures.clone(), Arc::clone(&permits));
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (index, run_case(&session, &fixtures, case).await)
+        });
+    }
+    let mut results: Vec<(usize, CaseResult)> = tasks.join_all().await;
+    results.sort_by_key(|(index, _)| *index);
+    let mut results: Vec<CaseResult> = results.into_iter().map(|(_, result)| result).collect();
+
+    let bodies: Vec<Option<Value>> = results
+        .iter()
+        .map(|result| result.answer.as_ref().ok().and_then(Exchange::json))
+        .collect();
+    let run_findings =
+        checks::unique_request_ids(results.iter().zip(&bodies).filter_map(|(result, body)| {
+            let exchange = result.answer.as_ref().ok()?;
+            Some(Observed {
+                case: &result.case,
+                exchange,
+                body: body.as_ref(),
+                sent_time: "",
+                time_bound: session.timeout,
+            })
+        }));
+    for finding in run_findings {
+        if let Some(result) = results
+            .iter_mut()
+            .find(|result| result.case.id == finding.case)
+        {
+            result.findings.push(finding);
+        }
+    }
+    results
+}
+
+async fn run_case(session: &Session, fixtures: &Fixtures, case: Case) -> CaseResult {
+    let mut context = SigningContext::fresh();
+    if let Some(skew) = case.request.skew {
+        context.time = OffsetDateTime::now_utc() - skew;
+    }
+    let sent_time = timestamp::format(context.time);
+    let request = match session.build(&case.request, fixtures, &context) {
+        Ok(request) => request,
+        Err(error) => {
+            let finding = Finding {
+                case: case.id.clone(),
+                check: checks::ANSWERED.id,
+                expected: "a request the harness can build".to_owned(),
+                actual: error.to_string(),
+            };
+            let request = http::Request::new(Vec::new());
+            return CaseResult {
+                case,
+                request,
+                answer: Err(TransportError::Setup(finding.actual.clone())),
+                findings: vec![finding],
+            };
+        }
+    };
+    let answer = session.send(request.clone()).await;
+    let findings = match &answer {
+        Ok(exchange) => {
+            let body = exchange.json();
+            let observed = Observed {
+                case: &case,
+                exchange,
+                body: body.as_ref(),
+                sent_time: &sent_time,
+                time_bound: session.timeout,
+            };
+            checks::check(Contract::embedded(), &observed)
+        }
+        Err(error) => vec![Finding {
+            case: case.id.clone(),
+            check: checks::ANSWERED.id,
+            expected: format!("an HTTP answer within {:?}", session.timeout),
+            actual: error.to_string(),
+        }],
+    };
+    CaseResult {
+        case,
+        request,
+        answer,
+        findings,
+    }
+}

@@ -1,0 +1,246 @@
+//! The conformance run end to end: against the embedded reference target every case
+//! passes; against a target that breaks a rule, the run says so.
+
+mod common;
+
+use std::process::Command;
+
+use common::Target;
+use conformance::reference::ReferenceOptions;
+use conformance::runner::{RunError, RunOptions, run};
+use conformance::wire::{Credentials, SignatureVersion};
+
+#[tokio::test]
+async fn every_case_passes_against_the_embedded_target_with_each_signature() {
+    for signature in [
+        SignatureVersion::V1,
+        SignatureVersion::V3,
+        SignatureVersion::None,
+    ] {
+        let report = run(&RunOptions {
+            signature,
+            ..RunOptions::default()
+        })
+        .await
+        .unwrap();
+        let findings: Vec<_> = report.findings().collect();
+        assert!(findings.is_empty(), "{signature}: {findings:#?}");
+        assert!(
+            report.results.len() > 100,
+            "{signature}: {} cases",
+            report.results.len()
+        );
+        assert!(report.embedded);
+    }
+}
+
+#[tokio::test]
+async fn a_target_given_by_url_is_held_to_the_same_catalog() {
+    let target = Target::start().await;
+    let options = RunOptions {
+        target: Some(target.endpoint.clone()),
+        credentials: Some(Credentials::new("testid", "testsecret")),
+        other_credentials: Some(Credentials::new("otherid", "othersecret")),
+        ..RunOptions::default()
+    };
+    let report = run(&options).await.unwrap();
+    assert!(
+        report.conformant(),
+        "{:#?}",
+        report.findings().collect::<Vec<_>>()
+    );
+    assert!(report.skipped.is_empty());
+    assert!(
+        report
+            .results
+            .iter()
+            .any(|result| result.case.id == "existence/other-accounts-flow")
+    );
+
+    // Without the second account the isolation case is skipped, and says why.
+    let report = run(&RunOptions {
+        other_credentials: None,
+        ..options
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        report.skipped,
+        [(
+            "existence/other-accounts-flow".to_owned(),
+            "needs --other-credentials".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_target_that_takes_unsigned_requests_is_not_conformant() {
+    let target = Target::with(ReferenceOptions {
+        anonymous: true,
+        ..ReferenceOptions::default()
+    })
+    .await;
+    let options = RunOptions {
+        target: Some(target.endpoint.clone()),
+        credentials: Some(Credentials::new("testid", "testsecret")),
+        ..RunOptions::default()
+    };
+    let report = run(&options).await.unwrap();
+    let failed: Vec<(&str, &str)> = report
+        .findings()
+        .map(|finding| (finding.case.as_str(), finding.check))
+        .collect();
+    assert_eq!(failed, [("protocol/unsigned", "expected-outcome")]);
+    assert!(!report.conformant());
+}
+
+#[tokio::test]
+async fn the_run_cleans_up_after_itself() {
+    let target = Target::start().await;
+    let options = RunOptions {
+        target: Some(target.endpoint.clone()),
+        credentials: Some(Credentials::new("testid", "testsecret")),
+        cases: vec!["existence/known-execution".to_owned()],
+        ..RunOptions::default()
+    };
+    let report = run(&options).await.unwrap();
+    assert_eq!(report.results.len(), 1);
+    assert!(report.conformant());
+    // The run's flow was deleted: describing its execution now finds no flow.
+    let flow = report.results[0]
+        .case
+        .expect
+        .iter()
+        .find_map(|outcome| match outcome {
+            conformance::cases::Outcome::Success { flow, .. } => Some(flow.clone()),
+            conformance::cases::Outcome::Error { .. } => None,
+        });
+    let exchange = target.describe(&flow.unwrap(), "any", None).await;
+    assert_eq!(exchange.json().unwrap()["Code"], "FlowNotExists");
+}
+
+#[tokio::test]
+async fn an_unreachable_target_is_its_own_error() {
+    let options = RunOptions {
+        target: Some("http://127.0.0.1:9".parse().unwrap()),
+        credentials: Some(Credentials::new("a", "b")),
+        ..RunOptions::default()
+    };
+    assert!(matches!(
+        run(&options).await,
+        Err(RunError::Unreachable { .. })
+    ));
+}
+
+fn conformance(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(args)
+        .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+        .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_main_command_runs_the_suite_and_exits_zero() {
+    let output = conformance(&[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = stdout.lines().last().unwrap();
+    assert!(
+        summary.contains(" passed, 0 failed, 0 skipped"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_failing_case_is_reported_with_its_reproduction_and_exit_code_one() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let target = runtime.block_on(Target::with(ReferenceOptions {
+        anonymous: true,
+        ..ReferenceOptions::default()
+    }));
+    let url = target.reference.url();
+    let output = conformance(&[
+        "--target",
+        &url,
+        "--access-key-id",
+        "testid",
+        "--access-key-secret",
+        "testsecret",
+        "--filter",
+        "protocol",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL protocol/unsigned [expected-outcome]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "reproduce: conformance --target {url} --case protocol/unsigned"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("request (unsigned): curl -sS -X GET"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("testsecret"),
+        "the secret must never be shown"
+    );
+    assert!(!stdout.contains("Signature="), "nor a signature");
+    drop(target);
+}
+
+#[test]
+fn usage_errors_and_an_unreachable_target_have_their_exit_codes() {
+    assert_eq!(
+        conformance(&["--target", "http://127.0.0.1:9"])
+            .status
+            .code(),
+        Some(2),
+        "credentials are needed"
+    );
+    assert_eq!(
+        conformance(&["--target", "127.0.0.1:9"]).status.code(),
+        Some(2),
+        "a URL needs a scheme"
+    );
+    assert_eq!(
+        conformance(&["--filter", "no-such-case"]).status.code(),
+        Some(2)
+    );
+    let unreachable = conformance(&[
+        "--target",
+        "http://127.0.0.1:9",
+        "--access-key-id",
+        "a",
+        "--access-key-secret",
+        "b",
+    ]);
+    assert_eq!(unreachable.status.code(), Some(3));
+    assert!(!String::from_utf8_lossy(&unreachable.stderr).contains("Signature="));
+}
+
+#[test]
+fn list_and_case_select_cases() {
+    let listed = conformance(&["--list", "--filter", "wait-time"]);
+    assert_eq!(listed.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.lines().all(|line| line.starts_with("wait-time/")),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 15);
+    let one = conformance(&["--case", "wait-time/61"]);
+    let stdout = String::from_utf8_lossy(&one.stdout);
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+}
