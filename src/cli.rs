@@ -242,6 +242,19 @@ fn run_cases(args: &RunArgs) -> ExitCode {
             return ExitCode::from(exit::USAGE_ERROR);
         }
     };
+    let unknown = runner::unknown_cases(&options);
+    if !unknown.is_empty() {
+        eprintln!(
+            "conformance: no case has the id {} (see --list)",
+            unknown.join(", ")
+        );
+        return ExitCode::from(exit::USAGE_ERROR);
+    }
+    if args.target.is_none() && (args.access_key_id.is_some() || args.access_key_secret.is_some()) {
+        eprintln!(
+            "conformance: note: the credentials given apply to --target; the embedded reference target is run with its own test accounts"
+        );
+    }
     let mut stdout = io::stdout().lock();
     if args.list {
         let cases = runner::list(&options);

@@ -218,6 +218,13 @@ fn usage_errors_and_an_unreachable_target_have_their_exit_codes() {
         conformance(&["--filter", "no-such-case"]).status.code(),
         Some(2)
     );
+    let unknown = conformance(&["--case", "wait-time/61", "--case", "no/such-case"]);
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "an unknown --case is not silently dropped"
+    );
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no/such-case"));
     let unreachable = conformance(&[
         "--target",
         "http://127.0.0.1:9",

@@ -137,6 +137,17 @@ pub fn list(options: &RunOptions) -> Vec<Case> {
     )
 }
 
+/// The `--case` ids the catalog does not have.
+pub fn unknown_cases(options: &RunOptions) -> Vec<String> {
+    let known = catalog(Contract::embedded(), &Fixtures::new("00000000"));
+    options
+        .cases
+        .iter()
+        .filter(|id| !known.iter().any(|case| &case.id == *id))
+        .cloned()
+        .collect()
+}
+
 fn select(cases: Vec<Case>, options: &RunOptions) -> Vec<Case> {
     cases
         .into_iter()
@@ -147,6 +158,7 @@ fn select(cases: Vec<Case>, options: &RunOptions) -> Vec<Case> {
 
 /// The target and credentials of a run.
 struct Session {
+    fixtures: Fixtures,
     endpoint: Endpoint,
     client: Client,
     credentials: Option<Credentials>,
@@ -157,7 +169,7 @@ struct Session {
 }
 
 impl Session {
-    fn signing(&self, request: &CaseRequest, fixtures: &Fixtures) -> Result<Signing, RunError> {
+    fn signing(&self, request: &CaseRequest) -> Result<Signing, RunError> {
         let version = request.signature.unwrap_or(self.signature);
         // Cases about a particular key need a signature even in an unsigned run.
         let signed = if version == SignatureVersion::None {
@@ -176,7 +188,7 @@ impl Session {
             Caller::UnknownKey => Signing::new(
                 signed,
                 Some(Credentials::new(
-                    unknown_access_key(fixtures),
+                    unknown_access_key(&self.fixtures),
                     "no-such-secret",
                 )),
             ),
@@ -190,10 +202,9 @@ impl Session {
     fn build(
         &self,
         request: &CaseRequest,
-        fixtures: &Fixtures,
         context: &SigningContext,
     ) -> Result<http::Request<Vec<u8>>, RunError> {
-        let signing = self.signing(request, fixtures)?;
+        let signing = self.signing(request)?;
         let mut built = request
             .rpc
             .build(&self.endpoint, &signing, context)
@@ -225,13 +236,10 @@ impl Session {
     /// Sends a set-up request as the main caller, or as the other one, and returns its
     /// body, or the error that stops the run.
     async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, RunError> {
-        let signing = self.signing(
-            &CaseRequest {
-                caller,
-                ..CaseRequest::signed(rpc.clone())
-            },
-            &Fixtures::new(""),
-        )?;
+        let signing = self.signing(&CaseRequest {
+            caller,
+            ..CaseRequest::signed(rpc.clone())
+        })?;
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .map_err(|error| RunError::Setup(error.to_string()))?;
@@ -276,7 +284,8 @@ fn create_flow(name: &str) -> RpcRequest {
 }
 
 /// Creates the run's flows and its finished execution.
-async fn provision(session: &Session, fixtures: &Fixtures) -> Result<(), RunError> {
+async fn provision(session: &Session) -> Result<(), RunError> {
+    let fixtures = &session.fixtures;
     let main = Caller::Main;
     session.call(&create_flow(&fixtures.flow), main).await?;
     let start = RpcRequest::post("StartExecution")
@@ -314,7 +323,8 @@ async fn provision(session: &Session, fixtures: &Fixtures) -> Result<(), RunErro
 }
 
 /// Deletes what [`provision`] created; what is already gone is fine.
-async fn remove(session: &Session, fixtures: &Fixtures) {
+async fn remove(session: &Session) {
+    let fixtures = &session.fixtures;
     let delete = |name: &str| RpcRequest::post("DeleteFlow").param("Name", name);
     let _ = session.call(&delete(&fixtures.flow), Caller::Main).await;
     if session.other.is_some() {
@@ -366,7 +376,10 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     }
     let client = Client::new(&ClientOptions::default())
         .map_err(|error| RunError::Setup(error.to_string()))?;
+    let fixtures = Fixtures::fresh();
+    let cases = select(catalog(contract, &fixtures), options);
     let session = Arc::new(Session {
+        fixtures,
         endpoint: endpoint.clone(),
         client,
         credentials,
@@ -378,9 +391,8 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
             .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
     });
 
-    let fixtures = Fixtures::fresh();
     let mut skipped = Vec::new();
-    let mut cases = select(catalog(contract, &fixtures), options);
+    let mut cases = cases;
     let unsigned_run = session.signature == SignatureVersion::None;
     cases.retain(|case| {
         let reason = if session.other.is_none() && case.tags.contains(&"isolation") {
@@ -394,16 +406,16 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         false
     });
 
-    if let Err(error) = provision(&session, &fixtures).await {
+    if let Err(error) = provision(&session).await {
         // Leave nothing behind even when set-up fails half way.
-        remove(&session, &fixtures).await;
+        remove(&session).await;
         if let Some(reference) = reference {
             let _ = reference.stop().await;
         }
         return Err(error);
     }
-    let results = run_cases(&session, &fixtures, cases, options.concurrency.max(1)).await;
-    remove(&session, &fixtures).await;
+    let results = run_cases(&session, cases, options.concurrency.max(1)).await;
+    remove(&session).await;
     if let Some(reference) = reference {
         let _ = reference.stop().await;
     }
@@ -419,18 +431,16 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
 
 async fn run_cases(
     session: &Arc<Session>,
-    fixtures: &Fixtures,
     cases: Vec<Case>,
     concurrency: usize,
 ) -> Vec<CaseResult> {
     let permits = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     for (index, case) in cases.into_iter().enumerate() {
-        let (session, fixtures, permits) =
-            (Arc::clone(session), fixtures.clone(), Arc::clone(&permits));
+        let (session, permits) = (Arc::clone(session), Arc::clone(&permits));
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (index, run_case(&session, &fixtures, case).await)
+            (index, run_case(&session, case).await)
         });
     }
     let mut results: Vec<(usize, CaseResult)> = tasks.join_all().await;
@@ -463,13 +473,13 @@ async fn run_cases(
     results
 }
 
-async fn run_case(session: &Session, fixtures: &Fixtures, case: Case) -> CaseResult {
+async fn run_case(session: &Session, case: Case) -> CaseResult {
     let mut context = SigningContext::fresh();
     if let Some(skew) = case.request.skew {
         context.time = OffsetDateTime::now_utc() - skew;
     }
     let sent_time = timestamp::format(context.time);
-    let request = match session.build(&case.request, fixtures, &context) {
+    let request = match session.build(&case.request, &context) {
         Ok(request) => request,
         Err(error) => {
             let finding = Finding {
