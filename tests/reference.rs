@@ -672,3 +672,51 @@ async fn request_ids_are_fresh_and_unique() {
     }
     assert_eq!(API_VERSION, "2019-03-15");
 }
+
+/// Regression: the target answered EntityTooLarge as soon as it saw the Content-Length and
+/// closed the connection, so a client still writing the body got a broken pipe instead of
+/// the answer. The body goes out slowly here, as from a slow client.
+#[tokio::test]
+async fn an_oversized_body_gets_its_answer_not_a_broken_pipe() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let target = Target::start().await;
+    let built = RpcRequest::post("StartExecution")
+        .param("FlowName", "flow")
+        .build(
+            &target.endpoint,
+            &Signing::V1(testid()),
+            &SigningContext::fresh(),
+        )
+        .unwrap();
+    let chunk = vec![b'x'; 1024 * 1024];
+    let length = 8 * chunk.len();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n",
+        built.uri().path_and_query().unwrap(),
+        target.endpoint.authority()
+    );
+    let mut stream = tokio::net::TcpStream::connect(target.reference.address())
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        stream
+            .write_all(&chunk)
+            .await
+            .expect("the target reads the whole body");
+    }
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("EntityTooLarge") {
+        let read = stream.read(&mut buffer).await.unwrap();
+        assert!(read > 0, "the connection closed without the answer");
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    assert!(
+        answer.starts_with(b"HTTP/1.1 400"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}

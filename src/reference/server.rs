@@ -11,8 +11,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_LENGTH, HOST};
+use axum::http::header::HOST;
 use axum::response::Response;
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -84,22 +86,36 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .to_owned();
     let contract = shared.service.contract();
     let limit = shared.max_body_bytes;
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    let too_large = Reply::error(ErrorCode::EntityTooLarge, &[&limit.to_string()]);
-    if declared.is_some_and(|length| length > limit as u64) {
+    let Some(body) = read_body(Body::new(body), limit).await else {
+        let too_large = Reply::error(ErrorCode::EntityTooLarge, &[&limit.to_string()]);
         return too_large.render(contract, &request_id, &host_id);
-    }
-    let body = match axum::body::to_bytes(Body::new(body), limit).await {
-        Ok(body) => body,
-        Err(_) => return too_large.render(contract, &request_id, &host_id),
     };
     shared
         .service
         .answer(Received::new(parts, body))
         .await
         .render(contract, &request_id, &host_id)
+}
+
+/// How much of an oversized body is read and dropped before the answer, so that a client
+/// still sending it reads the EntityTooLarge answer instead of a broken connection.
+const MAX_DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// The body if it is at most `limit` bytes; `None` if it is larger (read on, and dropped,
+/// up to [`MAX_DRAIN_BYTES`]) or breaks off.
+async fn read_body(mut body: Body, limit: usize) -> Option<Bytes> {
+    let mut kept = BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.ok()?.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= limit {
+            kept.extend_from_slice(&data);
+        } else if seen > MAX_DRAIN_BYTES {
+            return None;
+        }
+    }
+    (seen <= limit).then(|| kept.freeze())
 }
