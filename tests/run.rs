@@ -251,3 +251,54 @@ fn list_and_case_select_cases() {
     let stdout = String::from_utf8_lossy(&one.stdout);
     assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
 }
+
+/// A target that answers every request 200 with a terminal status (enough for the
+/// fixtures), but holds requests whose query has `delay=` ... as given.
+async fn slow_target(
+    delay_for: &'static str,
+    delay: std::time::Duration,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use axum::extract::Request;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(move |request: Request| async move {
+        if request
+            .uri()
+            .query()
+            .unwrap_or_default()
+            .contains(delay_for)
+        {
+            tokio::time::sleep(delay).await;
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        (
+            [("content-type", "application/json")],
+            format!(r#"{{"RequestId":"{id}","Status":"Succeeded"}}"#),
+        )
+    });
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn no_answer_and_a_late_answer_are_findings() {
+    for (delay, check) in [
+        (std::time::Duration::from_secs(5), "answered"),
+        (std::time::Duration::from_millis(1500), "time-bound"),
+    ] {
+        let (url, task) = slow_target("WaitTimeSeconds=61", delay).await;
+        let options = RunOptions {
+            target: Some(url.parse().unwrap()),
+            credentials: Some(Credentials::new("a", "b")),
+            cases: vec!["wait-time/61".to_owned()],
+            timeout: std::time::Duration::from_secs(1),
+            ..RunOptions::default()
+        };
+        let report = run(&options).await.unwrap();
+        let checks: Vec<&str> = report.findings().map(|finding| finding.check).collect();
+        assert!(checks.contains(&check), "{delay:?}: {checks:?}");
+        task.abort();
+    }
+}
