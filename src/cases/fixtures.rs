@@ -3,9 +3,55 @@
 
 use crate::contract::Contract;
 
-/// An FDL flow that succeeds at once.
-pub const IMMEDIATE_FLOW: &str =
-    "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: done\n";
+/// The fixture flows of `fixtures/flows/`, embedded in the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FixtureFlow {
+    /// Succeeds at once.
+    Immediate,
+    /// Waits a few seconds, then succeeds.
+    Wait,
+    /// Waits a second, then fails.
+    Fail,
+    /// Waits an hour.
+    Long,
+}
+
+impl FixtureFlow {
+    /// Every fixture flow.
+    pub const ALL: [FixtureFlow; 4] = [
+        FixtureFlow::Immediate,
+        FixtureFlow::Wait,
+        FixtureFlow::Fail,
+        FixtureFlow::Long,
+    ];
+
+    /// The FDL text.
+    pub fn definition(self) -> &'static str {
+        match self {
+            FixtureFlow::Immediate => include_str!("../../fixtures/flows/immediate.yaml"),
+            FixtureFlow::Wait => include_str!("../../fixtures/flows/wait.yaml"),
+            FixtureFlow::Fail => include_str!("../../fixtures/flows/fail.yaml"),
+            FixtureFlow::Long => include_str!("../../fixtures/flows/long.yaml"),
+        }
+    }
+
+    /// How long an execution of it runs, read from its definition.
+    pub fn duration(self) -> std::time::Duration {
+        crate::reference::fdl::plan(self.definition())
+            .map(|plan| plan.duration)
+            .unwrap_or_default()
+    }
+
+    /// A short name for flow names (`Wait`).
+    pub fn label(self) -> &'static str {
+        match self {
+            FixtureFlow::Immediate => "Immediate",
+            FixtureFlow::Wait => "Wait",
+            FixtureFlow::Fail => "Fail",
+            FixtureFlow::Long => "Long",
+        }
+    }
+}
 
 /// The names of one run's fixtures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +116,17 @@ impl Fixtures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixture_flows_are_valid_fdl_with_the_durations_the_timing_cases_assume() {
+        for flow in FixtureFlow::ALL {
+            assert!(crate::reference::fdl::plan(flow.definition()).is_ok(), "{flow:?}");
+        }
+        assert_eq!(FixtureFlow::Immediate.duration().as_secs(), 0);
+        assert_eq!(FixtureFlow::Wait.duration().as_secs(), 2);
+        assert_eq!(FixtureFlow::Fail.duration().as_secs(), 1);
+        assert_eq!(FixtureFlow::Long.duration().as_secs(), 3600);
+    }
 
     #[test]
     fn fixture_names_are_valid_unique_and_mixed_case() {

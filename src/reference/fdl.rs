@@ -38,7 +38,7 @@ enum Step {
 
 /// How an execution of a flow ends when nothing stops it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Ending {
+pub enum Ending {
     /// After the last step, or at a `succeed` step.
     Succeeded,
     /// At a `fail` step.
@@ -52,16 +52,16 @@ pub(crate) enum Ending {
 
 /// What an execution of a flow does: runs for `duration`, then ends as `ending` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Plan {
+pub struct Plan {
     /// The sum of the waits before the flow ends.
-    pub(crate) duration: Duration,
+    pub duration: Duration,
     /// How it ends.
-    pub(crate) ending: Ending,
+    pub ending: Ending,
 }
 
 /// Why a definition is not a flow the reference target can run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum FdlError {
+pub enum FdlError {
     /// Not YAML of the FDL shape.
     #[error("the definition is not FDL: {0}")]
     Syntax(String),
@@ -74,7 +74,7 @@ pub(crate) enum FdlError {
 }
 
 /// Reads a definition into its plan.
-pub(crate) fn plan(definition: &str) -> Result<Plan, FdlError> {
+pub fn plan(definition: &str) -> Result<Plan, FdlError> {
     let definition: Definition =
         serde_saphyr::from_str(definition).map_err(|error| FdlError::Syntax(error.to_string()))?;
     if !matches!(definition.version.as_str(), "v1" | "v1.0") || definition.kind != "flow" {

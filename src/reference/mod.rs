@@ -6,7 +6,7 @@
 //! [`crate::wire`]. State lives in memory only.
 
 mod execution;
-mod fdl;
+pub mod fdl;
 mod operations;
 mod reply;
 mod server;

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cases::catalog::{SIGNED_RUN, catalog, unknown_access_key};
-use crate::cases::fixtures::{Fixtures, IMMEDIATE_FLOW};
+use crate::cases::fixtures::{FixtureFlow, Fixtures};
 use crate::cases::{Caller, Case, CaseRequest};
 use crate::checks::{self, Finding, Observed};
 use crate::contract::Contract;
@@ -275,7 +275,7 @@ fn rpc_name(rpc: &RpcRequest) -> &str {
 fn create_flow(name: &str) -> RpcRequest {
     RpcRequest::post("CreateFlow")
         .param("Name", name)
-        .param("Definition", IMMEDIATE_FLOW)
+        .param("Definition", FixtureFlow::Immediate.definition())
         .param(
             "Description",
             "made by conformance; removed at the end of its run",
