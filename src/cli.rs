@@ -99,6 +99,12 @@ pub struct RunArgs {
     /// List the selected cases instead of running them.
     #[arg(long)]
     pub list: bool,
+    /// The margin added to the measured round trip in every timing bound, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = parse_seconds)]
+    pub timing_slack: Duration,
+    /// Add timing cases that wait up to 60 seconds.
+    #[arg(long)]
+    pub long_waits: bool,
 }
 
 impl RunArgs {
@@ -132,6 +138,8 @@ impl RunArgs {
             timeout: self.timeout,
             cases: self.cases.clone(),
             filters: self.filters.clone(),
+            timing_margin: self.timing_slack,
+            long_waits: self.long_waits,
         })
     }
 }

@@ -89,6 +89,15 @@ impl Fixtures {
         Self::new(&id[..8])
     }
 
+    /// The run's flow of a fixture flow: the catalog's flow for [`FixtureFlow::Immediate`],
+    /// `Conformance_<Label>_<run id>` for the others.
+    pub fn flow_of(&self, flow: FixtureFlow) -> String {
+        match flow {
+            FixtureFlow::Immediate => self.flow.clone(),
+            other => format!("Conformance_{}_{}", other.label(), self.run_id),
+        }
+    }
+
     /// A valid-looking name of exactly `length` characters, unique to the run: the run id
     /// after a letter, repeated. Whether it is valid is for the contract to say.
     pub fn name_of_length(&self, length: usize) -> String {
@@ -120,7 +129,10 @@ mod tests {
     #[test]
     fn fixture_flows_are_valid_fdl_with_the_durations_the_timing_cases_assume() {
         for flow in FixtureFlow::ALL {
-            assert!(crate::reference::fdl::plan(flow.definition()).is_ok(), "{flow:?}");
+            assert!(
+                crate::reference::fdl::plan(flow.definition()).is_ok(),
+                "{flow:?}"
+            );
         }
         assert_eq!(FixtureFlow::Immediate.duration().as_secs(), 0);
         assert_eq!(FixtureFlow::Wait.duration().as_secs(), 2);

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod fixtures;
+pub mod timing;
 
 use std::time::Duration;
 
@@ -126,16 +127,48 @@ pub struct Case {
     pub expect: Vec<Outcome>,
 }
 
-impl Case {
+/// What `--list`, `--case` and `--filter` see of a case of any kind.
+pub trait Selectable {
+    /// The stable id.
+    fn id(&self) -> &str;
+    /// The tags.
+    fn tags(&self) -> &[&'static str];
+    /// What the case does.
+    fn description(&self) -> &str;
+
     /// The family: the id up to its first `/`.
-    pub fn family(&self) -> &str {
-        self.id.split('/').next().unwrap_or(&self.id)
+    fn family(&self) -> &str {
+        self.id().split('/').next().unwrap_or_default()
     }
 
     /// Whether `pattern` selects this case: a tag, or a part of the id where `*` matches
     /// any text.
-    pub fn matches(&self, pattern: &str) -> bool {
-        self.tags.contains(&pattern) || wildcard(pattern, &self.id)
+    fn matches(&self, pattern: &str) -> bool {
+        self.tags().contains(&pattern) || wildcard(pattern, self.id())
+    }
+}
+
+impl Selectable for Case {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn tags(&self) -> &[&'static str] {
+        &self.tags
+    }
+    fn description(&self) -> &str {
+        &self.description
+    }
+}
+
+impl Selectable for timing::TimingCase {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn tags(&self) -> &[&'static str] {
+        &self.tags
+    }
+    fn description(&self) -> &str {
+        &self.description
     }
 }
 

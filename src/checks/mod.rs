@@ -1,12 +1,13 @@
 //! Checks: named oracles that hold one exchange against the contract. Checks are pure:
 //! no I/O, so each is unit-tested on canned exchanges.
 //!
-//! One file per family: [`errors`] (status, Code, Message), [`bodies`] (schemas, echoed
-//! names), [`protocol`] (content type, RequestId, 5xx, time).
+//! One file per family: `errors` (status, Code, Message), `bodies` (schemas, echoed
+//! names), `protocol` (content type, RequestId, 5xx, time), [`timing`] (long polls).
 
 mod bodies;
 mod errors;
 mod protocol;
+pub mod timing;
 
 use std::time::Duration;
 

@@ -6,6 +6,7 @@
 //! [`crate::wire`]. State lives in memory only.
 
 mod execution;
+mod faults;
 pub mod fdl;
 mod operations;
 mod reply;
@@ -22,6 +23,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use faults::Fault;
 pub use reply::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 
 use crate::wire::{Credentials, Endpoint};
@@ -41,6 +43,8 @@ pub struct ReferenceOptions {
     pub rate_limit: Option<NonZeroU32>,
     /// How far a request's time may be from the server's.
     pub max_clock_skew: Duration,
+    /// Deliberate departures from the contract (none by default).
+    pub faults: Vec<Fault>,
 }
 
 /// The local test accounts the reference target has by default: two, so that account
@@ -61,6 +65,7 @@ impl Default for ReferenceOptions {
             max_execution_lifetime: None,
             rate_limit: None,
             max_clock_skew: Duration::from_secs(15 * 60),
+            faults: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::execution::{Execution, State};
+use super::faults::{Faults, LongPoll};
 use super::fdl;
 use super::reply::Reply;
 use super::store::{Flow, Store};
@@ -51,10 +52,10 @@ pub(crate) enum Step {
     /// A long poll: the answer is the execution's state once it has ended or `wait` has
     /// passed, whichever is first ([`Step::finish`]).
     Hold {
-        /// The running execution.
+        /// The execution.
         execution: Arc<Execution>,
-        /// The longest wait.
-        wait: Duration,
+        /// How long, and until what.
+        poll: LongPoll,
     },
 }
 
@@ -63,8 +64,15 @@ impl Step {
     pub(crate) async fn finish(self) -> Reply {
         match self {
             Step::Done(reply) => reply,
-            Step::Hold { execution, wait } => {
-                let state = execution.wait(wait).await;
+            Step::Hold { execution, poll } => {
+                let state = match poll {
+                    LongPoll::Now => execution.state(),
+                    LongPoll::UntilEnd(wait) => execution.wait(wait).await,
+                    LongPoll::After(delay) => {
+                        tokio::time::sleep(delay).await;
+                        execution.state()
+                    }
+                };
                 Reply::Success(execution_body(&execution, &state))
             }
         }
@@ -76,14 +84,16 @@ impl Step {
 pub(crate) struct Operations {
     store: Store,
     lifetime: Option<Duration>,
+    faults: Faults,
 }
 
 impl Operations {
     /// Operations over an empty store; `lifetime` bounds how long an execution may run.
-    pub(crate) fn new(lifetime: Option<Duration>) -> Self {
+    pub(crate) fn new(lifetime: Option<Duration>, faults: Faults) -> Self {
         Self {
             store: Store::default(),
             lifetime,
+            faults,
         }
     }
 
@@ -133,13 +143,13 @@ impl Operations {
             })
             .unwrap_or(0);
         let state = execution.state();
-        if wait > 0 && !state.status.is_terminal() {
-            return Step::Hold {
-                execution,
-                wait: Duration::from_secs(wait),
-            };
+        match self
+            .faults
+            .long_poll(Duration::from_secs(wait), state.status.is_terminal())
+        {
+            LongPoll::Now => Step::Done(Reply::Success(execution_body(&execution, &state))),
+            poll => Step::Hold { execution, poll },
         }
-        Step::Done(Reply::Success(execution_body(&execution, &state)))
     }
 
     fn create_flow(&self, call: &Call<'_>) -> Reply {

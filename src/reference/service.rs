@@ -13,6 +13,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::ReferenceOptions;
+use super::faults::Faults;
 use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
 use crate::contract::{API_VERSION, Contract, ErrorCode, ParamFault};
@@ -76,7 +77,10 @@ impl Service {
             limiter: options
                 .rate_limit
                 .map(|per_second| DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second))),
-            operations: Operations::new(options.max_execution_lifetime),
+            operations: Operations::new(
+                options.max_execution_lifetime,
+                Faults::new(&options.faults),
+            ),
         }
     }
 

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::redact::curl;
-use crate::cases::Case;
+use crate::cases::Selectable;
 use crate::checks;
 use crate::runner::RunReport;
 
@@ -17,7 +17,7 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
     writeln!(
         out,
         "conformance: {} cases against {target}, signature {}",
-        report.results.len(),
+        report.counts().0,
         report.signature
     )?;
     for result in report.results.iter().filter(|result| !result.passed()) {
@@ -29,45 +29,63 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
             )?;
         }
         writeln!(out, "     case: {}", result.case.description)?;
-        let rerun = if report.embedded {
-            format!("conformance --case {}", result.case.id)
-        } else {
-            format!(
-                "conformance --target {} --case {}",
-                report.target, result.case.id
-            )
-        };
-        writeln!(out, "     reproduce: {rerun}")?;
+        writeln!(out, "     reproduce: {}", rerun(report, &result.case.id))?;
         writeln!(out, "     request (unsigned): {}", curl(&result.request))?;
+    }
+    if let Some(bounds) = &report.timing_bounds {
+        writeln!(
+            out,
+            "timing: {} cases; round-trip baseline {:.1} ms (median of WaitTimeSeconds=0 polls) + margin {:.0} ms (--timing-slack) = slack {:.1} ms",
+            report.timing.len(),
+            bounds.baseline.as_secs_f64() * 1000.0,
+            bounds.margin.as_secs_f64() * 1000.0,
+            bounds.slack().as_secs_f64() * 1000.0
+        )?;
+    }
+    for result in report.timing.iter().filter(|result| !result.passed()) {
+        for finding in &result.findings {
+            writeln!(
+                out,
+                "FAIL {} [{}] expected: {}; actual: {}",
+                finding.case, finding.check, finding.expected, finding.actual
+            )?;
+        }
+        writeln!(out, "     case: {}", result.case.description)?;
+        writeln!(out, "     reproduce: {}", rerun(report, &result.case.id))?;
     }
     for (case, reason) in &report.skipped {
         writeln!(out, "SKIP {case}: {reason}")?;
     }
-    let failed = report
-        .results
-        .iter()
-        .filter(|result| !result.passed())
-        .count();
-    let passed = report.results.len() - failed;
+    let (cases, failed) = report.counts();
     let findings = report.findings().count();
     writeln!(
         out,
-        "{passed} passed, {failed} failed, {} skipped ({findings} findings, {:.1} s)",
+        "{} passed, {failed} failed, {} skipped ({findings} findings, {:.1} s)",
+        cases - failed,
         report.skipped.len(),
         report.elapsed.as_secs_f64()
     )?;
     Ok(())
 }
 
+/// The command that re-runs one case against the same target.
+fn rerun(report: &RunReport, case: &str) -> String {
+    if report.embedded {
+        format!("conformance --case {case}")
+    } else {
+        format!("conformance --target {} --case {case}", report.target)
+    }
+}
+
 /// Writes the cases as `--list` shows them.
-pub fn write_list(cases: &[Case], out: &mut impl Write) -> io::Result<()> {
+pub fn write_list(cases: &[Box<dyn Selectable>], out: &mut impl Write) -> io::Result<()> {
     for case in cases {
         writeln!(
             out,
             "{:<44} [{}] {}",
-            case.id,
-            case.tags.join(","),
-            case.description
+            case.id(),
+            case.tags().join(","),
+            case.description()
         )?;
     }
     Ok(())
@@ -76,7 +94,10 @@ pub fn write_list(cases: &[Case], out: &mut impl Write) -> io::Result<()> {
 /// Writes the checks as `conformance checks` shows them.
 pub fn write_checks(out: &mut impl Write) -> io::Result<()> {
     for check in checks::all() {
-        writeln!(out, "{:<22} {}", check.id, check.description)?;
+        writeln!(out, "{:<26} {}", check.id, check.description)?;
+    }
+    for check in checks::timing::TIMING_CHECKS {
+        writeln!(out, "{:<26} {}", check.id, check.description)?;
     }
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! concurrency and an optional rate limit, checks each exchange, and removes what it
 //! provisioned. It knows nothing of output formats: it returns a [`RunReport`].
 
+mod timing;
+
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -15,7 +17,9 @@ use tokio::task::JoinSet;
 
 use crate::cases::catalog::{SIGNED_RUN, catalog, unknown_access_key};
 use crate::cases::fixtures::{FixtureFlow, Fixtures};
-use crate::cases::{Caller, Case, CaseRequest};
+use crate::cases::timing::{TimingCase, timing_cases};
+use crate::cases::{Caller, Case, CaseRequest, Selectable};
+use crate::checks::timing::TimingBounds;
 use crate::checks::{self, Finding, Observed};
 use crate::contract::Contract;
 use crate::reference::{Reference, ReferenceOptions};
@@ -23,6 +27,8 @@ use crate::wire::{
     Client, ClientOptions, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
     SigningContext, TransportError, timestamp,
 };
+
+pub use timing::TimingResult;
 
 /// What to run, against what.
 #[derive(Debug, Clone)]
@@ -45,6 +51,10 @@ pub struct RunOptions {
     pub cases: Vec<String>,
     /// Patterns a case must match, by tag or id (all if empty).
     pub filters: Vec<String>,
+    /// The margin added to the measured round trip in every timing bound.
+    pub timing_margin: Duration,
+    /// Whether the timing cases include waits up to the contract's maximum.
+    pub long_waits: bool,
 }
 
 impl Default for RunOptions {
@@ -59,6 +69,8 @@ impl Default for RunOptions {
             timeout: Duration::from_secs(10),
             cases: Vec::new(),
             filters: Vec::new(),
+            timing_margin: Duration::from_millis(500),
+            long_waits: false,
         }
     }
 }
@@ -110,6 +122,10 @@ pub struct RunReport {
     pub signature: SignatureVersion,
     /// Every case run, in catalog order.
     pub results: Vec<CaseResult>,
+    /// Every timing case run, in order.
+    pub timing: Vec<TimingResult>,
+    /// The bounds the timing cases were held to, if any ran.
+    pub timing_bounds: Option<TimingBounds>,
     /// Cases left out, with the reason (never silently).
     pub skipped: Vec<(String, String)>,
     /// How long the run took, set-up included.
@@ -117,41 +133,71 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// Every finding, in case order.
+    /// Every finding, in case order, timing cases last.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.results.iter().flat_map(|result| &result.findings)
+        let catalog = self.results.iter().flat_map(|result| &result.findings);
+        catalog.chain(self.timing.iter().flat_map(|result| &result.findings))
     }
 
     /// Whether the target is conformant: every case passed.
     pub fn conformant(&self) -> bool {
-        self.results.iter().all(CaseResult::passed)
+        self.findings().next().is_none()
+    }
+
+    /// How many cases ran, and how many of them failed.
+    pub fn counts(&self) -> (usize, usize) {
+        let failed = self
+            .results
+            .iter()
+            .filter(|result| !result.passed())
+            .count()
+            + self.timing.iter().filter(|result| !result.passed()).count();
+        (self.results.len() + self.timing.len(), failed)
     }
 }
 
-/// The catalog as `--list` shows it: ids, tags, descriptions (the names in descriptions
-/// are those of an example run).
-pub fn list(options: &RunOptions) -> Vec<Case> {
-    select(
-        catalog(Contract::embedded(), &Fixtures::new("00000000")),
-        options,
-    )
+/// The cases as `--list` shows them, catalog then timing (the names in descriptions are
+/// those of an example run).
+pub fn list(options: &RunOptions) -> Vec<Box<dyn Selectable>> {
+    let (catalog, timing) = selected(&Fixtures::new("00000000"), options);
+    let catalog = catalog
+        .into_iter()
+        .map(|case| Box::new(case) as Box<dyn Selectable>);
+    let timing = timing
+        .into_iter()
+        .map(|case| Box::new(case) as Box<dyn Selectable>);
+    catalog.chain(timing).collect()
 }
 
-/// The `--case` ids the catalog does not have.
+/// The `--case` ids that name no case.
 pub fn unknown_cases(options: &RunOptions) -> Vec<String> {
-    let known = catalog(Contract::embedded(), &Fixtures::new("00000000"));
+    let all = RunOptions {
+        cases: Vec::new(),
+        filters: Vec::new(),
+        ..options.clone()
+    };
+    let known = list(&all);
     options
         .cases
         .iter()
-        .filter(|id| !known.iter().any(|case| &case.id == *id))
+        .filter(|id| !known.iter().any(|case| case.id() == id.as_str()))
         .cloned()
         .collect()
 }
 
-fn select(cases: Vec<Case>, options: &RunOptions) -> Vec<Case> {
+/// The catalog and timing cases the options select.
+fn selected(fixtures: &Fixtures, options: &RunOptions) -> (Vec<Case>, Vec<TimingCase>) {
+    let contract = Contract::embedded();
+    (
+        select(catalog(contract, fixtures), options),
+        select(timing_cases(contract, options.long_waits), options),
+    )
+}
+
+fn select<T: Selectable>(cases: Vec<T>, options: &RunOptions) -> Vec<T> {
     cases
         .into_iter()
-        .filter(|case| options.cases.is_empty() || options.cases.contains(&case.id))
+        .filter(|case| options.cases.is_empty() || options.cases.iter().any(|id| id == case.id()))
         .filter(|case| options.filters.iter().all(|pattern| case.matches(pattern)))
         .collect()
 }
@@ -233,6 +279,21 @@ impl Session {
             .await
     }
 
+    /// Sends a DescribeExecution as the main caller, allowing for its `wait`; `None` when no
+    /// answer came.
+    async fn exchange(&self, rpc: &RpcRequest, wait: Duration) -> Option<Exchange> {
+        let signing = self.signing(&CaseRequest::signed(rpc.clone())).ok()?;
+        let built = rpc
+            .build(&self.endpoint, &signing, &SigningContext::fresh())
+            .ok()?;
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        // The wait, then as long as any answer may take, then a second to tell late from none.
+        let limit = wait + self.timeout + Duration::from_secs(1);
+        self.client.send(built, limit).await.ok()
+    }
+
     /// Sends a set-up request as the main caller, or as the other one, and returns its
     /// body, or the error that stops the run.
     async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, RunError> {
@@ -272,10 +333,10 @@ fn rpc_name(rpc: &RpcRequest) -> &str {
     rpc.action.as_deref().unwrap_or("a request")
 }
 
-fn create_flow(name: &str) -> RpcRequest {
+fn create_flow(name: &str, flow: FixtureFlow) -> RpcRequest {
     RpcRequest::post("CreateFlow")
         .param("Name", name)
-        .param("Definition", FixtureFlow::Immediate.definition())
+        .param("Definition", flow.definition())
         .param(
             "Description",
             "made by conformance; removed at the end of its run",
@@ -287,21 +348,22 @@ fn create_flow(name: &str) -> RpcRequest {
 async fn provision(session: &Session) -> Result<(), RunError> {
     let fixtures = &session.fixtures;
     let main = Caller::Main;
-    session.call(&create_flow(&fixtures.flow), main).await?;
+    session
+        .call(&create_flow(&fixtures.flow, FixtureFlow::Immediate), main)
+        .await?;
     let start = RpcRequest::post("StartExecution")
         .param("FlowName", &fixtures.flow)
         .param("ExecutionName", &fixtures.execution)
         .param("Input", "{\"from\":\"conformance\"}");
     session.call(&start, main).await?;
-    // The flow ends at once; a long poll waits for it to be seen as ended.
+    // The flow ends at once. Polled without WaitTimeSeconds: set-up must not lean on the
+    // long polling under test.
     let contract = Contract::embedded();
-    let wait = contract.wait_time_seconds().end().min(&5).to_string();
     let deadline = Instant::now() + session.timeout;
     loop {
         let describe = RpcRequest::get("DescribeExecution")
             .param("FlowName", &fixtures.flow)
-            .param("ExecutionName", &fixtures.execution)
-            .param("WaitTimeSeconds", &wait);
+            .param("ExecutionName", &fixtures.execution);
         let body = session.call(&describe, main).await?;
         let status = body["Status"].as_str().unwrap_or_default();
         if contract.bodies().is_terminal(status) {
@@ -313,10 +375,19 @@ async fn provision(session: &Session) -> Result<(), RunError> {
                 fixtures.execution, session.timeout
             )));
         }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for flow in [FixtureFlow::Wait, FixtureFlow::Fail, FixtureFlow::Long] {
+        session
+            .call(&create_flow(&fixtures.flow_of(flow), flow), main)
+            .await?;
     }
     if session.other.is_some() {
         session
-            .call(&create_flow(&fixtures.other_flow), Caller::Other)
+            .call(
+                &create_flow(&fixtures.other_flow, FixtureFlow::Immediate),
+                Caller::Other,
+            )
             .await?;
     }
     Ok(())
@@ -326,7 +397,11 @@ async fn provision(session: &Session) -> Result<(), RunError> {
 async fn remove(session: &Session) {
     let fixtures = &session.fixtures;
     let delete = |name: &str| RpcRequest::post("DeleteFlow").param("Name", name);
-    let _ = session.call(&delete(&fixtures.flow), Caller::Main).await;
+    for flow in FixtureFlow::ALL {
+        let _ = session
+            .call(&delete(&fixtures.flow_of(flow)), Caller::Main)
+            .await;
+    }
     if session.other.is_some() {
         let _ = session
             .call(&delete(&fixtures.other_flow), Caller::Other)
@@ -337,7 +412,6 @@ async fn remove(session: &Session) {
 /// Runs the selected cases and checks every answer.
 pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let contract = Contract::embedded();
     let (reference, endpoint, credentials, other) = match &options.target {
         Some(endpoint) => (
             None,
@@ -377,7 +451,7 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     let client = Client::new(&ClientOptions::default())
         .map_err(|error| RunError::Setup(error.to_string()))?;
     let fixtures = Fixtures::fresh();
-    let cases = select(catalog(contract, &fixtures), options);
+    let (cases, timing_cases) = selected(&fixtures, options);
     let session = Arc::new(Session {
         fixtures,
         endpoint: endpoint.clone(),
@@ -414,7 +488,11 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         }
         return Err(error);
     }
-    let results = run_cases(&session, cases, options.concurrency.max(1)).await;
+    let timing_run = run_timing(&session, timing_cases, options.timing_margin);
+    let (results, (timing, timing_bounds)) = tokio::join!(
+        run_cases(&session, cases, options.concurrency.max(1)),
+        timing_run
+    );
     remove(&session).await;
     if let Some(reference) = reference {
         let _ = reference.stop().await;
@@ -424,9 +502,37 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         embedded: options.target.is_none(),
         signature: options.signature,
         results,
+        timing,
+        timing_bounds,
         skipped,
         elapsed: started.elapsed(),
     })
+}
+
+/// Measures the baseline, then runs every timing case at once.
+async fn run_timing(
+    session: &Arc<Session>,
+    cases: Vec<TimingCase>,
+    margin: Duration,
+) -> (Vec<TimingResult>, Option<TimingBounds>) {
+    if cases.is_empty() {
+        return (Vec::new(), None);
+    }
+    let bounds = TimingBounds {
+        baseline: timing::baseline(session).await,
+        margin,
+    };
+    let mut tasks = JoinSet::new();
+    for (index, case) in cases.into_iter().enumerate() {
+        let session = Arc::clone(session);
+        tasks.spawn(async move { (index, timing::run_timing_case(&session, case, bounds).await) });
+    }
+    let mut results = tasks.join_all().await;
+    results.sort_by_key(|(index, _)| *index);
+    (
+        results.into_iter().map(|(_, result)| result).collect(),
+        Some(bounds),
+    )
 }
 
 async fn run_cases(

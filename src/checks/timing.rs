@@ -1,0 +1,523 @@
+//! The timing checks: when each long poll was answered, and what the answers say of the
+//! execution over time. Pure functions of a [`Timeline`], so they are unit-tested on
+//! canned timelines.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{Finding, Mismatch};
+use crate::cases::fixtures::FixtureFlow;
+use crate::cases::timing::{Scenario, TimingCase};
+use crate::contract::Contract;
+
+/// One DescribeExecution of a timing case, and when it was answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    /// The WaitTimeSeconds sent, if any.
+    pub wait: Option<i64>,
+    /// When it was sent, from the start of the case.
+    pub sent: Duration,
+    /// How long the answer took.
+    pub elapsed: Duration,
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, if JSON.
+    pub body: Option<Value>,
+}
+
+impl Poll {
+    /// When the answer came, from the start of the case.
+    pub fn answered(&self) -> Duration {
+        self.sent + self.elapsed
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.body.as_ref()?.get(name)?.as_str()
+    }
+}
+
+/// What a timing case saw.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    /// The polls, in the order sent.
+    pub polls: Vec<Poll>,
+    /// When StartExecution was sent and answered, from the start of the case.
+    pub started: Option<(Duration, Duration)>,
+    /// The Input given to StartExecution.
+    pub input: Option<String>,
+    /// How many of the polls came before StopExecution (for the stopped case).
+    pub polls_before_stop: usize,
+}
+
+/// The bounds the timing checks hold answers to, printed in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimingBounds {
+    /// The median round trip of WaitTimeSeconds=0 requests on a finished execution.
+    pub baseline: Duration,
+    /// The margin added to every bound (`--timing-slack`).
+    pub margin: Duration,
+}
+
+impl TimingBounds {
+    /// The slack of every bound: the baseline plus the margin.
+    pub fn slack(&self) -> Duration {
+        self.baseline + self.margin
+    }
+}
+
+/// A timing check: its id and description, for `conformance checks`.
+#[derive(Debug, Clone, Copy)]
+pub struct TimingCheck {
+    /// A stable id.
+    pub id: &'static str,
+    /// One line saying what it holds.
+    pub description: &'static str,
+}
+
+/// The timing checks.
+pub const TIMING_CHECKS: &[TimingCheck] = &[
+    TimingCheck {
+        id: "timing-answer",
+        description: "a long poll's answer is the one its execution's state calls for (Running, the terminal status, 404, 400)",
+    },
+    TimingCheck {
+        id: "timing-at-once",
+        description: "WaitTimeSeconds 0 or absent, a finished or unknown execution, and a rejected wait are answered within the slack",
+    },
+    TimingCheck {
+        id: "timing-wait-honoured",
+        description: "a long poll on an execution that outlives it is answered after its wait, within the slack",
+    },
+    TimingCheck {
+        id: "timing-ends-with-execution",
+        description: "a long poll on an execution that ends during it is answered within the slack of the end",
+    },
+    TimingCheck {
+        id: "execution-invariants",
+        description: "across polls: status never goes back, StartedTime never changes, StoppedTime exactly when terminal and not before StartedTime, Input round-trips",
+    },
+];
+
+/// Every finding of a timing case.
+pub fn check_timing(
+    contract: &Contract,
+    case: &TimingCase,
+    timeline: &Timeline,
+    bounds: &TimingBounds,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut report = |check: &'static str, result: Result<(), Mismatch>| {
+        if let Err(mismatch) = result {
+            findings.push(Finding {
+                case: case.id.clone(),
+                check,
+                expected: mismatch.expected,
+                actual: mismatch.actual,
+            });
+        }
+    };
+    report("timing-answer", answer(contract, &case.scenario, timeline));
+    report("timing-at-once", at_once(&case.scenario, timeline, bounds));
+    report(
+        "timing-wait-honoured",
+        wait_honoured(&case.scenario, timeline, bounds),
+    );
+    report(
+        "timing-ends-with-execution",
+        ends_with_execution(&case.scenario, timeline, bounds),
+    );
+    report("execution-invariants", invariants(contract, timeline));
+    findings
+}
+
+fn describe(poll: &Poll) -> String {
+    match (poll.field("Status"), poll.field("Code")) {
+        (Some(status), _) => format!("{} {status}", poll.status),
+        (None, Some(code)) => format!("{} {code}", poll.status),
+        (None, None) => poll.status.to_string(),
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.3} s", duration.as_secs_f64())
+}
+
+/// The answer each poll should have, as `(status, Status or Code)`.
+fn answer(contract: &Contract, scenario: &Scenario, timeline: &Timeline) -> Result<(), Mismatch> {
+    let terminal = |status: &str| contract.bodies().is_terminal(status);
+    for (index, poll) in timeline.polls.iter().enumerate() {
+        let status = poll.field("Status").unwrap_or_default();
+        let (fits, expected) = match scenario {
+            Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. } => (
+                poll.status == 200 && status == "Running",
+                "200 Running".to_owned(),
+            ),
+            Scenario::EndsDuringWait { flow, .. } => {
+                let wanted = if *flow == FixtureFlow::Fail {
+                    "Failed"
+                } else {
+                    "Succeeded"
+                };
+                // The first poll waits through the end; later ones come after it.
+                (
+                    poll.status == 200 && status == wanted,
+                    format!("200 {wanted}"),
+                )
+            }
+            Scenario::AtOnceOnFinished { .. } => (
+                poll.status == 200 && terminal(status),
+                "200 with a terminal status".to_owned(),
+            ),
+            Scenario::AtOnceOnUnknown { .. } => (
+                poll.status == 404 && poll.field("Code") == Some("ExecutionNotExists"),
+                "404 ExecutionNotExists".to_owned(),
+            ),
+            Scenario::RejectedAtOnce { .. } => (
+                poll.status == 400 && poll.field("Code") == Some("InvalidArgument"),
+                "400 InvalidArgument".to_owned(),
+            ),
+            Scenario::Stopped if index < timeline.polls_before_stop => (
+                poll.status == 200 && status == "Running",
+                "200 Running (before the stop)".to_owned(),
+            ),
+            Scenario::Stopped => (
+                poll.status == 200 && status == "Stopped",
+                "200 Stopped".to_owned(),
+            ),
+        };
+        if !fits {
+            return Err(Mismatch::new(
+                format!("poll {}: {expected}", index + 1),
+                describe(poll),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn at_once(
+    scenario: &Scenario,
+    timeline: &Timeline,
+    bounds: &TimingBounds,
+) -> Result<(), Mismatch> {
+    let polls: &[Poll] = match scenario {
+        Scenario::AtOnceOnRunning { .. }
+        | Scenario::AtOnceOnFinished { .. }
+        | Scenario::AtOnceOnUnknown { .. }
+        | Scenario::RejectedAtOnce { .. } => &timeline.polls,
+        Scenario::Stopped => timeline
+            .polls
+            .get(timeline.polls_before_stop..)
+            .unwrap_or_default(),
+        // After the end, a poll of a finished execution is answered at once too.
+        Scenario::EndsDuringWait { .. } => timeline.polls.get(1..).unwrap_or_default(),
+        Scenario::WaitOutlived { .. } => &[],
+    };
+    let bound = bounds.slack();
+    match polls.iter().find(|poll| poll.elapsed > bound) {
+        Some(late) => Err(Mismatch::new(
+            format!("an answer within {}", seconds(bound)),
+            format!("an answer after {}", seconds(late.elapsed)),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn wait_honoured(
+    scenario: &Scenario,
+    timeline: &Timeline,
+    bounds: &TimingBounds,
+) -> Result<(), Mismatch> {
+    let Scenario::WaitOutlived { wait } = scenario else {
+        return Ok(());
+    };
+    let Some(poll) = timeline.polls.first() else {
+        return Err(Mismatch::new("a long poll", "none was sent"));
+    };
+    let wait = Duration::from_secs(u64::try_from(*wait).unwrap_or_default());
+    let (earliest, latest) = (wait.saturating_sub(bounds.slack()), wait + bounds.slack());
+    if poll.elapsed < earliest || poll.elapsed > latest {
+        return Err(Mismatch::new(
+            format!(
+                "an answer between {} and {}",
+                seconds(earliest),
+                seconds(latest)
+            ),
+            format!("an answer after {}", seconds(poll.elapsed)),
+        ));
+    }
+    Ok(())
+}
+
+fn ends_with_execution(
+    scenario: &Scenario,
+    timeline: &Timeline,
+    bounds: &TimingBounds,
+) -> Result<(), Mismatch> {
+    let Scenario::EndsDuringWait { flow, .. } = scenario else {
+        return Ok(());
+    };
+    let (Some((sent, answered)), Some(poll)) = (timeline.started, timeline.polls.first()) else {
+        return Err(Mismatch::new(
+            "a started execution and a long poll",
+            "neither",
+        ));
+    };
+    // The execution started between sending StartExecution and its answer.
+    let duration = flow.duration();
+    let earliest = (sent + duration).saturating_sub(bounds.slack());
+    let latest = answered + duration + bounds.slack();
+    let at = poll.answered();
+    if at < earliest || at > latest {
+        return Err(Mismatch::new(
+            format!(
+                "an answer between {} and {} into the case (the execution ends {} after it starts)",
+                seconds(earliest),
+                seconds(latest),
+                seconds(duration)
+            ),
+            format!("an answer {} into the case", seconds(at)),
+        ));
+    }
+    Ok(())
+}
+
+fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> {
+    let successes: Vec<&Poll> = timeline
+        .polls
+        .iter()
+        .filter(|poll| poll.status == 200)
+        .collect();
+    let mut seen_terminal: Option<&str> = None;
+    let mut started: Option<&str> = None;
+    for poll in successes {
+        let status = poll.field("Status").unwrap_or_default();
+        let terminal = contract.bodies().is_terminal(status);
+        if let Some(before) = seen_terminal {
+            if status != before {
+                return Err(Mismatch::new(
+                    format!("{before} for good"),
+                    format!("{before}, then {status}"),
+                ));
+            }
+        }
+        if terminal {
+            seen_terminal = Some(status);
+        }
+        let started_time = poll.field("StartedTime");
+        match (started, started_time) {
+            (Some(first), Some(now)) if first != now => {
+                return Err(Mismatch::new(
+                    format!("StartedTime {first} throughout"),
+                    format!("StartedTime {now}"),
+                ));
+            }
+            (None, Some(now)) => started = Some(now),
+            _ => {}
+        }
+        let stopped = poll.field("StoppedTime");
+        if stopped.is_some() != terminal {
+            return Err(Mismatch::new(
+                "StoppedTime exactly when the status is terminal",
+                format!("{status} with StoppedTime {stopped:?}"),
+            ));
+        }
+        if let (Some(stopped), Some(started)) = (stopped, started_time) {
+            // The documented form sorts as text in time order.
+            if stopped < started {
+                return Err(Mismatch::new(
+                    "StoppedTime not before StartedTime",
+                    format!("StartedTime {started}, StoppedTime {stopped}"),
+                ));
+            }
+        }
+        if let Some(input) = &timeline.input {
+            let echoed = poll.field("Input");
+            if echoed != Some(input.as_str()) {
+                return Err(Mismatch::new(
+                    format!("Input {input:?}"),
+                    format!("Input {echoed:?}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cases::timing::timing_cases;
+
+    fn case(id: &str) -> TimingCase {
+        timing_cases(Contract::embedded(), false)
+            .into_iter()
+            .find(|case| case.id == id)
+            .unwrap()
+    }
+
+    fn bounds() -> TimingBounds {
+        TimingBounds {
+            baseline: Duration::from_millis(2),
+            margin: Duration::from_millis(300),
+        }
+    }
+
+    fn body(status: &str, stopped: Option<&str>) -> Value {
+        let mut body = json!({"Status": status, "StartedTime": "2024-01-01T00:00:00.000Z", "Input": "{\"x\":1}"});
+        if let Some(stopped) = stopped {
+            body["StoppedTime"] = json!(stopped);
+        }
+        body
+    }
+
+    fn poll(wait: Option<i64>, sent_ms: u64, elapsed_ms: u64, status: u16, body: Value) -> Poll {
+        Poll {
+            wait,
+            sent: Duration::from_millis(sent_ms),
+            elapsed: Duration::from_millis(elapsed_ms),
+            status,
+            body: Some(body),
+        }
+    }
+
+    fn failing(case: &TimingCase, timeline: &Timeline) -> Vec<&'static str> {
+        check_timing(Contract::embedded(), case, timeline, &bounds())
+            .into_iter()
+            .map(|finding| finding.check)
+            .collect()
+    }
+
+    fn running(wait: Option<i64>, elapsed_ms: u64) -> Timeline {
+        Timeline {
+            polls: vec![poll(wait, 10, elapsed_ms, 200, body("Running", None))],
+            input: Some("{\"x\":1}".to_owned()),
+            ..Timeline::default()
+        }
+    }
+
+    #[test]
+    fn at_once_passes_quick_answers_and_fails_held_ones() {
+        let case = case("timing/at-once-running-0");
+        assert_eq!(failing(&case, &running(Some(0), 5)), Vec::<&str>::new());
+        assert_eq!(failing(&case, &running(Some(0), 2000)), ["timing-at-once"]);
+    }
+
+    #[test]
+    fn wait_honoured_fails_early_and_late_answers() {
+        let case = case("timing/wait-outlived-2");
+        assert_eq!(failing(&case, &running(Some(2), 2010)), Vec::<&str>::new());
+        assert_eq!(
+            failing(&case, &running(Some(2), 5)),
+            ["timing-wait-honoured"],
+            "too early"
+        );
+        assert_eq!(
+            failing(&case, &running(Some(2), 4000)),
+            ["timing-wait-honoured"],
+            "too late"
+        );
+    }
+
+    #[test]
+    fn ends_with_execution_fails_when_held_past_the_end_or_answered_before_it() {
+        let case = case("timing/ends-during-wait");
+        let timeline = |elapsed_ms: u64, status: &str| Timeline {
+            polls: vec![poll(
+                Some(10),
+                20,
+                elapsed_ms,
+                200,
+                body(
+                    status,
+                    (status != "Running").then_some("2024-01-01T00:00:02.000Z"),
+                ),
+            )],
+            started: Some((Duration::from_millis(0), Duration::from_millis(10))),
+            input: Some("{\"x\":1}".to_owned()),
+            polls_before_stop: 0,
+        };
+        assert_eq!(
+            failing(&case, &timeline(1990, "Succeeded")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            failing(&case, &timeline(9980, "Succeeded")),
+            ["timing-ends-with-execution"],
+            "held to the end of the wait"
+        );
+        assert_eq!(
+            failing(&case, &timeline(100, "Running")),
+            ["timing-answer", "timing-ends-with-execution"],
+            "answered early"
+        );
+    }
+
+    #[test]
+    fn a_finished_execution_held_is_late() {
+        let case = case("timing/finished-60");
+        let held = Timeline {
+            polls: vec![poll(
+                Some(60),
+                0,
+                60_000,
+                200,
+                body("Succeeded", Some("2024-01-01T00:00:01.000Z")),
+            )],
+            ..Timeline::default()
+        };
+        assert_eq!(failing(&case, &held), ["timing-at-once"]);
+    }
+
+    #[test]
+    fn invariants_catch_a_status_going_back_and_moving_times() {
+        let case = case("timing/ends-during-wait");
+        let done = body("Succeeded", Some("2024-01-01T00:00:02.000Z"));
+        let base = |second: Value| Timeline {
+            polls: vec![
+                poll(Some(10), 20, 1990, 200, done.clone()),
+                poll(Some(0), 2100, 5, 200, second),
+            ],
+            started: Some((Duration::ZERO, Duration::from_millis(10))),
+            input: Some("{\"x\":1}".to_owned()),
+            polls_before_stop: 0,
+        };
+        assert_eq!(failing(&case, &base(done.clone())), Vec::<&str>::new());
+        let back = base(body("Running", None));
+        assert!(failing(&case, &back).contains(&"execution-invariants"));
+        let mut moved = done.clone();
+        moved["StartedTime"] = json!("2024-01-01T00:00:00.500Z");
+        assert_eq!(failing(&case, &base(moved)), ["execution-invariants"]);
+        let mut no_stop = done.clone();
+        no_stop.as_object_mut().unwrap().remove("StoppedTime");
+        assert_eq!(failing(&case, &base(no_stop)), ["execution-invariants"]);
+        let mut other_input = done.clone();
+        other_input["Input"] = json!("{}");
+        assert_eq!(failing(&case, &base(other_input)), ["execution-invariants"]);
+    }
+
+    #[test]
+    fn a_stopped_execution_must_read_stopped() {
+        let case = case("timing/stopped");
+        let timeline = |last: &str| Timeline {
+            polls: vec![
+                poll(Some(0), 10, 5, 200, body("Running", None)),
+                poll(
+                    Some(5),
+                    100,
+                    5,
+                    200,
+                    body(last, Some("2024-01-01T00:00:01.000Z")),
+                ),
+            ],
+            input: Some("{\"x\":1}".to_owned()),
+            polls_before_stop: 1,
+            ..Timeline::default()
+        };
+        assert_eq!(failing(&case, &timeline("Stopped")), Vec::<&str>::new());
+        assert_eq!(failing(&case, &timeline("Failed")), ["timing-answer"]);
+    }
+}

@@ -1,0 +1,258 @@
+//! The timing phase of a run: a measured baseline, then every timing case's script, all
+//! at once, each observed as a [`Timeline`] for the timing checks.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::Session;
+use crate::cases::Caller;
+use crate::cases::fixtures::FixtureFlow;
+use crate::cases::timing::{Scenario, TimingCase};
+use crate::checks::Finding;
+use crate::checks::timing::{Poll, Timeline, TimingBounds, check_timing};
+use crate::contract::Contract;
+use crate::wire::RpcRequest;
+
+/// How many WaitTimeSeconds=0 polls the baseline takes the median of.
+const BASELINE_POLLS: usize = 5;
+
+/// A timing case as it ran.
+#[derive(Debug, Clone)]
+pub struct TimingResult {
+    /// The case.
+    pub case: TimingCase,
+    /// What it saw.
+    pub timeline: Timeline,
+    /// The checks it failed.
+    pub findings: Vec<Finding>,
+}
+
+impl TimingResult {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// The median round trip of WaitTimeSeconds=0 polls of the run's finished execution.
+pub(super) async fn baseline(session: &Session) -> Duration {
+    let fixtures = &session.fixtures;
+    let mut times = Vec::with_capacity(BASELINE_POLLS);
+    for _ in 0..BASELINE_POLLS {
+        let poll = poll(
+            session,
+            &fixtures.flow,
+            &fixtures.execution,
+            Some(0),
+            Duration::ZERO,
+            Instant::now(),
+        )
+        .await;
+        times.push(poll.elapsed);
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Runs one timing case and checks what it saw.
+pub(super) async fn run_timing_case(
+    session: &Session,
+    case: TimingCase,
+    bounds: TimingBounds,
+) -> TimingResult {
+    let timeline = script(session, &case).await;
+    let findings = check_timing(Contract::embedded(), &case, &timeline, &bounds);
+    TimingResult {
+        case,
+        timeline,
+        findings,
+    }
+}
+
+/// The execution name of a timing case: its id's last part and the run id.
+fn execution_name(session: &Session, case: &TimingCase) -> String {
+    let detail = case.id.rsplit('/').next().unwrap_or("timing");
+    format!("{detail}_{}", session.fixtures.run_id)
+}
+
+async fn script(session: &Session, case: &TimingCase) -> Timeline {
+    let fixtures = &session.fixtures;
+    let origin = Instant::now();
+    let name = execution_name(session, case);
+    let input = format!("{{\"case\":\"{}\"}}", case.id);
+    let mut timeline = Timeline::default();
+    match &case.scenario {
+        Scenario::AtOnceOnRunning { wait } => {
+            poll_running(
+                session,
+                &name,
+                input,
+                *wait,
+                Duration::ZERO,
+                origin,
+                &mut timeline,
+            )
+            .await;
+        }
+        Scenario::WaitOutlived { wait } => {
+            let hold = seconds(*wait);
+            poll_running(
+                session,
+                &name,
+                input,
+                Some(*wait),
+                hold,
+                origin,
+                &mut timeline,
+            )
+            .await;
+        }
+        Scenario::EndsDuringWait {
+            flow: fixture,
+            wait,
+        } => {
+            let flow = fixtures.flow_of(*fixture);
+            timeline.started = Some(start(session, &flow, &name, &input, origin).await);
+            timeline.input = Some(input);
+            let hold = fixture.duration();
+            timeline
+                .polls
+                .push(poll(session, &flow, &name, Some(*wait), hold, origin).await);
+            timeline
+                .polls
+                .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
+        }
+        Scenario::AtOnceOnFinished { wait } | Scenario::RejectedAtOnce { wait } => {
+            let (flow, execution) = (&fixtures.flow, &fixtures.execution);
+            timeline.polls.push(
+                poll(
+                    session,
+                    flow,
+                    execution,
+                    Some(*wait),
+                    Duration::ZERO,
+                    origin,
+                )
+                .await,
+            );
+        }
+        Scenario::AtOnceOnUnknown { wait } => {
+            let (flow, execution) = (&fixtures.flow, &fixtures.absent_execution);
+            timeline.polls.push(
+                poll(
+                    session,
+                    flow,
+                    execution,
+                    Some(*wait),
+                    Duration::ZERO,
+                    origin,
+                )
+                .await,
+            );
+        }
+        Scenario::Stopped => {
+            let flow = fixtures.flow_of(FixtureFlow::Long);
+            timeline.started = Some(start(session, &flow, &name, &input, origin).await);
+            timeline.input = Some(input);
+            timeline
+                .polls
+                .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
+            timeline.polls_before_stop = timeline.polls.len();
+            stop(session, &flow, &name).await;
+            timeline
+                .polls
+                .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
+            timeline
+                .polls
+                .push(poll(session, &flow, &name, Some(5), Duration::ZERO, origin).await);
+        }
+    }
+    timeline
+}
+
+/// Starts a long execution, polls it once with `wait`, and stops it.
+async fn poll_running(
+    session: &Session,
+    name: &str,
+    input: String,
+    wait: Option<i64>,
+    hold: Duration,
+    origin: Instant,
+    timeline: &mut Timeline,
+) {
+    let flow = session.fixtures.flow_of(FixtureFlow::Long);
+    timeline.started = Some(start(session, &flow, name, &input, origin).await);
+    timeline.input = Some(input);
+    timeline
+        .polls
+        .push(poll(session, &flow, name, wait, hold, origin).await);
+    stop(session, &flow, name).await;
+}
+
+/// Whole seconds of a WaitTimeSeconds.
+fn seconds(wait: i64) -> Duration {
+    Duration::from_secs(u64::try_from(wait).unwrap_or_default())
+}
+
+/// Starts an execution; gives when the request was sent and answered.
+async fn start(
+    session: &Session,
+    flow: &str,
+    name: &str,
+    input: &str,
+    origin: Instant,
+) -> (Duration, Duration) {
+    let request = RpcRequest::post("StartExecution")
+        .param("FlowName", flow)
+        .param("ExecutionName", name)
+        .param("Input", input);
+    let sent = origin.elapsed();
+    // A failed start shows up in the polls that follow.
+    let _ = session.call(&request, Caller::Main).await;
+    (sent, origin.elapsed())
+}
+
+async fn stop(session: &Session, flow: &str, name: &str) {
+    let request = RpcRequest::post("StopExecution")
+        .param("FlowName", flow)
+        .param("ExecutionName", name);
+    let _ = session.call(&request, Caller::Main).await;
+}
+
+/// Sends a DescribeExecution with `wait`, giving up when no answer came `hold` plus the
+/// run's timeout after sending: `hold` is how long the answer may rightly take (0 for a
+/// poll that must be answered at once).
+async fn poll(
+    session: &Session,
+    flow: &str,
+    name: &str,
+    wait: Option<i64>,
+    hold: Duration,
+    origin: Instant,
+) -> Poll {
+    let mut request = RpcRequest::get("DescribeExecution")
+        .param("FlowName", flow)
+        .param("ExecutionName", name);
+    if let Some(wait) = wait {
+        request = request.param("WaitTimeSeconds", wait.to_string());
+    }
+    let sent = origin.elapsed();
+    let started = Instant::now();
+    match session.exchange(&request, hold).await {
+        Some(exchange) => Poll {
+            wait,
+            sent,
+            elapsed: exchange.elapsed,
+            status: exchange.status.as_u16(),
+            body: exchange.json(),
+        },
+        None => Poll {
+            wait,
+            sent,
+            elapsed: started.elapsed(),
+            status: 0,
+            body: None,
+        },
+    }
+}

@@ -1,0 +1,105 @@
+//! The timing cases against the reference target: all pass on the clean target, and each
+//! timing check fails on a target that answers too early, too late, or holds a request
+//! for a finished execution.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::Target;
+use conformance::reference::{Fault, ReferenceOptions};
+use conformance::runner::{RunOptions, run};
+use conformance::wire::Credentials;
+
+/// The (case, check) pairs of the timing cases that fail against a target with `faults`.
+async fn timing_failures(faults: Vec<Fault>) -> BTreeSet<(String, &'static str)> {
+    let target = Target::with(ReferenceOptions {
+        faults,
+        ..ReferenceOptions::default()
+    })
+    .await;
+    let options = RunOptions {
+        target: Some(target.endpoint.clone()),
+        credentials: Some(Credentials::new("testid", "testsecret")),
+        filters: vec!["timing".to_owned()],
+        timeout: Duration::from_secs(1),
+        ..RunOptions::default()
+    };
+    let report = run(&options).await.unwrap();
+    assert_eq!(report.timing.len(), 9);
+    assert!(report.timing_bounds.is_some());
+    report
+        .findings()
+        .map(|finding| (finding.case.clone(), finding.check))
+        .collect()
+}
+
+fn has(failures: &BTreeSet<(String, &'static str)>, case: &str, check: &str) -> bool {
+    failures.contains(&(case.to_owned(), check))
+}
+
+#[tokio::test]
+async fn every_timing_case_passes_on_the_clean_target() {
+    let failures = timing_failures(Vec::new()).await;
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn a_target_that_answers_long_polls_early_fails() {
+    let failures = timing_failures(vec![Fault::AnswersEarly]).await;
+    assert!(
+        has(&failures, "timing/wait-outlived-2", "timing-wait-honoured"),
+        "{failures:#?}"
+    );
+    assert!(
+        has(
+            &failures,
+            "timing/ends-during-wait",
+            "timing-ends-with-execution"
+        ),
+        "{failures:#?}"
+    );
+    assert!(
+        has(&failures, "timing/ends-during-wait", "timing-answer"),
+        "{failures:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_target_that_answers_long_polls_late_fails() {
+    let failures = timing_failures(vec![Fault::AnswersLate]).await;
+    assert!(
+        has(&failures, "timing/wait-outlived-2", "timing-wait-honoured"),
+        "{failures:#?}"
+    );
+    assert!(
+        has(
+            &failures,
+            "timing/ends-during-wait",
+            "timing-ends-with-execution"
+        ),
+        "{failures:#?}"
+    );
+    assert!(
+        has(
+            &failures,
+            "timing/fails-during-wait",
+            "timing-ends-with-execution"
+        ),
+        "{failures:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_target_that_holds_a_finished_execution_fails() {
+    let failures = timing_failures(vec![Fault::HoldsFinished]).await;
+    assert!(
+        has(&failures, "timing/finished-60", "timing-at-once"),
+        "{failures:#?}"
+    );
+    assert!(
+        has(&failures, "timing/stopped", "timing-at-once"),
+        "{failures:#?}"
+    );
+}
