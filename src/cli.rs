@@ -31,7 +31,7 @@ use crate::wire::{
 /// (and one of --other-credentials) with run-unique names, and deletes them at the end.
 ///
 /// Exit codes: 0 conformant, 1 not conformant, 2 usage or set-up error, 3 target
-/// unreachable.
+/// unreachable, 130 interrupted (after removing what the run created).
 #[derive(Debug, Parser)]
 #[command(
     name = "conformance",
@@ -140,6 +140,7 @@ impl RunArgs {
             filters: self.filters.clone(),
             timing_margin: self.timing_slack,
             long_waits: self.long_waits,
+            stop_on_interrupt: true,
         })
     }
 }
@@ -297,6 +298,7 @@ fn run_cases(args: &RunArgs) -> ExitCode {
             let code = match error {
                 RunError::Setup(_) => exit::USAGE_ERROR,
                 RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
+                RunError::Interrupted { .. } => exit::INTERRUPTED,
             };
             ExitCode::from(code)
         }

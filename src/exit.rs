@@ -11,3 +11,5 @@ pub const NOT_CONFORMANT: u8 = 1;
 pub const USAGE_ERROR: u8 = 2;
 /// The target could not be reached.
 pub const TARGET_UNREACHABLE: u8 = 3;
+/// Ctrl-C stopped the run (after it removed what it had created).
+pub const INTERRUPTED: u8 = 130;

@@ -98,6 +98,18 @@ impl Fixtures {
         }
     }
 
+    /// The flows a run creates: one per fixture flow, and the other account's if it has one.
+    pub fn created(&self, with_other: bool) -> Vec<String> {
+        let mut flows: Vec<String> = FixtureFlow::ALL
+            .iter()
+            .map(|flow| self.flow_of(*flow))
+            .collect();
+        if with_other {
+            flows.push(self.other_flow.clone());
+        }
+        flows
+    }
+
     /// A valid-looking name of exactly `length` characters, unique to the run: the run id
     /// after a letter, repeated. Whether it is valid is for the contract to say.
     pub fn name_of_length(&self, length: usize) -> String {

@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub timing_margin: Duration,
     /// Whether the timing cases include waits up to the contract's maximum.
     pub long_waits: bool,
+    /// Whether Ctrl-C stops the run, after removing what it created.
+    pub stop_on_interrupt: bool,
 }
 
 impl Default for RunOptions {
@@ -71,6 +73,7 @@ impl Default for RunOptions {
             filters: Vec::new(),
             timing_margin: Duration::from_millis(500),
             long_waits: false,
+            stop_on_interrupt: false,
         }
     }
 }
@@ -81,6 +84,12 @@ pub enum RunError {
     /// The options or the set-up are wrong (exit code 2).
     #[error("{0}")]
     Setup(String),
+    /// Ctrl-C stopped the run; what it had created was removed.
+    #[error("interrupted; removed the run's flows {}", removed.join(", "))]
+    Interrupted {
+        /// The flows removed.
+        removed: Vec<String>,
+    },
     /// The target could not be reached (exit code 3).
     #[error("the target {target} is unreachable: {reason}")]
     Unreachable {
@@ -489,10 +498,29 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         return Err(error);
     }
     let timing_run = run_timing(&session, timing_cases, options.timing_margin);
-    let (results, (timing, timing_bounds)) = tokio::join!(
-        run_cases(&session, cases, options.concurrency.max(1)),
-        timing_run
-    );
+    let both = async {
+        tokio::join!(
+            run_cases(&session, cases, options.concurrency.max(1)),
+            timing_run
+        )
+    };
+    let interrupted = async {
+        if options.stop_on_interrupt {
+            let _ = tokio::signal::ctrl_c().await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let (results, (timing, timing_bounds)) = tokio::select! {
+        done = both => done,
+        () = interrupted => {
+            remove(&session).await;
+            if let Some(reference) = reference {
+                let _ = reference.stop().await;
+            }
+            return Err(RunError::Interrupted { removed: session.fixtures.created(session.other.is_some()) });
+        }
+    };
     remove(&session).await;
     if let Some(reference) = reference {
         let _ = reference.stop().await;
