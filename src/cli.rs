@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cases::fixtures::FixtureFile;
 use crate::contract::{API_VERSION, Contract};
 use crate::exit;
 use crate::reference::{Reference, ReferenceOptions, default_accounts};
@@ -105,6 +106,10 @@ pub struct RunArgs {
     /// Add timing cases that wait up to 60 seconds.
     #[arg(long)]
     pub long_waits: bool,
+    /// Use the executions this JSON file names, in the states it gives, instead of
+    /// creating flows (for targets where the harness may not create them).
+    #[arg(long, value_name = "FILE")]
+    pub fixtures: Option<std::path::PathBuf>,
 }
 
 impl RunArgs {
@@ -141,6 +146,11 @@ impl RunArgs {
             timing_margin: self.timing_slack,
             long_waits: self.long_waits,
             stop_on_interrupt: true,
+            fixtures: self
+                .fixtures
+                .as_deref()
+                .map(|path| FixtureFile::load(path, Contract::embedded()))
+                .transpose()?,
         })
     }
 }

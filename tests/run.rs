@@ -353,3 +353,87 @@ async fn ctrl_c_stops_the_run_and_removes_what_it_created() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_fixture_file_names_existing_executions_and_the_run_creates_nothing() {
+    use conformance::cases::fixtures::FixtureFile;
+    use conformance::contract::Contract;
+    use conformance::wire::RpcRequest;
+
+    let target = Target::start().await;
+    target
+        .create_flow("Existing_Flow", &common::waiting_flow(0.0))
+        .await;
+    target
+        .start_execution("Existing_Flow", "Done_1", None)
+        .await;
+    target
+        .create_flow("Long_Flow", &common::waiting_flow(3600.0))
+        .await;
+    target.start_execution("Long_Flow", "Running_1", None).await;
+    target.start_execution("Long_Flow", "Stopped_1", None).await;
+    let stop = RpcRequest::post("StopExecution")
+        .param("FlowName", "Long_Flow")
+        .param("ExecutionName", "Stopped_1");
+    assert_eq!(target.send(&stop).await.status, 200);
+
+    let file =
+        std::env::temp_dir().join(format!("conformance-fixtures-{}.json", std::process::id()));
+    let write = |running_state: &str| {
+        let text = format!(
+            r#"{{"executions": [
+                {{"flow": "Existing_Flow", "execution": "Done_1", "state": "Succeeded"}},
+                {{"flow": "Long_Flow", "execution": "Running_1", "state": "{running_state}"}},
+                {{"flow": "Long_Flow", "execution": "Stopped_1", "state": "Stopped"}}
+            ]}}"#
+        );
+        std::fs::write(&file, text).unwrap();
+        FixtureFile::load(&file, Contract::embedded()).unwrap()
+    };
+    let options = RunOptions {
+        target: Some(target.endpoint.clone()),
+        credentials: Some(Credentials::new("testid", "testsecret")),
+        fixtures: Some(write("Running")),
+        ..RunOptions::default()
+    };
+    let report = run(&options).await.unwrap();
+    assert!(
+        report.conformant(),
+        "{:#?}",
+        report.findings().collect::<Vec<_>>()
+    );
+    let skipped: Vec<&str> = report.skipped.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "existence/other-accounts-flow",
+            "timing/ends-during-wait",
+            "timing/fails-during-wait"
+        ]
+    );
+    assert!(
+        report
+            .timing
+            .iter()
+            .any(|result| result.case.id == "timing/wait-outlived-2")
+    );
+    // The run started, stopped and deleted nothing of the target's.
+    let running = target.describe("Long_Flow", "Running_1", None).await;
+    assert_eq!(running.json().unwrap()["Status"], "Running");
+    assert_eq!(
+        target
+            .describe("Existing_Flow", "Done_1", None)
+            .await
+            .status,
+        200
+    );
+
+    // A fixture whose state is not the one the file gives stops the run before any case.
+    let wrong = RunOptions {
+        fixtures: Some(write("Succeeded")),
+        ..options
+    };
+    let error = run(&wrong).await.unwrap_err();
+    assert!(error.to_string().contains("Running_1"), "{error}");
+    std::fs::remove_file(&file).unwrap();
+}

@@ -53,6 +53,12 @@ impl FixtureFlow {
     }
 }
 
+/// Eight hex digits unique to a run.
+pub fn fresh_run_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    id[..8].to_owned()
+}
+
 /// The names of one run's fixtures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fixtures {
@@ -68,6 +74,87 @@ pub struct Fixtures {
     pub absent_execution: String,
     /// A valid flow name that names nothing.
     pub absent_flow: String,
+    /// Executions that exist already (`--fixtures FILE`): the run creates nothing then.
+    pub existing: Option<Existing>,
+}
+
+/// A fixture file (`--fixtures FILE`): executions that exist on the target already, for
+/// targets where the harness may not create flows.
+///
+/// ```json
+/// {
+///   "executions": [
+///     {"flow": "MyFlow", "execution": "done-1", "state": "Succeeded"},
+///     {"flow": "MyFlow", "execution": "running-1", "state": "Running"},
+///     {"flow": "MyFlow", "execution": "stopped-1", "state": "Stopped"}
+///   ],
+///   "other_flow": "A_Flow_Of_The_Other_Account"
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureFile {
+    /// The executions and the state each is in (and stays in for the run).
+    pub executions: Vec<ExistingExecution>,
+    /// A flow of the other credentials, for the account-isolation case.
+    #[serde(default)]
+    pub other_flow: Option<String>,
+}
+
+/// One execution of a fixture file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExistingExecution {
+    /// Its flow.
+    pub flow: String,
+    /// Its name.
+    pub execution: String,
+    /// The status it has for the whole run (`Succeeded`, `Running`, `Stopped`, ...).
+    pub state: String,
+}
+
+/// The existing executions a run uses, by the state they are in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    /// Every execution of the file, to check its state before the run.
+    pub executions: Vec<ExistingExecution>,
+    /// One that stays Running for the run.
+    pub running: Option<ExistingExecution>,
+    /// One that reads Stopped.
+    pub stopped: Option<ExistingExecution>,
+}
+
+impl FixtureFile {
+    /// Reads and checks a fixture file.
+    pub fn load(path: &std::path::Path, contract: &Contract) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            format!(
+                "failed to read the fixture file {}: {error}",
+                path.display()
+            )
+        })?;
+        let file: FixtureFile = serde_json::from_str(&text).map_err(|error| {
+            format!("the fixture file {} is not valid: {error}", path.display())
+        })?;
+        for execution in &file.executions {
+            if !contract.bodies().statuses().contains(&execution.state) {
+                return Err(format!(
+                    "the fixture file {}: {} has state {:?}, which is not one of {}",
+                    path.display(),
+                    execution.execution,
+                    execution.state,
+                    contract.bodies().statuses().join(", ")
+                ));
+            }
+        }
+        if !file.executions.iter().any(|e| e.state == "Succeeded") {
+            return Err(format!(
+                "the fixture file {} names no Succeeded execution; the catalog needs one",
+                path.display()
+            ));
+        }
+        Ok(file)
+    }
 }
 
 impl Fixtures {
@@ -80,13 +167,32 @@ impl Fixtures {
             other_flow: format!("Conformance_Other_{run_id}"),
             absent_execution: format!("Absent_Execution_{run_id}"),
             absent_flow: format!("Absent_Flow_{run_id}"),
+            existing: None,
         }
+    }
+
+    /// Fixtures that exist already, as a fixture file names them; the absent names are
+    /// still the run's own.
+    pub fn existing(run_id: &str, file: &FixtureFile) -> Result<Self, String> {
+        let with_state = |state: &str| file.executions.iter().find(|e| e.state == state).cloned();
+        let finished =
+            with_state("Succeeded").ok_or("the fixture file names no Succeeded execution")?;
+        Ok(Self {
+            flow: finished.flow.clone(),
+            execution: finished.execution.clone(),
+            other_flow: file.other_flow.clone().unwrap_or_default(),
+            existing: Some(Existing {
+                executions: file.executions.clone(),
+                running: with_state("Running"),
+                stopped: with_state("Stopped"),
+            }),
+            ..Self::new(run_id)
+        })
     }
 
     /// Names for a fresh run.
     pub fn fresh() -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        Self::new(&id[..8])
+        Self::new(&fresh_run_id())
     }
 
     /// The run's flow of a fixture flow: the catalog's flow for [`FixtureFlow::Immediate`],

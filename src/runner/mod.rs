@@ -16,7 +16,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cases::catalog::{SIGNED_RUN, catalog, unknown_access_key};
-use crate::cases::fixtures::{FixtureFlow, Fixtures};
+use crate::cases::fixtures::{FixtureFile, FixtureFlow, Fixtures, fresh_run_id};
+use crate::cases::timing::Scenario;
 use crate::cases::timing::{TimingCase, timing_cases};
 use crate::cases::{Caller, Case, CaseRequest, Selectable};
 use crate::checks::timing::TimingBounds;
@@ -57,6 +58,8 @@ pub struct RunOptions {
     pub long_waits: bool,
     /// Whether Ctrl-C stops the run, after removing what it created.
     pub stop_on_interrupt: bool,
+    /// Executions that exist already; the run then creates (and removes) nothing.
+    pub fixtures: Option<FixtureFile>,
 }
 
 impl Default for RunOptions {
@@ -74,6 +77,7 @@ impl Default for RunOptions {
             timing_margin: Duration::from_millis(500),
             long_waits: false,
             stop_on_interrupt: false,
+            fixtures: None,
         }
     }
 }
@@ -356,6 +360,9 @@ fn create_flow(name: &str, flow: FixtureFlow) -> RpcRequest {
 /// Creates the run's flows and its finished execution.
 async fn provision(session: &Session) -> Result<(), RunError> {
     let fixtures = &session.fixtures;
+    if let Some(existing) = &fixtures.existing {
+        return check_existing(session, &existing.executions).await;
+    }
     let main = Caller::Main;
     session
         .call(&create_flow(&fixtures.flow, FixtureFlow::Immediate), main)
@@ -402,9 +409,34 @@ async fn provision(session: &Session) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Deletes what [`provision`] created; what is already gone is fine.
+/// Checks that each existing execution is in the state its fixture file says.
+async fn check_existing(
+    session: &Session,
+    executions: &[crate::cases::fixtures::ExistingExecution],
+) -> Result<(), RunError> {
+    for execution in executions {
+        let describe = RpcRequest::get("DescribeExecution")
+            .param("FlowName", &execution.flow)
+            .param("ExecutionName", &execution.execution);
+        let body = session.call(&describe, Caller::Main).await?;
+        let status = body["Status"].as_str().unwrap_or_default();
+        if status != execution.state {
+            return Err(RunError::Setup(format!(
+                "the fixture execution {} of flow {} is {status:?}, not {:?} as the fixture file says",
+                execution.execution, execution.flow, execution.state
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Deletes what [`provision`] created (nothing for existing fixtures); what is gone
+/// already is fine.
 async fn remove(session: &Session) {
     let fixtures = &session.fixtures;
+    if fixtures.existing.is_some() {
+        return;
+    }
     let delete = |name: &str| RpcRequest::post("DeleteFlow").param("Name", name);
     for flow in FixtureFlow::ALL {
         let _ = session
@@ -459,7 +491,10 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     }
     let client = Client::new(&ClientOptions::default())
         .map_err(|error| RunError::Setup(error.to_string()))?;
-    let fixtures = Fixtures::fresh();
+    let fixtures = match &options.fixtures {
+        Some(file) => Fixtures::existing(&fresh_run_id(), file).map_err(RunError::Setup)?,
+        None => Fixtures::fresh(),
+    };
     let (cases, timing_cases) = selected(&fixtures, options);
     let session = Arc::new(Session {
         fixtures,
@@ -475,18 +510,9 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     });
 
     let mut skipped = Vec::new();
-    let mut cases = cases;
-    let unsigned_run = session.signature == SignatureVersion::None;
-    cases.retain(|case| {
-        let reason = if session.other.is_none() && case.tags.contains(&"isolation") {
-            "needs --other-credentials"
-        } else if unsigned_run && case.tags.contains(&SIGNED_RUN) {
-            "means nothing in an unsigned run"
-        } else {
-            return true;
-        };
-        skipped.push((case.id.clone(), reason.to_owned()));
-        false
+    let cases = skip(cases, &mut skipped, |case| case_skip(&session, case));
+    let timing_cases = skip(timing_cases, &mut skipped, |case| {
+        timing_skip(&session, case)
     });
 
     if let Err(error) = provision(&session).await {
@@ -535,6 +561,69 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         skipped,
         elapsed: started.elapsed(),
     })
+}
+
+/// The cases `why_not` has no reason to leave out; the others go to `skipped` with it.
+fn skip<T: Selectable>(
+    cases: Vec<T>,
+    skipped: &mut Vec<(String, String)>,
+    why_not: impl Fn(&T) -> Option<&'static str>,
+) -> Vec<T> {
+    cases
+        .into_iter()
+        .filter(|case| match why_not(case) {
+            Some(reason) => {
+                skipped.push((case.id().to_owned(), reason.to_owned()));
+                false
+            }
+            None => true,
+        })
+        .collect()
+}
+
+/// Why a catalog case cannot mean anything in this run, if it cannot.
+fn case_skip(session: &Session, case: &Case) -> Option<&'static str> {
+    let fixtures = &session.fixtures;
+    if case.tags.contains(&"isolation") {
+        if session.other.is_none() {
+            return Some("needs --other-credentials");
+        }
+        if fixtures.other_flow.is_empty() {
+            return Some("needs an other_flow in the fixture file");
+        }
+    }
+    if session.signature == SignatureVersion::None && case.tags.contains(&SIGNED_RUN) {
+        return Some("means nothing in an unsigned run");
+    }
+    let names_itself = case.tags.contains(&"case-sensitivity")
+        && case.request.rpc.params.iter().any(|(name, value)| {
+            (name == "FlowName" && value == &fixtures.flow) && case.id.starts_with("flow-name")
+                || (name == "ExecutionName" && value == &fixtures.execution)
+                    && case.id.starts_with("execution-name")
+        });
+    if names_itself {
+        return Some("the fixture's name reads the same in that case");
+    }
+    None
+}
+
+/// Why a timing case cannot run against these fixtures, if it cannot.
+fn timing_skip(session: &Session, case: &TimingCase) -> Option<&'static str> {
+    let existing = session.fixtures.existing.as_ref()?;
+    match case.scenario {
+        Scenario::EndsDuringWait { .. } => {
+            Some("needs the harness to start executions, which --fixtures rules out")
+        }
+        Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. }
+            if existing.running.is_none() =>
+        {
+            Some("needs a Running execution in the fixture file")
+        }
+        Scenario::Stopped if existing.stopped.is_none() => {
+            Some("needs a Stopped execution in the fixture file")
+        }
+        _ => None,
+    }
 }
 
 /// Measures the baseline, then runs every timing case at once.

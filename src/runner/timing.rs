@@ -151,6 +151,27 @@ async fn script(session: &Session, case: &TimingCase) -> Timeline {
                 .await,
             );
         }
+        Scenario::Stopped if fixtures.existing.is_some() => {
+            // An execution stopped before the run: it reads Stopped, at once.
+            if let Some(stopped) = fixtures
+                .existing
+                .as_ref()
+                .and_then(|existing| existing.stopped.as_ref())
+            {
+                for wait in [0, 5] {
+                    let poll = poll(
+                        session,
+                        &stopped.flow,
+                        &stopped.execution,
+                        Some(wait),
+                        Duration::ZERO,
+                        origin,
+                    )
+                    .await;
+                    timeline.polls.push(poll);
+                }
+            }
+        }
         Scenario::Stopped => {
             let flow = fixtures.flow_of(FixtureFlow::Long);
             timeline.started = Some(start(session, &flow, &name, &input, origin).await);
@@ -181,6 +202,22 @@ async fn poll_running(
     origin: Instant,
     timeline: &mut Timeline,
 ) {
+    if let Some(existing) = &session.fixtures.existing {
+        // An execution that runs for the whole run: polled, never started or stopped.
+        if let Some(running) = &existing.running {
+            let poll = poll(
+                session,
+                &running.flow,
+                &running.execution,
+                wait,
+                hold,
+                origin,
+            )
+            .await;
+            timeline.polls.push(poll);
+        }
+        return;
+    }
     let flow = session.fixtures.flow_of(FixtureFlow::Long);
     timeline.started = Some(start(session, &flow, name, &input, origin).await);
     timeline.input = Some(input);
