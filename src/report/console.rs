@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::redact::curl;
 use crate::cases::Selectable;
-use crate::checks;
+use crate::checks::{self, Finding};
 use crate::runner::RunReport;
 
 /// Writes the report of a run.
@@ -21,15 +21,7 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         report.signature
     )?;
     for result in report.results.iter().filter(|result| !result.passed()) {
-        for finding in &result.findings {
-            writeln!(
-                out,
-                "FAIL {} [{}] expected: {}; actual: {}",
-                finding.case, finding.check, finding.expected, finding.actual
-            )?;
-        }
-        writeln!(out, "     case: {}", result.case.description)?;
-        writeln!(out, "     reproduce: {}", rerun(report, &result.case.id))?;
+        write_failure(out, report, &result.findings, &result.case)?;
         writeln!(out, "     request (unsigned): {}", curl(&result.request))?;
     }
     if let Some(bounds) = &report.timing_bounds {
@@ -43,15 +35,7 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         )?;
     }
     for result in report.timing.iter().filter(|result| !result.passed()) {
-        for finding in &result.findings {
-            writeln!(
-                out,
-                "FAIL {} [{}] expected: {}; actual: {}",
-                finding.case, finding.check, finding.expected, finding.actual
-            )?;
-        }
-        writeln!(out, "     case: {}", result.case.description)?;
-        writeln!(out, "     reproduce: {}", rerun(report, &result.case.id))?;
+        write_failure(out, report, &result.findings, &result.case)?;
     }
     for (case, reason) in &report.skipped {
         writeln!(out, "SKIP {case}: {reason}")?;
@@ -66,6 +50,24 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         report.elapsed.as_secs_f64()
     )?;
     Ok(())
+}
+
+/// A line per finding of a failed case, then what the case does and how to re-run it.
+fn write_failure(
+    out: &mut impl Write,
+    report: &RunReport,
+    findings: &[Finding],
+    case: &dyn Selectable,
+) -> io::Result<()> {
+    for finding in findings {
+        writeln!(
+            out,
+            "FAIL {} [{}] expected: {}; actual: {}",
+            finding.case, finding.check, finding.expected, finding.actual
+        )?;
+    }
+    writeln!(out, "     case: {}", case.description())?;
+    writeln!(out, "     reproduce: {}", rerun(report, case.id()))
 }
 
 /// The command that re-runs one case against the same target.
