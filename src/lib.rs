@@ -14,3 +14,5 @@ pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod wire;
+
+pub use cases::strategies;

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod fixtures;
+pub mod strategies;
 pub mod timing;
 
 use std::time::Duration;

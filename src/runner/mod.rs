@@ -450,9 +450,8 @@ async fn remove(session: &Session) {
     }
 }
 
-/// Runs the selected cases and checks every answer.
-pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
-    let started = Instant::now();
+/// The session of a run (and the embedded reference target it runs against, if any).
+async fn open(options: &RunOptions) -> Result<(Arc<Session>, Option<Reference>), RunError> {
     let (reference, endpoint, credentials, other) = match &options.target {
         Some(endpoint) => (
             None,
@@ -495,10 +494,9 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         Some(file) => Fixtures::existing(&fresh_run_id(), file).map_err(RunError::Setup)?,
         None => Fixtures::fresh(),
     };
-    let (cases, timing_cases) = selected(&fixtures, options);
     let session = Arc::new(Session {
         fixtures,
-        endpoint: endpoint.clone(),
+        endpoint,
         client,
         credentials,
         other,
@@ -508,6 +506,15 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
             .rate
             .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
     });
+    Ok((session, reference))
+}
+
+/// Runs the selected cases and checks every answer.
+pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let (session, reference) = open(options).await?;
+    let endpoint = session.endpoint.clone();
+    let (cases, timing_cases) = selected(&session.fixtures, options);
 
     let mut skipped = Vec::new();
     let cases = skip(cases, &mut skipped, |case| case_skip(&session, case));

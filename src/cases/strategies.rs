@@ -1,0 +1,342 @@
+//! Proptest strategies for DescribeExecution requests, built from the contract's rules and
+//! biased to their edges. Public, so that a team can property-test its own validator
+//! in-process; `conformance fuzz` sends what they generate.
+
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+
+use super::Outcome;
+use crate::contract::{Contract, ErrorCode, ParamFault};
+
+/// The character classes of the name rules, read from the contract's patterns
+/// (`^[A-Za-z_]` gives `[A-Za-z_]`, `^[A-Za-z0-9_-]*$` gives `[A-Za-z0-9_-]`).
+fn name_classes(contract: &Contract) -> (String, String) {
+    let rules = contract.names().rules();
+    let first = rules.first_character.trim_start_matches('^').to_owned();
+    let rest = rules
+        .characters
+        .trim_start_matches('^')
+        .trim_end_matches('$')
+        .trim_end_matches('*')
+        .to_owned();
+    (first, rest)
+}
+
+/// A name of the documented form with exactly `length` characters.
+fn valid_name(first: &str, rest: &str, length: usize) -> BoxedStrategy<String> {
+    let pattern = format!("{first}{rest}{{{}}}", length.saturating_sub(1));
+    proptest::string::string_regex(&pattern)
+        .expect("the contract's character classes are regexes")
+        .boxed()
+}
+
+/// Characters a name may not have: every disallowed ASCII character, and some beyond.
+fn disallowed_characters(contract: &Contract) -> Vec<char> {
+    let mut characters: Vec<char> = (0u8..=127)
+        .map(char::from)
+        .filter(|c| !contract.names().is_valid(&format!("a{c}")))
+        .collect();
+    characters.extend([
+        'é', 'ß', '中', 'а', 'Ａ', '𝐀', '😀', '\u{200b}', '\u{00a0}', '\u{feff}', '٣',
+    ]);
+    characters
+}
+
+/// Flow and execution names: valid ones at the length bounds and in between, and every
+/// way to break a rule: too short, too long, a bad first character, a disallowed character
+/// anywhere, percent-encoded and double-encoded text, surrounding whitespace.
+pub fn names(contract: &Contract) -> BoxedStrategy<String> {
+    let (first, rest) = name_classes(contract);
+    let rules = contract.names().rules().clone();
+    let (min, max) = (rules.min_length.max(1), rules.max_length);
+    let lengths = prop_oneof![
+        Just(min),
+        Just(min + 1),
+        Just(max - 1),
+        Just(max),
+        min..=max
+    ];
+    let (f, r) = (first.clone(), rest.clone());
+    let valid = lengths.prop_flat_map(move |length| valid_name(&f, &r, length));
+    let (f, r) = (first.clone(), rest.clone());
+    let too_long = prop_oneof![Just(max + 1), Just(max + 2), Just(max * 8)]
+        .prop_flat_map(move |length| valid_name(&f, &r, length));
+    let (f, r) = (first.clone(), rest.clone());
+    let short = (1..12usize).prop_flat_map(move |length| valid_name(&f, &r, length));
+    let bad_first = (prop_oneof![Just('0'), Just('9'), Just('-')], short.clone())
+        .prop_map(|(c, name)| format!("{c}{name}"));
+    let bad_character = (
+        short.clone(),
+        proptest::sample::select(disallowed_characters(contract)),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(name, c, at)| {
+            let mut characters: Vec<char> = name.chars().collect();
+            characters.insert(at.index(characters.len() + 1), c);
+            characters.into_iter().collect()
+        });
+    let encoded = (
+        short.clone(),
+        prop_oneof![Just("%41"), Just("%2541"), Just("%5F"), Just("+")],
+    )
+        .prop_map(|(name, code)| format!("{name}{code}"));
+    let whitespace = (
+        short,
+        prop_oneof![Just(" "), Just("\t"), Just("\n")],
+        any::<bool>(),
+    )
+        .prop_map(|(name, space, before)| {
+            if before {
+                format!("{space}{name}")
+            } else {
+                format!("{name}{space}")
+            }
+        });
+    prop_oneof![
+        6 => valid,
+        1 => too_long,
+        1 => Just(String::new()),
+        1 => bad_first,
+        3 => bad_character,
+        1 => encoded,
+        1 => whitespace,
+    ]
+    .boxed()
+}
+
+/// WaitTimeSeconds: absent, in range, at and past the bounds, and numeric text of every
+/// shape (signs, spaces, leading zeros, decimals, exponents, hex, other digits).
+pub fn wait_times(contract: &Contract) -> BoxedStrategy<Option<String>> {
+    let range = contract.wait_time_seconds();
+    let (min, max) = (*range.start(), *range.end());
+    let shapes = [
+        "+5",
+        " 5",
+        "5 ",
+        "05",
+        "00",
+        "1.0",
+        "1.5",
+        "1e1",
+        "0x10",
+        "-0",
+        "",
+        "five",
+        "٣",
+        "５",
+        "1_0",
+        "99999999999999999999999",
+    ];
+    prop_oneof![
+        2 => Just(None),
+        3 => (min..=max).prop_map(|n| Some(n.to_string())),
+        1 => prop_oneof![Just(min), Just(max), Just(min - 1), Just(max + 1)].prop_map(|n| Some(n.to_string())),
+        1 => any::<i64>().prop_map(|n| Some(n.to_string())),
+        2 => proptest::sample::select(shapes.to_vec()).prop_map(|text| Some(text.to_owned())),
+    ]
+    .boxed()
+}
+
+/// A generated DescribeExecution request: its parameters, in the order they are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuzzRequest {
+    /// The operation's parameters, possibly missing, repeated or reordered.
+    pub params: Vec<(String, String)>,
+}
+
+/// Requests that name the given flow and execution some of the time (so that valid
+/// requests reach existing executions) and generated names the rest; parameters are
+/// sometimes missing, given twice or reordered.
+pub fn describe_requests(
+    contract: &Contract,
+    flow: &str,
+    execution: &str,
+) -> BoxedStrategy<FuzzRequest> {
+    let flows = prop_oneof![1 => Just(flow.to_owned()), 3 => names(contract)];
+    let executions = prop_oneof![1 => Just(execution.to_owned()), 3 => names(contract)];
+    let presence = prop_oneof![8 => Just((true, true)), 1 => Just((false, true)), 1 => Just((true, false)), 1 => Just((false, false))];
+    (
+        flows,
+        executions,
+        wait_times(contract),
+        presence,
+        proptest::option::weighted(0.1, 0..3usize),
+        any::<bool>(),
+    )
+        .prop_flat_map(
+            |(flow, execution, wait, (with_flow, with_execution), repeat, reorder)| {
+                let mut params = Vec::new();
+                if with_flow {
+                    params.push(("FlowName".to_owned(), flow));
+                }
+                if with_execution {
+                    params.push(("ExecutionName".to_owned(), execution));
+                }
+                if let Some(wait) = wait {
+                    params.push(("WaitTimeSeconds".to_owned(), wait));
+                }
+                if let Some(index) = repeat.filter(|index| *index < params.len()) {
+                    params.push(params[index].clone());
+                }
+                let params = Just(params);
+                if reorder {
+                    params.prop_shuffle().boxed()
+                } else {
+                    params.boxed()
+                }
+            },
+        )
+        .prop_map(|params| FuzzRequest { params })
+        .boxed()
+}
+
+/// The answers the contract allows for a generated request, given the flow and the
+/// finished execution that exist.
+pub fn expectation(
+    contract: &Contract,
+    request: &FuzzRequest,
+    flow: &str,
+    execution: &str,
+) -> Vec<Outcome> {
+    let rules = contract.request();
+    let params = || {
+        request
+            .params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    };
+    let violations = rules.validate(params());
+    let value = |name: &str| {
+        request
+            .params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let missing: Vec<Outcome> = violations
+        .iter()
+        .filter(|violation| violation.fault == ParamFault::Missing)
+        .map(|violation| Outcome::error(ErrorCode::MissingRequiredParams, &[&violation.parameter]))
+        .collect();
+    if !missing.is_empty() {
+        let mut outcomes = missing;
+        // Another fault may be reported first: the contract does not order them.
+        if violations
+            .iter()
+            .any(|violation| violation.fault != ParamFault::Missing)
+        {
+            outcomes.push(Outcome::error(ErrorCode::InvalidArgument, &[]));
+        }
+        return outcomes;
+    }
+    let repeated = violations
+        .iter()
+        .any(|violation| violation.fault == ParamFault::Repeated);
+    let invalid: Vec<&str> = violations
+        .iter()
+        .filter(|violation| matches!(violation.fault, ParamFault::Invalid { .. }))
+        .map(|violation| violation.parameter.as_str())
+        .collect();
+    if !invalid.is_empty() {
+        let mut outcomes = vec![Outcome::error(ErrorCode::InvalidArgument, &[])];
+        for name in invalid {
+            if value(name) == Some("") {
+                outcomes.push(Outcome::error(ErrorCode::MissingRequiredParams, &[name]));
+            }
+        }
+        return outcomes;
+    }
+    let (asked_flow, asked_execution) = (
+        value("FlowName").unwrap_or_default(),
+        value("ExecutionName").unwrap_or_default(),
+    );
+    let mut outcomes = if asked_flow == flow && asked_execution == execution {
+        vec![Outcome::Success {
+            flow: flow.to_owned(),
+            execution: execution.to_owned(),
+        }]
+    } else if asked_flow == flow {
+        vec![Outcome::error(
+            ErrorCode::ExecutionNotExists,
+            &[asked_execution, asked_flow],
+        )]
+    } else {
+        vec![
+            Outcome::error(ErrorCode::FlowNotExists, &[asked_flow]),
+            Outcome::error(
+                ErrorCode::ExecutionNotExists,
+                &[asked_execution, asked_flow],
+            ),
+        ]
+    };
+    if repeated {
+        outcomes.push(Outcome::error(ErrorCode::InvalidArgument, &[]));
+    }
+    outcomes
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::test_runner::TestRunner;
+
+    use super::*;
+
+    #[test]
+    fn names_cover_both_sides_of_every_rule() {
+        let contract = Contract::embedded();
+        let mut runner = TestRunner::deterministic();
+        let strategy = names(contract);
+        let mut valid = 0;
+        let mut lengths = std::collections::BTreeSet::new();
+        for _ in 0..2000 {
+            let name = strategy.new_tree(&mut runner).unwrap().current();
+            if contract.names().is_valid(&name) {
+                valid += 1;
+                lengths.insert(name.chars().count());
+            }
+        }
+        assert!((600..1600).contains(&valid), "{valid} of 2000 valid");
+        for edge in [1, 2, 127, 128] {
+            assert!(lengths.contains(&edge), "no valid name of length {edge}");
+        }
+    }
+
+    #[test]
+    fn the_expectation_follows_the_contract() {
+        let contract = Contract::embedded();
+        let request = |params: &[(&str, &str)]| FuzzRequest {
+            params: params
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let expect = |params: &[(&str, &str)]| expectation(contract, &request(params), "F", "E");
+        assert_eq!(
+            expect(&[("FlowName", "F"), ("ExecutionName", "E")]),
+            [Outcome::Success {
+                flow: "F".to_owned(),
+                execution: "E".to_owned()
+            }]
+        );
+        assert_eq!(
+            expect(&[("FlowName", "F"), ("ExecutionName", "x")]),
+            [Outcome::error(ErrorCode::ExecutionNotExists, &["x", "F"])]
+        );
+        assert_eq!(
+            expect(&[("FlowName", "a.b"), ("ExecutionName", "E")]),
+            [Outcome::error(ErrorCode::InvalidArgument, &[])]
+        );
+        assert_eq!(
+            expect(&[("ExecutionName", "E")]),
+            [Outcome::error(
+                ErrorCode::MissingRequiredParams,
+                &["FlowName"]
+            )]
+        );
+        let long = "a".repeat(129);
+        assert_eq!(
+            expect(&[("FlowName", &long), ("ExecutionName", "E")]),
+            [Outcome::error(ErrorCode::InvalidArgument, &[])]
+        );
+    }
+}
