@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::cases::fixtures::FixtureFile;
 use crate::contract::{API_VERSION, Contract};
 use crate::exit;
-use crate::reference::{Reference, ReferenceOptions, default_accounts};
+use crate::reference::{Fault, Reference, ReferenceOptions, default_accounts};
 use crate::report;
 use crate::runner::{self, RunError, RunOptions};
 use crate::wire::{
@@ -60,9 +61,9 @@ pub enum SignatureArg {
     None,
 }
 
-/// The options of a conformance run.
+/// The target and how to talk to it: the options a run and a fuzz run share.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct TargetArgs {
     /// The CloudFlow-compatible endpoint (http:// or https://, no path). Without it, the
     /// embedded reference target with its test accounts.
     #[arg(long, value_name = "URL")]
@@ -91,6 +92,14 @@ pub struct RunArgs {
     /// The latest an answer may come, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub timeout: Duration,
+}
+
+/// The options of a conformance run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The target.
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Run only this case (repeatable).
     #[arg(long = "case", value_name = "ID")]
     pub cases: Vec<String>,
@@ -109,11 +118,11 @@ pub struct RunArgs {
     /// Use the executions this JSON file names, in the states it gives, instead of
     /// creating flows (for targets where the harness may not create them).
     #[arg(long, value_name = "FILE")]
-    pub fixtures: Option<std::path::PathBuf>,
+    pub fixtures: Option<PathBuf>,
 }
 
-impl RunArgs {
-    /// The runner's options, or a usage error.
+impl TargetArgs {
+    /// The runner's options for this target, or a usage error.
     pub fn options(&self) -> Result<RunOptions, String> {
         let credentials = if self.target.is_some() {
             Credentials::from_parts(
@@ -141,18 +150,51 @@ impl RunArgs {
             concurrency: usize::from(self.concurrency),
             rate: self.rate,
             timeout: self.timeout,
+            stop_on_interrupt: true,
+            ..RunOptions::default()
+        })
+    }
+}
+
+impl RunArgs {
+    /// The runner's options, or a usage error.
+    pub fn options(&self) -> Result<RunOptions, String> {
+        Ok(RunOptions {
             cases: self.cases.clone(),
             filters: self.filters.clone(),
             timing_margin: self.timing_slack,
             long_waits: self.long_waits,
-            stop_on_interrupt: true,
             fixtures: self
                 .fixtures
                 .as_deref()
                 .map(|path| FixtureFile::load(path, Contract::embedded()))
                 .transpose()?,
+            ..self.target.options()?
         })
     }
+}
+
+/// The options of `conformance fuzz`.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// The target.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Send at most this many generated requests.
+    #[arg(long = "cases", value_name = "N")]
+    pub cases: Option<u64>,
+    /// Go on for at most this long, in seconds.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub duration: Option<Duration>,
+    /// The generator's seed: the same seed sends the same requests (random if not given).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Send only this request, as a failure printed it (`FlowName=...&ExecutionName=...`).
+    #[arg(long, value_name = "PARAMS")]
+    pub replay: Option<String>,
+    /// Where failing requests are kept, and replayed from first.
+    #[arg(long, value_name = "FILE", default_value = "fuzz-regressions.txt")]
+    pub regressions: PathBuf,
 }
 
 /// The subcommands.
@@ -167,6 +209,13 @@ pub enum Command {
     /// It prints the URL it bound on the first line of standard output and serves until
     /// interrupted. State lives in memory only: flows and executions are gone when it stops.
     Serve(ServeArgs),
+    /// Fuzz parameter validation with generated DescribeExecution requests.
+    ///
+    /// Each request's expected answer comes from the contract; every answer goes through
+    /// the same checks as the catalog. The first failure is shrunk to the smallest failing
+    /// request, printed with a command that replays it, and kept in the regressions file,
+    /// which later runs replay first.
+    Fuzz(FuzzArgs),
 }
 
 /// The options of `conformance serve`.
@@ -191,6 +240,20 @@ pub struct ServeArgs {
     /// Requests per second each account may send; more get 429 ResourceThrottled.
     #[arg(long, value_name = "PER_SECOND")]
     pub rate_limit: Option<NonZeroU32>,
+    /// Break one rule of the contract on purpose, to see a harness catch it (repeatable):
+    /// answers-early, answers-late, holds-finished, accepts-long-names, accepts-dots.
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    pub faults: Vec<Fault>,
+}
+
+fn parse_fault(text: &str) -> Result<Fault, String> {
+    Fault::ALL
+        .into_iter()
+        .find(|fault| fault.name() == text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Fault::ALL.iter().map(|fault| fault.name()).collect();
+            format!("no such fault; the faults are {}", names.join(", "))
+        })
 }
 
 fn parse_account(text: &str) -> Result<Credentials, String> {
@@ -217,6 +280,7 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_execution_lifetime: self.execution_timeout,
             rate_limit: self.rate_limit,
+            faults: self.faults.clone(),
             ..ReferenceOptions::default()
         }
     }
@@ -244,6 +308,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
         }
         Some(Command::Contract) => print_contract(Contract::embedded(), &mut stdout),
         Some(Command::Checks) => report::write_checks(&mut stdout),
+        Some(Command::Fuzz(args)) => {
+            drop(stdout);
+            return fuzz(&args);
+        }
         Some(Command::Serve(args)) => {
             drop(stdout);
             return serve(&args);
@@ -269,7 +337,10 @@ fn run_cases(args: &RunArgs) -> ExitCode {
         );
         return ExitCode::from(exit::USAGE_ERROR);
     }
-    if args.target.is_none() && (args.access_key_id.is_some() || args.access_key_secret.is_some()) {
+    let target = &args.target;
+    if target.target.is_none()
+        && (target.access_key_id.is_some() || target.access_key_secret.is_some())
+    {
         eprintln!(
             "conformance: note: the credentials given apply to --target; the embedded reference target is run with its own test accounts"
         );
@@ -313,6 +384,61 @@ fn run_cases(args: &RunArgs) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Runs the fuzzer and says whether it found anything.
+fn fuzz(args: &FuzzArgs) -> ExitCode {
+    let options = match args.target.options() {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("conformance: {error}");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    };
+    let fuzz = runner::FuzzOptions {
+        // Without a budget, a fuzz run against the embedded target sends 10,000 requests.
+        cases: args.cases.or(args.duration.is_none().then_some(10_000)),
+        duration: args.duration,
+        seed: args.seed.unwrap_or_else(rand_seed),
+        regressions: Some(args.regressions.clone()),
+        replay: args.replay.clone(),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("conformance: failed to start the async runtime: {error}");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    };
+    match runtime.block_on(runner::fuzz(&options, &fuzz)) {
+        Ok(report) => {
+            let code = if report.failures.is_empty() {
+                exit::CONFORMANT
+            } else {
+                exit::NOT_CONFORMANT
+            };
+            finish(
+                report::write_fuzz(&report, &args.regressions, &mut io::stdout().lock()),
+                code,
+            )
+        }
+        Err(error) => {
+            eprintln!("conformance: {error}");
+            ExitCode::from(match error {
+                RunError::Setup(_) => exit::USAGE_ERROR,
+                RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
+                RunError::Interrupted { .. } => exit::INTERRUPTED,
+            })
+        }
+    }
+}
+
+/// A seed from the clock, for runs that give none (it is printed, so the run can be
+/// repeated).
+fn rand_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() as u64 % 1_000_000)
 }
 
 /// The exit code once the output is written; a closed pipe is not an error.

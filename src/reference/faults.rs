@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::contract::Contract;
+
 /// One deliberate departure from the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fault {
@@ -13,14 +15,20 @@ pub enum Fault {
     AnswersLate,
     /// Long polls on finished executions are held for their whole wait.
     HoldsFinished,
+    /// Names one character longer than the limit are accepted.
+    AcceptsLongNames,
+    /// Names with `.` are accepted.
+    AcceptsDots,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 3] = [
+    pub const ALL: [Fault; 5] = [
         Fault::AnswersEarly,
         Fault::AnswersLate,
         Fault::HoldsFinished,
+        Fault::AcceptsLongNames,
+        Fault::AcceptsDots,
     ];
 
     /// The fault's name (`answers-early`).
@@ -29,6 +37,8 @@ impl Fault {
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
+            Fault::AcceptsLongNames => "accepts-long-names",
+            Fault::AcceptsDots => "accepts-dots",
         }
     }
 }
@@ -55,6 +65,23 @@ impl Faults {
 
     fn has(&self, fault: Fault) -> bool {
         self.0.contains(&fault)
+    }
+
+    /// Whether a fault lets `value`, an invalid name, through.
+    pub(crate) fn excuses_name(&self, contract: &Contract, value: &str) -> bool {
+        let max = contract.names().rules().max_length;
+        let long = self.has(Fault::AcceptsLongNames) && value.chars().count() == max + 1;
+        let trimmed: String = if long {
+            value.chars().take(max).collect()
+        } else {
+            value.to_owned()
+        };
+        let dotted = if self.has(Fault::AcceptsDots) {
+            trimmed.replace('.', "_")
+        } else {
+            trimmed
+        };
+        (long || dotted != value) && contract.names().is_valid(&dotted)
     }
 
     /// How a poll with `wait` on an execution that has (or has not) ended is answered.

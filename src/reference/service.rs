@@ -44,6 +44,7 @@ pub(crate) struct Service {
     anonymous_account: Option<String>,
     max_clock_skew: Duration,
     limiter: Option<DefaultKeyedRateLimiter<String>>,
+    faults: Faults,
     operations: Operations,
 }
 
@@ -77,6 +78,7 @@ impl Service {
             limiter: options
                 .rate_limit
                 .map(|per_second| DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second))),
+            faults: Faults::new(&options.faults),
             operations: Operations::new(
                 options.max_execution_lifetime,
                 Faults::new(&options.faults),
@@ -143,7 +145,15 @@ impl Service {
             .filter(|(name, _)| !COMMON_PARAMS.contains(&name.as_str()))
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        let violations = rules.validate(params.iter().copied());
+        let mut violations = rules.validate(params.iter().copied());
+        violations.retain(|violation| {
+            let value = params
+                .iter()
+                .find(|(name, _)| *name == violation.parameter)
+                .map(|(_, value)| *value);
+            !(matches!(violation.fault, ParamFault::Invalid { .. })
+                && value.is_some_and(|value| self.faults.excuses_name(self.contract, value)))
+        });
         if let Some(missing) = violations.iter().find(|v| v.fault == ParamFault::Missing) {
             return Err(Reply::error(
                 ErrorCode::MissingRequiredParams,

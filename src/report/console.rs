@@ -1,11 +1,12 @@
 //! The console report: a line per failure with its reproduction, then a summary line.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use super::redact::curl;
 use crate::cases::Selectable;
 use crate::checks::{self, Finding};
-use crate::runner::RunReport;
+use crate::runner::{FuzzReport, RunReport, encode};
 
 /// Writes the report of a run.
 pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
@@ -77,6 +78,53 @@ fn rerun(report: &RunReport, case: &str) -> String {
     } else {
         format!("conformance --target {} --case {case}", report.target)
     }
+}
+
+/// Writes the report of a fuzz run.
+pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write) -> io::Result<()> {
+    let target_flag = if report.embedded {
+        String::new()
+    } else {
+        format!(" --target {}", report.target)
+    };
+    for failure in &report.failures {
+        let origin = match failure.index {
+            Some(index) => format!(
+                "generated request {index} of seed {}, shrunk {} times",
+                report.seed, failure.shrinks
+            ),
+            None => format!("replayed from {}", regressions.display()),
+        };
+        for finding in &failure.findings {
+            writeln!(
+                out,
+                "FAIL fuzz ({origin}) [{}] expected: {}; actual: {}",
+                finding.check, finding.expected, finding.actual
+            )?;
+        }
+        let line = encode(&failure.request);
+        writeln!(out, "     request: {line}")?;
+        writeln!(
+            out,
+            "     replay: conformance fuzz{target_flag} --replay '{}'",
+            line.replace('\'', "'\\''")
+        )?;
+        if failure.index.is_some() {
+            writeln!(out, "     kept in {}", regressions.display())?;
+        }
+    }
+    let failed = report.failures.len() as u64;
+    let seconds = report.elapsed.as_secs_f64();
+    writeln!(
+        out,
+        "{} passed, {failed} failed (seed {}: {} generated and {} replayed requests; {} sent with shrinking, in {seconds:.1} s, {:.0} requests/s)",
+        (report.generated + report.replayed as u64).saturating_sub(failed),
+        report.seed,
+        report.generated,
+        report.replayed,
+        report.sent,
+        report.sent as f64 / seconds.max(f64::EPSILON)
+    )
 }
 
 /// Writes the cases as `--list` shows them.

@@ -4,5 +4,5 @@
 mod console;
 mod redact;
 
-pub use console::{write_checks, write_list, write_report};
+pub use console::{write_checks, write_fuzz, write_list, write_report};
 pub use redact::curl;

@@ -2,6 +2,7 @@
 //! concurrency and an optional rate limit, checks each exchange, and removes what it
 //! provisioned. It knows nothing of output formats: it returns a [`RunReport`].
 
+mod fuzz;
 mod timing;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use crate::wire::{
     SigningContext, TransportError, timestamp,
 };
 
+pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
 pub use timing::TimingResult;
 
 /// What to run, against what.
