@@ -310,3 +310,34 @@ fn keep_regression(path: &Path, failure: &FuzzFailure, seed: u64) -> Result<(), 
             ))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requests(seed: u64) -> Vec<FuzzRequest> {
+        let strategy = describe_requests(Contract::embedded(), "flow", "exec");
+        let mut runner = TestRunner::new_with_rng(Config::default(), rng(seed));
+        (0..200)
+            .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+            .collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_requests() {
+        assert_eq!(requests(42), requests(42));
+        assert_ne!(requests(42), requests(43));
+    }
+
+    #[test]
+    fn a_request_line_round_trips() {
+        let request = FuzzRequest {
+            params: vec![
+                ("FlowName".to_owned(), "a b+c%41&=é".to_owned()),
+                ("FlowName".to_owned(), String::new()),
+                ("WaitTimeSeconds".to_owned(), " 5".to_owned()),
+            ],
+        };
+        assert_eq!(decode(&encode(&request)), request);
+    }
+}
