@@ -260,11 +260,17 @@ fn parse_account(text: &str) -> Result<Credentials, String> {
     Credentials::parse_pair(text).map_err(|error| error.to_string())
 }
 
+/// Seconds, as `90`, `1.5`, `60s` or `2m`.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
-    text.parse::<f64>()
+    let (number, unit) = match text.strip_suffix('m') {
+        Some(minutes) => (minutes, 60.0),
+        None => (text.strip_suffix('s').unwrap_or(text), 1.0),
+    };
+    number
+        .parse::<f64>()
         .ok()
-        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-        .ok_or_else(|| "expected a number of seconds, 0 or more".to_owned())
+        .and_then(|value| Duration::try_from_secs_f64(value * unit).ok())
+        .ok_or_else(|| "expected a duration such as 10, 1.5, 60s or 2m".to_owned())
 }
 
 impl ServeArgs {
@@ -562,5 +568,14 @@ mod tests {
     #[test]
     fn the_clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_seconds("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_seconds("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("soon").is_err());
     }
 }
