@@ -123,33 +123,23 @@ async fn script(session: &Session, case: &TimingCase) -> Timeline {
                 .polls
                 .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
         }
-        Scenario::AtOnceOnFinished { wait } | Scenario::RejectedAtOnce { wait } => {
-            let (flow, execution) = (&fixtures.flow, &fixtures.execution);
-            timeline.polls.push(
-                poll(
-                    session,
-                    flow,
-                    execution,
-                    Some(*wait),
-                    Duration::ZERO,
-                    origin,
-                )
-                .await,
+        Scenario::AtOnceOnFinished { wait }
+        | Scenario::RejectedAtOnce { wait }
+        | Scenario::AtOnceOnUnknown { wait } => {
+            let execution = if matches!(case.scenario, Scenario::AtOnceOnUnknown { .. }) {
+                &fixtures.absent_execution
+            } else {
+                &fixtures.execution
+            };
+            let at_once = poll(
+                session,
+                &fixtures.flow,
+                execution,
+                Some(*wait),
+                Duration::ZERO,
+                origin,
             );
-        }
-        Scenario::AtOnceOnUnknown { wait } => {
-            let (flow, execution) = (&fixtures.flow, &fixtures.absent_execution);
-            timeline.polls.push(
-                poll(
-                    session,
-                    flow,
-                    execution,
-                    Some(*wait),
-                    Duration::ZERO,
-                    origin,
-                )
-                .await,
-            );
+            timeline.polls.push(at_once.await);
         }
         Scenario::Stopped if fixtures.existing.is_some() => {
             // An execution stopped before the run: it reads Stopped, at once.
