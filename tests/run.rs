@@ -437,3 +437,35 @@ async fn a_fixture_file_names_existing_executions_and_the_run_creates_nothing() 
     assert!(error.to_string().contains("Running_1"), "{error}");
     std::fs::remove_file(&file).unwrap();
 }
+
+#[test]
+fn shards_together_run_every_case_exactly_once() {
+    use conformance::runner::list;
+    let all: Vec<String> = list(&RunOptions::default())
+        .iter()
+        .map(|case| case.id().to_owned())
+        .collect();
+    for count in [1, 2, 3, 7, 200] {
+        let mut seen: Vec<String> = Vec::new();
+        for index in 1..=count {
+            let shard = format!("{index}/{count}").parse().unwrap();
+            let options = RunOptions {
+                shard: Some(shard),
+                ..RunOptions::default()
+            };
+            seen.extend(list(&options).iter().map(|case| case.id().to_owned()));
+        }
+        let mut sorted_all = all.clone();
+        sorted_all.sort();
+        seen.sort();
+        assert_eq!(seen, sorted_all, "{count} shards");
+    }
+    let empty = conformance(&["--shard", "200/200"]);
+    assert_eq!(
+        empty.status.code(),
+        Some(0),
+        "an empty shard is not an error"
+    );
+    assert!("0/2".parse::<conformance::runner::Shard>().is_err());
+    assert!("3/2".parse::<conformance::runner::Shard>().is_err());
+}

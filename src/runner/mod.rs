@@ -62,6 +62,8 @@ pub struct RunOptions {
     pub stop_on_interrupt: bool,
     /// Executions that exist already; the run then creates (and removes) nothing.
     pub fixtures: Option<FixtureFile>,
+    /// Run only this part of the selected cases.
+    pub shard: Option<Shard>,
 }
 
 impl Default for RunOptions {
@@ -80,6 +82,7 @@ impl Default for RunOptions {
             long_waits: false,
             stop_on_interrupt: false,
             fixtures: None,
+            shard: None,
         }
     }
 }
@@ -189,6 +192,7 @@ pub fn unknown_cases(options: &RunOptions) -> Vec<String> {
     let all = RunOptions {
         cases: Vec::new(),
         filters: Vec::new(),
+        shard: None,
         ..options.clone()
     };
     let known = list(&all);
@@ -203,10 +207,60 @@ pub fn unknown_cases(options: &RunOptions) -> Vec<String> {
 /// The catalog and timing cases the options select.
 fn selected(fixtures: &Fixtures, options: &RunOptions) -> (Vec<Case>, Vec<TimingCase>) {
     let contract = Contract::embedded();
-    (
-        select(catalog(contract, fixtures), options),
-        select(timing_cases(contract, options.long_waits), options),
-    )
+    let catalog = select(catalog(contract, fixtures), options);
+    let timing = select(timing_cases(contract, options.long_waits), options);
+    let Some(shard) = options.shard else {
+        return (catalog, timing);
+    };
+    // Shards split the selected cases, catalog then timing, in turn.
+    let offset = catalog.len();
+    let catalog = catalog
+        .into_iter()
+        .enumerate()
+        .filter(|(at, _)| shard.has(*at))
+        .map(|(_, case)| case)
+        .collect();
+    let timing = timing
+        .into_iter()
+        .enumerate()
+        .filter(|(at, _)| shard.has(offset + at))
+        .map(|(_, case)| case)
+        .collect();
+    (catalog, timing)
+}
+
+/// One of N parts of the selected cases, for parallel CI jobs (`--shard I/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether the case at `position` of the selection is in this shard.
+    fn has(self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parsed = text.split_once('/').and_then(|(index, count)| {
+            Some((index.parse::<usize>().ok()?, count.parse::<usize>().ok()?))
+        });
+        match parsed {
+            Some((index, count)) if count > 0 && (1..=count).contains(&index) => {
+                Ok(Self { index, count })
+            }
+            _ => Err(format!(
+                "a shard is I/N with 1 <= I <= N, such as 2/4; got {text:?}"
+            )),
+        }
+    }
 }
 
 fn select<T: Selectable>(cases: Vec<T>, options: &RunOptions) -> Vec<T> {
