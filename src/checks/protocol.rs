@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Check, Finding, Mismatch, Observed};
-
-/// The header that repeats a response's RequestId.
-const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+use crate::wire::REQUEST_ID_HEADER;
 
 /// No server errors.
 pub(super) const NO_5XX: Check = Check {

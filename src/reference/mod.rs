@@ -23,8 +23,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 pub use faults::Fault;
-pub use reply::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 
 use crate::wire::{Credentials, Endpoint};
 

@@ -9,11 +9,7 @@ use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::contract::{Contract, ErrorCode};
-
-/// The header that repeats a response's RequestId.
-pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";
-/// The header that tells a throttled client when to retry, in milliseconds.
-pub const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
+use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 
 /// An answer before rendering.
 #[derive(Debug, Clone, PartialEq)]

@@ -17,24 +17,7 @@ use super::faults::Faults;
 use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
 use crate::contract::{API_VERSION, Contract, ErrorCode, ParamFault};
-use crate::wire::{AuthError, Received, authenticate, is_form, timestamp};
-
-/// The parameters every request may carry besides the operation's own.
-const COMMON_PARAMS: [&str; 13] = [
-    "Action",
-    "Version",
-    "Format",
-    "Timestamp",
-    "SignatureNonce",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureType",
-    "AccessKeyId",
-    "SecurityToken",
-    "Signature",
-    "RegionId",
-    "RequestId",
-];
+use crate::wire::{AuthError, COMMON_PARAMS, Received, authenticate, is_form, timestamp};
 
 /// The reference target's behaviour, independent of HTTP.
 #[derive(Debug)]
@@ -51,6 +34,7 @@ pub(crate) struct Service {
 impl Service {
     /// A service with the given options.
     pub(crate) fn new(options: &ReferenceOptions) -> Self {
+        let faults = Faults::new(&options.faults);
         let secrets = options
             .accounts
             .iter()
@@ -78,11 +62,8 @@ impl Service {
             limiter: options
                 .rate_limit
                 .map(|per_second| DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second))),
-            faults: Faults::new(&options.faults),
-            operations: Operations::new(
-                options.max_execution_lifetime,
-                Faults::new(&options.faults),
-            ),
+            operations: Operations::new(options.max_execution_lifetime, faults.clone()),
+            faults,
         }
     }
 
@@ -115,27 +96,27 @@ impl Service {
         }
         let v3 = received.headers.contains_key(AUTHORIZATION);
         let version = if v3 {
-            header(received, "x-acs-version")
+            received.header("x-acs-version")
         } else {
-            received.query_param("Version").map(str::to_owned)
+            received.query_param("Version")
         };
         match version {
             None => return Err(Reply::error(ErrorCode::MissingRequiredParams, &["Version"])),
             Some(version) if version != API_VERSION => {
-                return Err(Reply::error(ErrorCode::APIVersionNotSupported, &[&version]));
+                return Err(Reply::error(ErrorCode::APIVersionNotSupported, &[version]));
             }
             Some(_) => {}
         }
         let action = if v3 {
-            header(received, "x-acs-action")
+            received.header("x-acs-action")
         } else {
-            received.query_param("Action").map(str::to_owned)
+            received.query_param("Action")
         };
         let Some(action) = action else {
             return Err(Reply::error(ErrorCode::MissingRequiredParams, &["Action"]));
         };
-        let Some(rules) = self.contract.operation(&action) else {
-            return Err(Reply::error(ErrorCode::ActionNotSupported, &[&action]));
+        let Some(rules) = self.contract.operation(action) else {
+            return Err(Reply::error(ErrorCode::ActionNotSupported, &[action]));
         };
 
         let params: Vec<(&str, &str)> = received
@@ -227,9 +208,8 @@ fn body_params(received: &Received) -> Result<Vec<(String, String)>, Reply> {
     if is_form(&received.headers) {
         return Ok(received.form.clone());
     }
-    let content_type = header(received, CONTENT_TYPE.as_str());
+    let content_type = received.header(CONTENT_TYPE.as_str());
     let is_json = content_type
-        .as_deref()
         .and_then(|value| value.split(';').next())
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
     if is_json {
@@ -252,12 +232,4 @@ fn body_params(received: &Received) -> Result<Vec<(String, String)>, Reply> {
         return Ok(Vec::new());
     }
     Err(Reply::error(ErrorCode::UnsupportedMediaType, &[]))
-}
-
-fn header(received: &Received, name: &str) -> Option<String> {
-    received
-        .headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
 }

@@ -339,13 +339,21 @@ impl Session {
     }
 
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Exchange, TransportError> {
+        self.send_holding(request, Duration::ZERO).await
+    }
+
+    /// Sends under the rate limit, allowing `hold` (a long poll's rightful wait), then the
+    /// run's timeout, then a second so that a late answer is told from none.
+    async fn send_holding(
+        &self,
+        request: http::Request<Vec<u8>>,
+        hold: Duration,
+    ) -> Result<Exchange, TransportError> {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
-        // A second past the bound, so that a late answer is told from none.
-        self.client
-            .send(request, self.timeout + Duration::from_secs(1))
-            .await
+        let limit = hold + self.timeout + Duration::from_secs(1);
+        self.client.send(request, limit).await
     }
 
     /// Sends a DescribeExecution as the main caller, allowing for its `wait`; `None` when no
@@ -355,12 +363,7 @@ impl Session {
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .ok()?;
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
-        }
-        // The wait, then as long as any answer may take, then a second to tell late from none.
-        let limit = wait + self.timeout + Duration::from_secs(1);
-        self.client.send(built, limit).await.ok()
+        self.send_holding(built, wait).await.ok()
     }
 
     /// Sends a set-up request as the main caller, or as the other one, and returns its

@@ -19,9 +19,15 @@ pub use credentials::{
 };
 pub use encoding::{canonical_query, decode_pairs, join_encoded, percent_encode};
 pub use request::{
-    Endpoint, FORM_CONTENT_TYPE, RpcRequest, SignatureVersion, Signing, SigningContext,
+    COMMON_PARAMS, Endpoint, FORM_CONTENT_TYPE, RpcRequest, SignatureVersion, Signing,
+    SigningContext,
 };
 pub use verify::{AuthError, Authenticated, Received, authenticate, is_form};
+
+/// The response header that repeats a response's RequestId.
+pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+/// The response header that tells a throttled client when to retry, in milliseconds.
+pub const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
 
 /// Why a request could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,6 +13,24 @@ use super::encoding::{canonical_query, join_encoded};
 use super::{WireError, timestamp, v1, v3};
 use crate::contract::API_VERSION;
 
+/// The parameters the RPC protocol itself uses, besides an operation's own: those the
+/// signers add, and those older SDKs send (`RegionId`, `SignatureType`, `RequestId`).
+pub const COMMON_PARAMS: [&str; 13] = [
+    "Action",
+    "Version",
+    "Format",
+    "Timestamp",
+    "SignatureNonce",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureType",
+    "AccessKeyId",
+    "SecurityToken",
+    "Signature",
+    "RegionId",
+    "RequestId",
+];
+
 /// The content type of a form body.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 

@@ -69,6 +69,11 @@ impl Received {
     pub fn query_param(&self, name: &str) -> Option<&str> {
         first(&self.query, name)
     }
+
+    /// The first value of a header, if it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
 }
 
 /// Whether the content type is a form (`application/x-www-form-urlencoded`, any parameters).
