@@ -14,7 +14,7 @@ use crate::cases::fixtures::FixtureFile;
 use crate::contract::{API_VERSION, Contract};
 use crate::exit;
 use crate::reference::{Fault, Reference, ReferenceOptions, default_accounts};
-use crate::report;
+use crate::report::{self, Progress, ReportFormat, Snapshots};
 use crate::runner::{self, RunError, RunOptions};
 use crate::wire::{
     Credentials, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, Endpoint,
@@ -107,7 +107,7 @@ pub struct RunArgs {
     #[arg(long = "filter", value_name = "PATTERN")]
     pub filters: Vec<String>,
     /// List the selected cases instead of running them.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["reports", "snapshots"])]
     pub list: bool,
     /// Run only part I of N of the selected cases (for parallel CI jobs; the N parts
     /// together run every case once).
@@ -123,6 +123,46 @@ pub struct RunArgs {
     /// creating flows (for targets where the harness may not create them).
     #[arg(long, value_name = "FILE")]
     pub fixtures: Option<PathBuf>,
+    /// Also write the results to a file: junit=PATH (JUnit XML) or json=PATH (the format of
+    /// schemas/report.schema.json) (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportFile>,
+    /// Never show the progress bar (it shows only when standard error is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Compare each case's exchange with its snapshot in DIR, recording the missing ones;
+    /// a changed exchange fails the run and leaves a .snap.new file beside the snapshot.
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Take changed exchanges as the new snapshots (with --snapshots).
+    #[arg(long, requires = "snapshots")]
+    pub accept: bool,
+}
+
+/// A report file asked for with `--report FORMAT=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// The format.
+    pub format: ReportFormat,
+    /// Where it goes.
+    pub path: PathBuf,
+}
+
+fn parse_report(text: &str) -> Result<ReportFile, String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, such as junit=results.xml; got {text:?}"))?;
+    let format = ReportFormat::ALL
+        .into_iter()
+        .find(|known| known.id() == format)
+        .ok_or_else(|| format!("no report format {format:?}; the formats are junit and json"))?;
+    if path.is_empty() {
+        return Err(format!("no path after {text:?}"));
+    }
+    Ok(ReportFile {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 impl TargetArgs {
@@ -387,15 +427,22 @@ fn run_cases(args: &RunArgs) -> ExitCode {
             return ExitCode::from(exit::USAGE_ERROR);
         }
     };
-    match runtime.block_on(runner::run(&options)) {
-        Ok(run) => {
-            let code = if run.conformant() {
-                exit::CONFORMANT
-            } else {
-                exit::NOT_CONFORMANT
-            };
-            finish(report::write_report(&run, &mut stdout), code)
-        }
+    drop(stdout);
+    let progress = if args.no_progress {
+        None
+    } else {
+        Progress::on_terminal()
+    };
+    let options = RunOptions {
+        events: progress.as_ref().map(Progress::events),
+        ..options
+    };
+    let ran = runtime.block_on(runner::run(&options));
+    if let Some(progress) = &progress {
+        progress.finish();
+    }
+    match ran {
+        Ok(run) => report_run(args, &run),
         Err(error) => {
             eprintln!("conformance: {error}");
             let code = match error {
@@ -406,6 +453,49 @@ fn run_cases(args: &RunArgs) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Writes the console report, the report files and the snapshots of a run, and says how
+/// the process should exit.
+fn report_run(args: &RunArgs, run: &runner::RunReport) -> ExitCode {
+    let mut stdout = anstream::stdout().lock();
+    if let Err(error) = report::write_report(run, &mut stdout) {
+        return finish(Err(error), exit::USAGE_ERROR);
+    }
+    for file in &args.reports {
+        let written = std::fs::File::create(&file.path).and_then(|created| {
+            let mut out = io::BufWriter::new(created);
+            file.format.write(run, &mut out)?;
+            out.flush()
+        });
+        if let Err(error) = written {
+            eprintln!(
+                "conformance: failed to write the {} report to {}: {error}",
+                file.format.name(),
+                file.path.display()
+            );
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    }
+    let mut code = if run.conformant() {
+        exit::CONFORMANT
+    } else {
+        exit::NOT_CONFORMANT
+    };
+    if let Some(dir) = &args.snapshots {
+        let outcome = match Snapshots::new(dir, args.accept).compare(run) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                eprintln!("conformance: {error}");
+                return ExitCode::from(exit::USAGE_ERROR);
+            }
+        };
+        if !outcome.matched() {
+            code = exit::NOT_CONFORMANT;
+        }
+        return finish(report::write_snapshot_outcome(&outcome, &mut stdout), code);
+    }
+    ExitCode::from(code)
 }
 
 /// Runs the fuzzer and says whether it found anything.
@@ -440,7 +530,7 @@ fn fuzz(args: &FuzzArgs) -> ExitCode {
                 exit::NOT_CONFORMANT
             };
             finish(
-                report::write_fuzz(&report, &args.regressions, &mut io::stdout().lock()),
+                report::write_fuzz(&report, &args.regressions, &mut anstream::stdout().lock()),
                 code,
             )
         }

@@ -131,3 +131,82 @@ fn serve_refuses_a_malformed_account() {
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("ID:SECRET"), "{text}");
 }
+
+#[test]
+fn report_and_snapshot_options_are_checked_before_a_run() {
+    for (args, says) in [
+        (&["--report", "xml=out.xml"][..], "no report format \"xml\""),
+        (&["--report", "junit"][..], "expected FORMAT=PATH"),
+        (&["--report", "json="][..], "no path"),
+        (&["--accept"][..], "--snapshots"),
+        (
+            &["--list", "--report", "junit=out.xml"][..],
+            "cannot be used with",
+        ),
+        (
+            &["--list", "--snapshots", "snaps"][..],
+            "cannot be used with",
+        ),
+    ] {
+        let output = conformance(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let text = String::from_utf8_lossy(&output.stderr);
+        assert!(text.contains(says), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn a_report_that_cannot_be_written_is_a_set_up_error_after_the_run() {
+    let output = conformance(&[
+        "--case",
+        "missing/flow-name",
+        "--report",
+        "junit=/nonexistent-dir/results.xml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("failed to write the JUnit report to /nonexistent-dir/results.xml"),
+        "{text}"
+    );
+    // The run itself was reported on the console.
+    assert!(stdout(&output).contains("1 passed, 0 failed"));
+}
+
+/// Runs `conformance ARGS` on a pseudo-terminal (util-linux `script`), with `env` added;
+/// what the terminal showed.
+fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_conformance"));
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .output()
+        .expect("script(1) runs");
+    assert_eq!(output.status.code(), Some(0));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn colour_and_progress_only_on_a_terminal_and_never_with_no_color() {
+    // A skipped case: its label is coloured where colour is on.
+    let args = ["--signature", "none", "--case", "protocol/unsigned"];
+    let piped = conformance(&args);
+    assert_eq!(piped.status.code(), Some(0));
+    assert!(stdout(&piped).contains("SKIP protocol/unsigned"));
+    assert!(!piped.stdout.contains(&0x1b) && !piped.stderr.contains(&0x1b));
+
+    let shown = on_a_terminal(&args.join(" "), &[]);
+    assert!(
+        shown.contains("\x1b[33mSKIP\x1b[0m protocol/unsigned"),
+        "{shown:?}"
+    );
+    assert!(shown.contains("setting up the run's fixtures"), "{shown:?}");
+
+    let plain = on_a_terminal(&args.join(" "), &[("NO_COLOR", "1")]);
+    assert!(plain.contains("\nSKIP protocol/unsigned"), "{plain:?}");
+    assert!(!plain.contains("\x1b[33m"), "{plain:?}");
+
+    let quiet = on_a_terminal(&format!("{} --no-progress", args.join(" ")), &[]);
+    assert!(!quiet.contains("setting up"), "{quiet:?}");
+}

@@ -5,16 +5,11 @@ mod common;
 
 use common::Target;
 use conformance::contract::Contract;
-use conformance::reference::{Fault, ReferenceOptions};
+use conformance::reference::Fault;
 use conformance::runner::{FuzzOptions, RunOptions, decode, fuzz};
-use conformance::wire::Credentials;
 
 fn options(target: &Target) -> RunOptions {
-    RunOptions {
-        target: Some(target.endpoint.clone()),
-        credentials: Some(Credentials::new("testid", "testsecret")),
-        ..RunOptions::default()
-    }
+    target.run_options()
 }
 
 fn budget(cases: u64, seed: u64, regressions: Option<std::path::PathBuf>) -> FuzzOptions {
@@ -41,11 +36,7 @@ async fn planted(
     fault: Fault,
     seed: u64,
 ) -> (conformance::runner::FuzzReport, std::path::PathBuf, Target) {
-    let target = Target::with(ReferenceOptions {
-        faults: vec![fault],
-        ..ReferenceOptions::default()
-    })
-    .await;
+    let target = Target::faulty(vec![fault]).await;
     let file = std::env::temp_dir().join(format!(
         "conformance-regressions-{}-{seed}.txt",
         std::process::id()
@@ -120,10 +111,7 @@ async fn a_target_that_accepts_dots_in_names_is_found_and_shrunk() {
 #[test]
 fn the_printed_replay_command_replays_the_failure() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let target = runtime.block_on(Target::with(ReferenceOptions {
-        faults: vec![Fault::AcceptsDots],
-        ..ReferenceOptions::default()
-    }));
+    let target = runtime.block_on(Target::faulty(vec![Fault::AcceptsDots]));
     let url = target.reference.url();
     let dir = std::env::temp_dir().join(format!("conformance-fuzz-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -38,10 +38,8 @@ async fn every_case_passes_against_the_embedded_target_with_each_signature() {
 async fn a_target_given_by_url_is_held_to_the_same_catalog() {
     let target = Target::start().await;
     let options = RunOptions {
-        target: Some(target.endpoint.clone()),
-        credentials: Some(Credentials::new("testid", "testsecret")),
         other_credentials: Some(Credentials::new("otherid", "othersecret")),
-        ..RunOptions::default()
+        ..target.run_options()
     };
     let report = run(&options).await.unwrap();
     assert!(
@@ -64,12 +62,14 @@ async fn a_target_given_by_url_is_held_to_the_same_catalog() {
     })
     .await
     .unwrap();
+    let skipped: Vec<(&str, &str)> = report
+        .skipped
+        .iter()
+        .map(|case| (case.id.as_str(), case.reason.as_str()))
+        .collect();
     assert_eq!(
-        report.skipped,
-        [(
-            "existence/other-accounts-flow".to_owned(),
-            "needs --other-credentials".to_owned()
-        )]
+        skipped,
+        [("existence/other-accounts-flow", "needs --other-credentials")]
     );
 }
 
@@ -80,11 +80,7 @@ async fn a_target_that_takes_unsigned_requests_is_not_conformant() {
         ..ReferenceOptions::default()
     })
     .await;
-    let options = RunOptions {
-        target: Some(target.endpoint.clone()),
-        credentials: Some(Credentials::new("testid", "testsecret")),
-        ..RunOptions::default()
-    };
+    let options = target.run_options();
     let report = run(&options).await.unwrap();
     let failed: Vec<(&str, &str)> = report
         .findings()
@@ -98,10 +94,8 @@ async fn a_target_that_takes_unsigned_requests_is_not_conformant() {
 async fn the_run_cleans_up_after_itself() {
     let target = Target::start().await;
     let options = RunOptions {
-        target: Some(target.endpoint.clone()),
-        credentials: Some(Credentials::new("testid", "testsecret")),
         cases: vec!["existence/known-execution".to_owned()],
-        ..RunOptions::default()
+        ..target.run_options()
     };
     let report = run(&options).await.unwrap();
     assert_eq!(report.results.len(), 1);
@@ -391,10 +385,8 @@ async fn a_fixture_file_names_existing_executions_and_the_run_creates_nothing() 
         FixtureFile::load(&file, Contract::embedded()).unwrap()
     };
     let options = RunOptions {
-        target: Some(target.endpoint.clone()),
-        credentials: Some(Credentials::new("testid", "testsecret")),
         fixtures: Some(write("Running")),
-        ..RunOptions::default()
+        ..target.run_options()
     };
     let report = run(&options).await.unwrap();
     assert!(
@@ -402,7 +394,7 @@ async fn a_fixture_file_names_existing_executions_and_the_run_creates_nothing() 
         "{:#?}",
         report.findings().collect::<Vec<_>>()
     );
-    let skipped: Vec<&str> = report.skipped.iter().map(|(id, _)| id.as_str()).collect();
+    let skipped: Vec<&str> = report.skipped.iter().map(|case| case.id.as_str()).collect();
     assert_eq!(
         skipped,
         [

@@ -1,80 +1,21 @@
 //! The official Alibaba Cloud SDKs (from PyPI) as real clients of the reference target:
 //! proof that the reference and the signing speak the real protocol.
 //!
-//! The first test to run makes a virtualenv in Cargo's target temp dir and installs the
-//! pinned SDKs of `tests/sdk/requirements.txt` into it (`python3` must exist; set
-//! `CONFORMANCE_PYTHON` to use another interpreter). Nothing here skips itself: without
-//! Python or the SDKs, these tests fail.
+//! The SDKs run in the tests' virtualenv (see `common::python`). Nothing here skips
+//! itself: without Python or the SDKs, these tests fail.
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::Path;
 
 use common::Target;
 use conformance::contract::{BodyKind, Contract, ErrorCode};
 use serde_json::Value;
 
-const REQUIREMENTS: &str = include_str!("sdk/requirements.txt");
-
-/// The virtualenv's Python, made on first use.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(make_virtualenv) {
-        Ok(python) => python,
-        Err(error) => panic!("the SDK virtualenv could not be set up: {error}"),
-    }
-}
-
-fn make_virtualenv() -> Result<PathBuf, String> {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-venv");
-    let python = venv.join("bin").join("python");
-    let marker = venv.join("installed-requirements.txt");
-    if std::fs::read_to_string(&marker).is_ok_and(|installed| installed == REQUIREMENTS)
-        && python.exists()
-    {
-        return Ok(python);
-    }
-    let interpreter = std::env::var("CONFORMANCE_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    run(Command::new(&interpreter)
-        .args(["-m", "venv", "--clear"])
-        .arg(&venv))?;
-    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/requirements.txt");
-    run(Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-        ])
-        .arg(&requirements))?;
-    std::fs::write(&marker, REQUIREMENTS).map_err(|error| error.to_string())?;
-    Ok(python)
-}
-
-fn run(command: &mut Command) -> Result<(), String> {
-    let output = command
-        .output()
-        .map_err(|error| format!("{command:?}: {error}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{command:?} failed with {}: {}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
-}
-
-/// Runs a scenario of `tests/sdk/interop.py` against `target` and returns what it saw.
+/// Runs a scenario of `tests/python/interop.py` against `target` and returns what it saw.
 async fn scenario(name: &str, target: &Target) -> Value {
-    let python = python();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/interop.py");
+    let python = common::python::python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
     let output = tokio::process::Command::new(python)
         .arg(&script)
         .arg(name)

@@ -8,23 +8,16 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::Target;
-use conformance::reference::{Fault, ReferenceOptions};
+use conformance::reference::Fault;
 use conformance::runner::{RunOptions, run};
-use conformance::wire::Credentials;
 
 /// The (case, check) pairs of the timing cases that fail against a target with `faults`.
 async fn timing_failures(faults: Vec<Fault>) -> BTreeSet<(String, &'static str)> {
-    let target = Target::with(ReferenceOptions {
-        faults,
-        ..ReferenceOptions::default()
-    })
-    .await;
+    let target = Target::faulty(faults).await;
     let options = RunOptions {
-        target: Some(target.endpoint.clone()),
-        credentials: Some(Credentials::new("testid", "testsecret")),
         filters: vec!["timing".to_owned()],
         timeout: Duration::from_secs(1),
-        ..RunOptions::default()
+        ..target.run_options()
     };
     let report = run(&options).await.unwrap();
     assert_eq!(report.timing.len(), 9);

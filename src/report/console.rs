@@ -3,10 +3,17 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::redact::curl;
+use anstyle::{AnsiColor, Style};
+
+use super::{curl, rerun};
 use crate::cases::Selectable;
 use crate::checks::{self, Finding};
 use crate::runner::{FuzzReport, RunReport, encode};
+
+/// How a failure's label looks (written plain where colour is off: see `anstream`).
+const FAIL: Style = AnsiColor::Red.on_default().bold();
+/// How a skipped case's label looks.
+const SKIP: Style = AnsiColor::Yellow.on_default();
 
 /// Writes the report of a run.
 pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
@@ -38,8 +45,8 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
     for result in report.timing.iter().filter(|result| !result.passed()) {
         write_failure(out, report, &result.findings, &result.case)?;
     }
-    for (case, reason) in &report.skipped {
-        writeln!(out, "SKIP {case}: {reason}")?;
+    for case in &report.skipped {
+        writeln!(out, "{SKIP}SKIP{SKIP:#} {}: {}", case.id, case.reason)?;
     }
     let (cases, failed) = report.counts();
     let findings = report.findings().count();
@@ -63,21 +70,12 @@ fn write_failure(
     for finding in findings {
         writeln!(
             out,
-            "FAIL {} [{}] expected: {}; actual: {}",
+            "{FAIL}FAIL{FAIL:#} {} [{}] expected: {}; actual: {}",
             finding.case, finding.check, finding.expected, finding.actual
         )?;
     }
     writeln!(out, "     case: {}", case.description())?;
     writeln!(out, "     reproduce: {}", rerun(report, case.id()))
-}
-
-/// The command that re-runs one case against the same target.
-fn rerun(report: &RunReport, case: &str) -> String {
-    if report.embedded {
-        format!("conformance --case {case}")
-    } else {
-        format!("conformance --target {} --case {case}", report.target)
-    }
 }
 
 /// Writes the report of a fuzz run.
@@ -98,7 +96,7 @@ pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write)
         for finding in &failure.findings {
             writeln!(
                 out,
-                "FAIL fuzz ({origin}) [{}] expected: {}; actual: {}",
+                "{FAIL}FAIL{FAIL:#} fuzz ({origin}) [{}] expected: {}; actual: {}",
                 finding.check, finding.expected, finding.actual
             )?;
         }

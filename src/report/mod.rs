@@ -1,8 +1,66 @@
 //! Reports: consumers of a run's results. Each writes to any `Write`, so its output can be
-//! captured in tests. Redaction of secrets happens here and nowhere else.
+//! captured in tests. Redaction of secrets and volatile values happens here and nowhere
+//! else.
 
 mod console;
+mod json;
+mod junit;
+mod progress;
 mod redact;
+mod snapshots;
 
 pub use console::{write_checks, write_fuzz, write_list, write_report};
+pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
+pub use junit::write_junit;
+pub use progress::Progress;
 pub use redact::curl;
+pub use snapshots::{SnapshotDrift, SnapshotOutcome, Snapshots, write_snapshot_outcome};
+
+use crate::runner::RunReport;
+
+/// The command that re-runs one case against the same target.
+fn rerun(report: &RunReport, case: &str) -> String {
+    if report.embedded {
+        format!("conformance --case {case}")
+    } else {
+        format!("conformance --target {} --case {case}", report.target)
+    }
+}
+
+/// The formats of report files (`--report FORMAT=PATH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// JUnit XML, for CI systems' test views.
+    Junit,
+    /// The JSON format of `schemas/report.schema.json`.
+    Json,
+}
+
+impl ReportFormat {
+    /// Every format.
+    pub const ALL: [Self; 2] = [Self::Junit, Self::Json];
+
+    /// The name `--report` knows it by.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Junit => "junit",
+            Self::Json => "json",
+        }
+    }
+
+    /// The name people know it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Junit => "JUnit",
+            Self::Json => "JSON",
+        }
+    }
+
+    /// Writes the report of `run` in this format.
+    pub fn write(self, run: &RunReport, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match self {
+            Self::Junit => write_junit(run, out),
+            Self::Json => write_json(run, out),
+        }
+    }
+}

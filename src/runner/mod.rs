@@ -2,6 +2,7 @@
 //! concurrency and an optional rate limit, checks each exchange, and removes what it
 //! provisioned. It knows nothing of output formats: it returns a [`RunReport`].
 
+mod events;
 mod fuzz;
 mod timing;
 
@@ -30,6 +31,7 @@ use crate::wire::{
     SigningContext, TransportError, timestamp,
 };
 
+pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
 pub use timing::TimingResult;
 
@@ -64,6 +66,8 @@ pub struct RunOptions {
     pub fixtures: Option<FixtureFile>,
     /// Run only this part of the selected cases.
     pub shard: Option<Shard>,
+    /// Who hears of the run's progress, if anyone.
+    pub events: Option<Events>,
 }
 
 impl Default for RunOptions {
@@ -83,6 +87,7 @@ impl Default for RunOptions {
             stop_on_interrupt: false,
             fixtures: None,
             shard: None,
+            events: None,
         }
     }
 }
@@ -127,6 +132,38 @@ impl CaseResult {
     pub fn passed(&self) -> bool {
         self.findings.is_empty()
     }
+
+    /// How long the answer took (zero when none came).
+    pub fn elapsed(&self) -> Duration {
+        self.answer
+            .as_ref()
+            .map_or(Duration::ZERO, |exchange| exchange.elapsed)
+    }
+}
+
+/// A case a run left out, and why.
+#[derive(Debug, Clone)]
+pub struct SkippedCase {
+    /// The case's id.
+    pub id: String,
+    /// Its tags.
+    pub tags: Vec<&'static str>,
+    /// What it does.
+    pub description: String,
+    /// Why it could not mean anything in this run.
+    pub reason: String,
+}
+
+impl Selectable for SkippedCase {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn tags(&self) -> &[&'static str] {
+        &self.tags
+    }
+    fn description(&self) -> &str {
+        &self.description
+    }
 }
 
 /// A whole run.
@@ -136,6 +173,8 @@ pub struct RunReport {
     pub target: String,
     /// Whether it was the embedded reference target.
     pub embedded: bool,
+    /// The id unique to the run, part of every name it created.
+    pub run_id: String,
     /// The signature version of the run.
     pub signature: SignatureVersion,
     /// Every case run, in catalog order.
@@ -145,7 +184,7 @@ pub struct RunReport {
     /// The bounds the timing cases were held to, if any ran.
     pub timing_bounds: Option<TimingBounds>,
     /// Cases left out, with the reason (never silently).
-    pub skipped: Vec<(String, String)>,
+    pub skipped: Vec<SkippedCase>,
     /// How long the run took, set-up included.
     pub elapsed: Duration,
 }
@@ -281,9 +320,16 @@ struct Session {
     signature: SignatureVersion,
     timeout: Duration,
     limiter: Option<DefaultDirectRateLimiter>,
+    events: Option<Events>,
 }
 
 impl Session {
+    fn emit(&self, event: RunEvent<'_>) {
+        if let Some(events) = &self.events {
+            events.emit(event);
+        }
+    }
+
     fn signing(&self, request: &CaseRequest) -> Result<Signing, RunError> {
         let version = request.signature.unwrap_or(self.signature);
         // Cases about a particular key need a signature even in an unsigned run.
@@ -564,6 +610,7 @@ async fn open(options: &RunOptions) -> Result<(Arc<Session>, Option<Reference>),
         limiter: options
             .rate
             .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
+        events: options.events.clone(),
     });
     Ok((session, reference))
 }
@@ -589,6 +636,9 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         }
         return Err(error);
     }
+    session.emit(RunEvent::Started {
+        cases: cases.len() + timing_cases.len(),
+    });
     let timing_run = run_timing(&session, timing_cases, options.timing_margin);
     let both = async {
         tokio::join!(
@@ -620,6 +670,7 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     Ok(RunReport {
         target: endpoint.to_string(),
         embedded: options.target.is_none(),
+        run_id: session.fixtures.run_id.clone(),
         signature: options.signature,
         results,
         timing,
@@ -632,14 +683,19 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
 /// The cases `why_not` has no reason to leave out; the others go to `skipped` with it.
 fn skip<T: Selectable>(
     cases: Vec<T>,
-    skipped: &mut Vec<(String, String)>,
+    skipped: &mut Vec<SkippedCase>,
     why_not: impl Fn(&T) -> Option<&'static str>,
 ) -> Vec<T> {
     cases
         .into_iter()
         .filter(|case| match why_not(case) {
             Some(reason) => {
-                skipped.push((case.id().to_owned(), reason.to_owned()));
+                skipped.push(SkippedCase {
+                    id: case.id().to_owned(),
+                    tags: case.tags().to_vec(),
+                    description: case.description().to_owned(),
+                    reason: reason.to_owned(),
+                });
                 false
             }
             None => true,
@@ -708,7 +764,14 @@ async fn run_timing(
     let mut tasks = JoinSet::new();
     for (index, case) in cases.into_iter().enumerate() {
         let session = Arc::clone(session);
-        tasks.spawn(async move { (index, timing::run_timing_case(&session, case, bounds).await) });
+        tasks.spawn(async move {
+            let result = timing::run_timing_case(&session, case, bounds).await;
+            session.emit(RunEvent::Finished {
+                case: &result.case.id,
+                passed: result.passed(),
+            });
+            (index, result)
+        });
     }
     let mut results = tasks.join_all().await;
     results.sort_by_key(|(index, _)| *index);
@@ -729,7 +792,12 @@ async fn run_cases(
         let (session, permits) = (Arc::clone(session), Arc::clone(&permits));
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (index, run_case(&session, case).await)
+            let result = run_case(&session, case).await;
+            session.emit(RunEvent::Finished {
+                case: &result.case.id,
+                passed: result.passed(),
+            });
+            (index, result)
         });
     }
     let mut results: Vec<(usize, CaseResult)> = tasks.join_all().await;

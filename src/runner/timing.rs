@@ -33,6 +33,12 @@ impl TimingResult {
     pub fn passed(&self) -> bool {
         self.findings.is_empty()
     }
+
+    /// When the last answer came, from the start of the case.
+    pub fn elapsed(&self) -> Duration {
+        let answers = self.timeline.polls.iter().map(Poll::answered);
+        answers.max().unwrap_or_default()
+    }
 }
 
 /// The median round trip of WaitTimeSeconds=0 polls of the run's finished execution.

@@ -6,10 +6,13 @@
     reason = "each test binary uses a different part of the helpers"
 )]
 
+pub(crate) mod python;
+
 use std::time::Duration;
 
 use conformance::contract::{BodyKind, Contract, ErrorCode};
-use conformance::reference::{Reference, ReferenceOptions};
+use conformance::reference::{Fault, Reference, ReferenceOptions};
+use conformance::runner::RunOptions;
 use conformance::wire::{
     Client, ClientOptions, Credentials, Endpoint, Exchange, RpcRequest, Signing, SigningContext,
 };
@@ -35,6 +38,24 @@ pub(crate) struct Target {
 impl Target {
     pub(crate) async fn start() -> Self {
         Self::with(ReferenceOptions::default()).await
+    }
+
+    /// A reference target that breaks the contract as `faults` say.
+    pub(crate) async fn faulty(faults: Vec<Fault>) -> Self {
+        Self::with(ReferenceOptions {
+            faults,
+            ..ReferenceOptions::default()
+        })
+        .await
+    }
+
+    /// The options of a run against this target as testid (no second account).
+    pub(crate) fn run_options(&self) -> RunOptions {
+        RunOptions {
+            target: Some(self.endpoint.clone()),
+            credentials: Some(testid()),
+            ..RunOptions::default()
+        }
     }
 
     pub(crate) async fn with(options: ReferenceOptions) -> Self {

@@ -1,0 +1,247 @@
+//! The JSON report (`--report json=PATH`): a documented, versioned format whose JSON Schema
+//! is `schemas/report.schema.json`. Version 1; a change that could break a reader raises
+//! the version.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{curl, rerun};
+use crate::cases::Selectable;
+use crate::checks::Finding;
+use crate::runner::RunReport;
+
+/// The `format` of every JSON report.
+pub const JSON_FORMAT: &str = "conformance-report";
+/// The version of the JSON report's format.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    format: &'static str,
+    version: u32,
+    tool: Tool,
+    target: Target<'a>,
+    summary: Summary,
+    timing_bounds: Option<Bounds>,
+    cases: Vec<CaseEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Target<'a> {
+    url: &'a str,
+    embedded: bool,
+    signature: String,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    conformant: bool,
+    cases: usize,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    findings: usize,
+    elapsed_ms: f64,
+}
+
+#[derive(Serialize)]
+struct Bounds {
+    baseline_ms: f64,
+    margin_ms: f64,
+    slack_ms: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Catalog,
+    Timing,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Outcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Serialize)]
+struct CaseEntry<'a> {
+    id: &'a str,
+    family: &'a str,
+    kind: Kind,
+    tags: &'a [&'static str],
+    description: &'a str,
+    outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skip_reason: Option<&'a str>,
+    findings: Vec<FindingEntry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reproduce: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<Response>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    polls: Option<usize>,
+    elapsed_ms: f64,
+}
+
+#[derive(Serialize)]
+struct FindingEntry<'a> {
+    check: &'a str,
+    expected: &'a str,
+    actual: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Response {
+    /// An HTTP answer came.
+    Answer {
+        status: u16,
+        code: Option<String>,
+        request_id: Option<String>,
+    },
+    /// None came, and why.
+    Error(String),
+}
+
+/// Writes the JSON report of a run, with a newline at the end.
+pub fn write_json(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    let mut cases = Vec::new();
+    for result in &report.results {
+        let response = match &result.answer {
+            Ok(exchange) => {
+                let body = exchange.json();
+                let text = |name: &str| {
+                    body.as_ref()
+                        .and_then(|body| body.get(name)?.as_str().map(str::to_owned))
+                };
+                Response::Answer {
+                    status: exchange.status.as_u16(),
+                    code: text("Code"),
+                    request_id: text("RequestId"),
+                }
+            }
+            Err(error) => Response::Error(error.to_string()),
+        };
+        cases.push(CaseEntry {
+            request: Some(curl(&result.request)),
+            response: Some(response),
+            ..ran(
+                report,
+                &result.case,
+                Kind::Catalog,
+                &result.findings,
+                result.elapsed(),
+            )
+        });
+    }
+    for result in &report.timing {
+        let polls = &result.timeline.polls;
+        cases.push(CaseEntry {
+            polls: Some(polls.len()),
+            ..ran(
+                report,
+                &result.case,
+                Kind::Timing,
+                &result.findings,
+                result.elapsed(),
+            )
+        });
+    }
+    for skipped in &report.skipped {
+        let kind = if skipped.tags.contains(&"timing") {
+            Kind::Timing
+        } else {
+            Kind::Catalog
+        };
+        cases.push(CaseEntry {
+            outcome: Outcome::Skipped,
+            skip_reason: Some(&skipped.reason),
+            reproduce: None,
+            ..ran(report, skipped, kind, &[], Duration::ZERO)
+        });
+    }
+    let (ran, failed) = report.counts();
+    let json = JsonReport {
+        format: JSON_FORMAT,
+        version: JSON_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        target: Target {
+            url: &report.target,
+            embedded: report.embedded,
+            signature: report.signature.to_string(),
+        },
+        summary: Summary {
+            conformant: report.conformant(),
+            cases: ran + report.skipped.len(),
+            passed: ran - failed,
+            failed,
+            skipped: report.skipped.len(),
+            findings: report.findings().count(),
+            elapsed_ms: millis(report.elapsed),
+        },
+        timing_bounds: report.timing_bounds.map(|bounds| Bounds {
+            baseline_ms: millis(bounds.baseline),
+            margin_ms: millis(bounds.margin),
+            slack_ms: millis(bounds.slack()),
+        }),
+        cases,
+    };
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    writeln!(out)
+}
+
+/// The entry of a case that ran.
+fn ran<'a>(
+    report: &RunReport,
+    case: &'a dyn Selectable,
+    kind: Kind,
+    findings: &'a [Finding],
+    elapsed: Duration,
+) -> CaseEntry<'a> {
+    CaseEntry {
+        id: case.id(),
+        family: case.family(),
+        kind,
+        tags: case.tags(),
+        description: case.description(),
+        outcome: if findings.is_empty() {
+            Outcome::Passed
+        } else {
+            Outcome::Failed
+        },
+        skip_reason: None,
+        findings: findings
+            .iter()
+            .map(|finding| FindingEntry {
+                check: finding.check,
+                expected: &finding.expected,
+                actual: &finding.actual,
+            })
+            .collect(),
+        reproduce: Some(rerun(report, case.id())),
+        request: None,
+        response: None,
+        polls: None,
+        elapsed_ms: millis(elapsed),
+    }
+}
+
+fn millis(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}

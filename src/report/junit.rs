@@ -1,0 +1,163 @@
+//! The JUnit XML report (`--report junit=PATH`), written with quick-junit: one
+//! `<testsuite>` per family of cases, one `<testcase>` per case; a failed case carries each
+//! finding (check, expected, actual), the case's description, the command that re-runs it
+//! and the request as an unsigned curl command.
+//!
+//! The file is valid against the JUnit schema of Jenkins' xUnit plugin (`junit-10.xsd`,
+//! which CI systems that validate JUnit files use): quick-junit puts a `skipped` count on
+//! the root `<testsuites>`, which that schema does not allow, so it is taken off the root
+//! (each `<testsuite>` keeps its own).
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, Writer};
+
+use super::{curl, rerun};
+use crate::cases::Selectable;
+use crate::checks::Finding;
+use crate::runner::RunReport;
+
+/// Writes the JUnit XML report of a run.
+pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    let mut junit = Report::new("conformance");
+    junit.set_time(report.elapsed);
+    let mut suites: Vec<TestSuite> = Vec::new();
+    let mut add = |family: &str, case: TestCase| {
+        let suite = match suites
+            .iter()
+            .position(|suite| suite.name.as_str() == family)
+        {
+            Some(at) => &mut suites[at],
+            None => {
+                let mut suite = TestSuite::new(family);
+                suite.add_properties([
+                    Property::new("target", report.target.as_str()),
+                    Property::new("signature", report.signature.to_string()),
+                ]);
+                suites.push(suite);
+                suites.last_mut().expect("just pushed")
+            }
+        };
+        suite.add_test_case(case);
+    };
+    for result in &report.results {
+        let detail = format!("request (unsigned): {}", curl(&result.request));
+        let case = test_case(
+            report,
+            &result.case,
+            &result.findings,
+            result.elapsed(),
+            &detail,
+        );
+        add(result.case.family(), case);
+    }
+    for result in &report.timing {
+        let polls = format!("{} polls", result.timeline.polls.len());
+        let case = test_case(
+            report,
+            &result.case,
+            &result.findings,
+            result.elapsed(),
+            &polls,
+        );
+        add(result.case.family(), case);
+    }
+    for skipped in &report.skipped {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(skipped.reason.as_str());
+        let mut case = TestCase::new(skipped.id.as_str(), status);
+        case.set_classname(format!("conformance.{}", skipped.family()));
+        add(skipped.family(), case);
+    }
+    for suite in &mut suites {
+        let time = suite.test_cases.iter().filter_map(|case| case.time).sum();
+        suite.set_time(time);
+    }
+    junit.add_test_suites(suites);
+    let xml = junit.to_string().map_err(io::Error::other)?;
+    write_without_root_skipped(&xml, out)
+}
+
+/// The `<testcase>` of a case that ran.
+fn test_case(
+    report: &RunReport,
+    case: &dyn Selectable,
+    findings: &[Finding],
+    elapsed: Duration,
+    detail: &str,
+) -> TestCase {
+    let status = match findings {
+        [] => TestCaseStatus::success(),
+        [first, ..] => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let more = match findings.len() {
+                1 => String::new(),
+                count => format!(" (and {} more)", count - 1),
+            };
+            status
+                .set_type(first.check)
+                .set_message(format!(
+                    "[{}] expected: {}; actual: {}{more}",
+                    first.check, first.expected, first.actual
+                ))
+                .set_description(failure_text(report, case, findings, detail));
+            status
+        }
+    };
+    let mut test_case = TestCase::new(case.id(), status);
+    test_case
+        .set_classname(format!("conformance.{}", case.family()))
+        .set_time(elapsed);
+    test_case
+}
+
+/// The body of a `<failure>`: every finding, then how to see it again.
+fn failure_text(
+    report: &RunReport,
+    case: &dyn Selectable,
+    findings: &[Finding],
+    detail: &str,
+) -> String {
+    let mut text = String::new();
+    for finding in findings {
+        text.push_str(&format!(
+            "[{}] expected: {}; actual: {}\n",
+            finding.check, finding.expected, finding.actual
+        ));
+    }
+    text.push_str(&format!("case: {}\n", case.description()));
+    text.push_str(&format!("reproduce: {}\n", rerun(report, case.id())));
+    text.push_str(detail);
+    text
+}
+
+/// Copies `xml` to `out`, leaving out the `skipped` attribute of the root element.
+fn write_without_root_skipped(xml: &str, out: &mut impl Write) -> io::Result<()> {
+    let mut reader = Reader::from_str(xml);
+    let mut writer = Writer::new(out);
+    let mut root_seen = false;
+    loop {
+        let event = reader.read_event().map_err(io::Error::other)?;
+        let event = match event {
+            Event::Eof => break,
+            Event::Start(start) if !root_seen => {
+                root_seen = true;
+                let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+                let mut root = BytesStart::new(name);
+                for attribute in start.attributes() {
+                    let attribute = attribute.map_err(io::Error::other)?;
+                    if attribute.key.as_ref() != b"skipped" {
+                        root.push_attribute(attribute);
+                    }
+                }
+                Event::Start(root)
+            }
+            other => other,
+        };
+        writer.write_event(event)?;
+    }
+    writer.into_inner().write_all(b"\n")
+}

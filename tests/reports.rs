@@ -1,0 +1,332 @@
+//! The report files and snapshots of a run: the JUnit file is valid against the JUnit
+//! schema of Jenkins' xUnit plugin, the JSON file against its own schema in `schemas/`,
+//! and a changed answer of the target shows up as snapshot drift that `--accept` clears.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::Target;
+use conformance::reference::Fault;
+use conformance::report::{self, ReportFormat};
+use conformance::runner::{self, RunReport};
+use serde_json::Value;
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("reports")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A run of every case against a reference target with `faults`, as testid, without a
+/// second account (so the isolation case is skipped).
+async fn run_against(faults: Vec<Fault>) -> (RunReport, Target) {
+    let target = Target::faulty(faults).await;
+    let run = runner::run(&target.run_options())
+        .await
+        .expect("the run completes");
+    (run, target)
+}
+
+/// A clean run and one with a catalog fault and a timing fault.
+async fn two_runs() -> [RunReport; 2] {
+    let (clean, _) = run_against(Vec::new()).await;
+    let (faulty, _) = run_against(vec![Fault::AcceptsDots, Fault::AnswersEarly]).await;
+    assert!(clean.conformant());
+    assert!(!faulty.conformant());
+    assert!(!faulty.skipped.is_empty());
+    [clean, faulty]
+}
+
+fn written(format: ReportFormat, run: &RunReport) -> Vec<u8> {
+    let mut out = Vec::new();
+    format.write(run, &mut out).unwrap();
+    out
+}
+
+/// Validates JUnit files with `tests/python/validate_junit.py`; its output if any is invalid.
+fn junit_violations(files: &[PathBuf]) -> Option<String> {
+    let python = common::python::python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/validate_junit.py");
+    let cache = python
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("junit-schema");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .arg(cache)
+        .args(files)
+        .output()
+        .expect("the validator runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    match output.status.code() {
+        Some(0) => None,
+        Some(1) if !text.is_empty() => Some(text),
+        _ => panic!("the JUnit validator failed: {text}"),
+    }
+}
+
+#[tokio::test]
+async fn the_junit_report_is_valid_against_the_jenkins_xunit_schema() {
+    let dir = scratch("junit");
+    let runs = two_runs().await;
+    let mut files = Vec::new();
+    for (name, run) in ["clean", "faulty"].iter().zip(&runs) {
+        let path = dir.join(format!("{name}.xml"));
+        std::fs::write(&path, written(ReportFormat::Junit, run)).unwrap();
+        files.push(path);
+    }
+    assert_eq!(junit_violations(&files), None);
+
+    // One testcase per case, in one testsuite per family; a failure carries the check,
+    // expected, actual and the reproduction.
+    let faulty = &runs[1];
+    let xml = String::from_utf8(written(ReportFormat::Junit, faulty)).unwrap();
+    let cases = faulty.results.len() + faulty.timing.len() + faulty.skipped.len();
+    assert_eq!(xml.matches("<testcase ").count(), cases);
+    for family in [
+        "flow-name",
+        "execution-name",
+        "wait-time",
+        "protocol",
+        "timing",
+    ] {
+        assert!(
+            xml.contains(&format!("<testsuite name=\"{family}\"")),
+            "{family}"
+        );
+    }
+    let dots = faulty
+        .results
+        .iter()
+        .find(|result| result.case.id == "flow-name/char-dot")
+        .unwrap();
+    let finding = &dots.findings[0];
+    let failure = xml
+        .split("<testcase name=\"flow-name/char-dot\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</testcase>").next())
+        .unwrap();
+    assert!(failure.contains("<failure "), "{failure}");
+    assert!(
+        failure.contains(&format!(" type=\"{}\"", finding.check)),
+        "{failure}"
+    );
+    for part in [
+        format!("expected: {}", finding.expected),
+        format!(
+            "reproduce: conformance --target {} --case flow-name/char-dot",
+            faulty.target
+        ),
+        "request (unsigned): curl".to_owned(),
+    ] {
+        let escaped = part.replace('"', "&quot;");
+        assert!(failure.contains(&escaped), "{part:?} not in {failure}");
+    }
+    assert!(xml.contains("<skipped message=\"needs --other-credentials\"/>"));
+
+    // The validator does fail: the attribute quick-junit puts on the root breaks the schema.
+    let broken = dir.join("broken.xml");
+    std::fs::write(
+        &broken,
+        xml.replacen("<testsuites ", "<testsuites skipped=\"0\" ", 1),
+    )
+    .unwrap();
+    let violations = junit_violations(&[broken]).expect("the root's skipped is invalid");
+    assert!(violations.contains("skipped"), "{violations}");
+}
+
+fn report_schema() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("the report schema compiles")
+}
+
+fn violations(validator: &jsonschema::Validator, report: &Value) -> Vec<String> {
+    validator
+        .iter_errors(report)
+        .map(|error| format!("{error} at {}", error.instance_path()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_json_report_is_valid_against_its_schema() {
+    let validator = report_schema();
+    let runs = two_runs().await;
+    for run in &runs {
+        let report: Value = serde_json::from_slice(&written(ReportFormat::Json, run)).unwrap();
+        assert_eq!(violations(&validator, &report), Vec::<String>::new());
+        let (ran, failed) = run.counts();
+        let summary = &report["summary"];
+        assert_eq!(summary["failed"], failed);
+        assert_eq!(summary["cases"], ran + run.skipped.len());
+        assert_eq!(summary["conformant"], run.conformant());
+        assert_eq!(
+            report["cases"].as_array().unwrap().len(),
+            ran + run.skipped.len()
+        );
+        assert_eq!(report["version"], report::JSON_VERSION);
+    }
+    let faulty: Value = serde_json::from_slice(&written(ReportFormat::Json, &runs[1])).unwrap();
+    let dots = faulty["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["id"] == "flow-name/char-dot")
+        .unwrap();
+    assert_eq!(dots["outcome"], "failed");
+    assert_eq!(dots["response"]["answer"]["code"], "FlowNotExists");
+
+    // The schema holds reports to it: each of these breaks it.
+    let failed_at = faulty["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|case| case["outcome"] == "failed")
+        .unwrap();
+    type Break = fn(&mut Value, usize);
+    let breaks: [(&str, Break); 4] = [
+        ("a newer version", |report, _| report["version"] = 2.into()),
+        ("a failure without findings", |report, at| {
+            report["cases"][at]["findings"] = Value::Array(Vec::new());
+        }),
+        ("a failure without its reproduction", |report, at| {
+            report["cases"][at]
+                .as_object_mut()
+                .unwrap()
+                .remove("reproduce");
+        }),
+        ("an unknown outcome", |report, at| {
+            report["cases"][at]["outcome"] = "flaky".into();
+        }),
+    ];
+    for (what, break_it) in breaks {
+        let mut broken = faulty.clone();
+        break_it(&mut broken, failed_at);
+        assert!(!violations(&validator, &broken).is_empty(), "{what} passed");
+    }
+}
+
+fn conformance(target: &Target, args: &[&str]) -> Output {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .arg("--target")
+        .arg(target.reference.url())
+        .args(["--other-credentials", "otherid:othersecret"])
+        .args(args)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .output()
+        .expect("conformance runs");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with(extension))
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_answer_is_snapshot_drift_until_accepted() {
+    let dir = scratch("snapshots");
+    let snapshots = dir.to_str().unwrap();
+    let clean = Target::start().await;
+
+    // The first run records a snapshot per catalog case; the second finds them unchanged.
+    let first = conformance(&clean, &["--snapshots", snapshots]);
+    assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
+    let recorded = files(&dir, ".snap");
+    assert_eq!(recorded.len(), 119, "{}", stdout(&first));
+    assert!(stdout(&first).contains("0 changed, 119 recorded"));
+    let again = conformance(&clean, &["--snapshots", snapshots]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("119 unchanged, 0 changed"),
+        "{}",
+        stdout(&again)
+    );
+
+    // A target that answers names with a dot differently: drift, with a diff and .snap.new
+    // files that insta reads; the old snapshots stay.
+    let changed = Target::faulty(vec![Fault::AcceptsDots]).await;
+    let drift = conformance(&changed, &["--snapshots", snapshots]);
+    let text = stdout(&drift);
+    assert_eq!(drift.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("SNAPSHOT CHANGED flow-name/char-dot"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-      \"Code\": \"InvalidArgument\","),
+        "{text}"
+    );
+    assert!(
+        text.contains("+      \"Code\": \"FlowNotExists\","),
+        "{text}"
+    );
+    let pending = files(&dir, ".snap.new");
+    let names: Vec<String> = pending
+        .iter()
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "execution-name__char-dot.snap.new",
+            "flow-name__char-dot.snap.new"
+        ]
+    );
+    let new = insta::Snapshot::from_file(&pending[1]).expect("insta reads the .snap.new");
+    assert_eq!(new.metadata().expression(), Some("flow-name/char-dot"));
+    let contents = new.contents().as_text().unwrap().to_string();
+    assert!(contents.contains("\"FlowNotExists\""), "{contents}");
+    let old = insta::Snapshot::from_file(&dir.join("flow-name__char-dot.snap")).unwrap();
+    assert!(
+        old.contents()
+            .as_text()
+            .unwrap()
+            .to_string()
+            .contains("\"InvalidArgument\"")
+    );
+
+    // --accept takes the changes; then the changed target matches its snapshots.
+    let accepted = conformance(&changed, &["--snapshots", snapshots, "--accept"]);
+    assert!(
+        stdout(&accepted).contains("0 changed, 0 recorded, 2 accepted"),
+        "{}",
+        stdout(&accepted)
+    );
+    assert!(files(&dir, ".snap.new").is_empty());
+    let after = conformance(&changed, &["--snapshots", snapshots]);
+    assert!(
+        stdout(&after).contains("119 unchanged, 0 changed"),
+        "{}",
+        stdout(&after)
+    );
+    // The fault is still a failure of the checks, whatever the snapshots say.
+    assert_eq!(after.status.code(), Some(1));
+}
