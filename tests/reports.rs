@@ -330,3 +330,39 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
     // The fault is still a failure of the checks, whatever the snapshots say.
     assert_eq!(after.status.code(), Some(1));
 }
+
+#[test]
+fn sharded_jobs_together_report_every_case_exactly_once() {
+    let dir = scratch("shards");
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .arg("--list")
+        .output()
+        .unwrap();
+    let mut all: Vec<String> = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| line.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    all.sort();
+    let mut reported = Vec::new();
+    for index in 1..=3 {
+        let path = dir.join(format!("shard-{index}.json"));
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args([
+                "--shard",
+                &format!("{index}/3"),
+                "--no-progress",
+                "--report",
+            ])
+            .arg(format!("json={}", path.display()))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        for case in report["cases"].as_array().unwrap() {
+            reported.push(case["id"].as_str().unwrap().to_owned());
+        }
+    }
+    reported.sort();
+    assert_eq!(reported, all);
+}
