@@ -261,6 +261,9 @@ pub enum Command {
     /// request, printed with a command that replays it, and kept in the regressions file,
     /// which later runs replay first.
     Fuzz(FuzzArgs),
+    /// Run the default suite against the reference target with each of its faults, and
+    /// print which checks caught each as Markdown (docs/fault-matrix.md). Takes minutes.
+    FaultMatrix,
 }
 
 /// The options of `conformance serve`.
@@ -285,20 +288,17 @@ pub struct ServeArgs {
     /// Requests per second each account may send; more get 429 ResourceThrottled.
     #[arg(long, value_name = "PER_SECOND")]
     pub rate_limit: Option<NonZeroU32>,
-    /// Break one rule of the contract on purpose, to see a harness catch it (repeatable):
-    /// answers-early, answers-late, holds-finished, accepts-long-names, accepts-dots.
+    /// Break one rule of the contract on purpose, to see a harness catch it (repeatable;
+    /// --list-faults names them).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
+    /// List the faults, each with the check that owns the rule it breaks, and exit.
+    #[arg(long)]
+    pub list_faults: bool,
 }
 
 fn parse_fault(text: &str) -> Result<Fault, String> {
-    Fault::ALL
-        .into_iter()
-        .find(|fault| fault.name() == text)
-        .ok_or_else(|| {
-            let names: Vec<&str> = Fault::ALL.iter().map(|fault| fault.name()).collect();
-            format!("no such fault; the faults are {}", names.join(", "))
-        })
+    Fault::named(text).ok_or_else(|| "no such fault (see serve --list-faults)".to_owned())
 }
 
 fn parse_account(text: &str) -> Result<Credentials, String> {
@@ -363,6 +363,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             drop(stdout);
             return fuzz(&args);
         }
+        Some(Command::FaultMatrix) => {
+            drop(stdout);
+            return fault_matrix();
+        }
+        Some(Command::Serve(args)) if args.list_faults => report::write_faults(&mut stdout),
         Some(Command::Serve(args)) => {
             drop(stdout);
             return serve(&args);
@@ -514,6 +519,7 @@ fn fuzz(args: &FuzzArgs) -> ExitCode {
         seed: args.seed.unwrap_or_else(rand_seed),
         regressions: Some(args.regressions.clone()),
         replay: args.replay.clone(),
+        shrink: true,
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -541,6 +547,35 @@ fn fuzz(args: &FuzzArgs) -> ExitCode {
                 RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
                 RunError::Interrupted { .. } => exit::INTERRUPTED,
             })
+        }
+    }
+}
+
+/// Runs the fault matrix and prints it; exit code 1 if a fault went undetected or the
+/// clean target failed.
+fn fault_matrix() -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("conformance: failed to start the async runtime: {error}");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    };
+    match runtime.block_on(runner::fault_matrix(&Fault::all())) {
+        Ok(outcomes) => {
+            let code = if outcomes.iter().all(runner::FaultOutcome::detected) {
+                exit::CONFORMANT
+            } else {
+                exit::NOT_CONFORMANT
+            };
+            finish(
+                report::write_fault_matrix(&outcomes, &mut io::stdout().lock()),
+                code,
+            )
+        }
+        Err(error) => {
+            eprintln!("conformance: {error}");
+            ExitCode::from(exit::USAGE_ERROR)
         }
     }
 }

@@ -210,3 +210,18 @@ fn colour_and_progress_only_on_a_terminal_and_never_with_no_color() {
     let quiet = on_a_terminal(&format!("{} --no-progress", args.join(" ")), &[]);
     assert!(!quiet.contains("setting up"), "{quiet:?}");
 }
+
+#[test]
+fn serve_lists_its_faults_with_the_checks_that_own_them() {
+    let output = conformance(&["serve", "--list-faults"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.lines().count() >= 35, "{text}");
+    assert!(
+        text.contains("flow-name-accepts-dots") && text.contains("[expected-outcome]"),
+        "{text}"
+    );
+    let bad = conformance(&["serve", "--fault", "no-such-fault"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--list-faults"));
+}

@@ -5,7 +5,7 @@ mod common;
 
 use common::Target;
 use conformance::contract::Contract;
-use conformance::reference::Fault;
+use conformance::reference::{Fault, NameFault, NameParameter};
 use conformance::runner::{FuzzOptions, RunOptions, decode, fuzz};
 
 fn options(target: &Target) -> RunOptions {
@@ -19,6 +19,7 @@ fn budget(cases: u64, seed: u64, regressions: Option<std::path::PathBuf>) -> Fuz
         seed,
         regressions,
         replay: None,
+        shrink: true,
     }
 }
 
@@ -50,7 +51,11 @@ async fn planted(
 
 #[tokio::test]
 async fn a_target_that_accepts_129_character_names_is_found_shrunk_and_replayed() {
-    let (report, file, target) = planted(Fault::AcceptsLongNames, 1).await;
+    let (report, file, target) = planted(
+        Fault::Name(NameParameter::Execution, NameFault::AcceptsTooLong),
+        1,
+    )
+    .await;
     let failure = report.failures.first().expect("found within 10,000 cases");
     let max = Contract::embedded().names().rules().max_length;
     let long: Vec<&String> = failure
@@ -96,7 +101,8 @@ async fn a_target_that_accepts_129_character_names_is_found_shrunk_and_replayed(
 
 #[tokio::test]
 async fn a_target_that_accepts_dots_in_names_is_found_and_shrunk() {
-    let (report, file, _target) = planted(Fault::AcceptsDots, 2).await;
+    let (report, file, _target) =
+        planted(Fault::Name(NameParameter::Flow, NameFault::AcceptsDots), 2).await;
     let failure = report.failures.first().expect("found within 10,000 cases");
     let dotted = failure
         .request
@@ -111,7 +117,10 @@ async fn a_target_that_accepts_dots_in_names_is_found_and_shrunk() {
 #[test]
 fn the_printed_replay_command_replays_the_failure() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let target = runtime.block_on(Target::faulty(vec![Fault::AcceptsDots]));
+    let target = runtime.block_on(Target::faulty(vec![Fault::Name(
+        NameParameter::Flow,
+        NameFault::AcceptsDots,
+    )]));
     let url = target.reference.url();
     let dir = std::env::temp_dir().join(format!("conformance-fuzz-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::Target;
-use conformance::reference::Fault;
+use conformance::reference::{Fault, NameFault, NameParameter};
 use conformance::report::{self, ReportFormat};
 use conformance::runner::{self, RunReport};
 use serde_json::Value;
@@ -33,10 +33,14 @@ async fn run_against(faults: Vec<Fault>) -> (RunReport, Target) {
     (run, target)
 }
 
+fn dots(name: NameParameter) -> Fault {
+    Fault::Name(name, NameFault::AcceptsDots)
+}
+
 /// A clean run and one with a catalog fault and a timing fault.
 async fn two_runs() -> [RunReport; 2] {
     let (clean, _) = run_against(Vec::new()).await;
-    let (faulty, _) = run_against(vec![Fault::AcceptsDots, Fault::AnswersEarly]).await;
+    let (faulty, _) = run_against(vec![dots(NameParameter::Flow), Fault::AnswersEarly]).await;
     assert!(clean.conformant());
     assert!(!faulty.conformant());
     assert!(!faulty.skipped.is_empty());
@@ -272,7 +276,7 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
 
     // A target that answers names with a dot differently: drift, with a diff and .snap.new
     // files that insta reads; the old snapshots stay.
-    let changed = Target::faulty(vec![Fault::AcceptsDots]).await;
+    let changed = Target::faulty(NameParameter::ALL.map(dots).to_vec()).await;
     let drift = conformance(&changed, &["--snapshots", snapshots]);
     let text = stdout(&drift);
     assert_eq!(drift.status.code(), Some(1), "{text}");

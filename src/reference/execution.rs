@@ -2,6 +2,7 @@
 //! lifetime bound. Whoever waits on one is woken by notification, not by polling.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -76,6 +77,7 @@ pub(crate) struct Execution {
     deadline: Instant,
     planned: State,
     state: watch::Sender<State>,
+    reads: AtomicU64,
 }
 
 /// The execution had ended already.
@@ -145,6 +147,7 @@ impl Execution {
             deadline: Instant::now() + runs_for,
             planned,
             state: watch::Sender::new(running),
+            reads: AtomicU64::new(0),
         });
         execution.settle();
         if !execution.state.borrow().status.is_terminal() {
@@ -171,6 +174,11 @@ impl Execution {
                 true
             });
         }
+    }
+
+    /// How many times DescribeExecution read it before (counting this read).
+    pub(crate) fn count_read(&self) -> u64 {
+        self.reads.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The state now.

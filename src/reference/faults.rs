@@ -1,45 +1,466 @@
 //! Faults: deliberate departures from the contract, switched on one by one, to prove that
-//! the harness catches what it claims to. This is the only place that bends the reference
-//! target's behaviour.
+//! the harness catches what it claims to (`conformance serve --fault NAME`, `ReferenceOptions::faults`).
+//! Each breaks one rule and names the check that owns the rule. This is the only place
+//! that bends the reference target's behaviour: the rest of the target asks [`Faults`].
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::contract::Contract;
+use serde_json::{Map, Value};
+
+use super::execution::{State, Status};
+use crate::contract::{Contract, ErrorCode};
+
+/// One of DescribeExecution's two names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameParameter {
+    /// FlowName.
+    Flow,
+    /// ExecutionName.
+    Execution,
+}
+
+impl NameParameter {
+    /// Both names.
+    pub const ALL: [Self; 2] = [Self::Flow, Self::Execution];
+
+    /// The parameter's name on the wire.
+    pub fn parameter(self) -> &'static str {
+        match self {
+            Self::Flow => "FlowName",
+            Self::Execution => "ExecutionName",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Flow => "flow-name",
+            Self::Execution => "execution-name",
+        }
+    }
+}
+
+/// A name rule broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameFault {
+    /// A name one character longer than the maximum is accepted.
+    AcceptsTooLong,
+    /// A name of exactly the maximum length is refused.
+    RejectsLongest,
+    /// An empty name is taken as a name.
+    AcceptsEmpty,
+    /// A one-character name is refused.
+    RejectsShortest,
+    /// A name starting with a digit is accepted.
+    AcceptsDigitFirst,
+    /// A name starting with `_` is refused.
+    RejectsUnderscoreFirst,
+    /// Names with `.` are accepted.
+    AcceptsDots,
+    /// Names with non-ASCII letters are accepted.
+    AcceptsNonAscii,
+    /// Names with `-` are refused.
+    RejectsHyphens,
+    /// Names are looked up without regard to case.
+    CaseInsensitive,
+}
+
+impl NameFault {
+    /// Every name fault.
+    pub const ALL: [Self; 10] = [
+        Self::AcceptsTooLong,
+        Self::RejectsLongest,
+        Self::AcceptsEmpty,
+        Self::RejectsShortest,
+        Self::AcceptsDigitFirst,
+        Self::RejectsUnderscoreFirst,
+        Self::AcceptsDots,
+        Self::AcceptsNonAscii,
+        Self::RejectsHyphens,
+        Self::CaseInsensitive,
+    ];
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::AcceptsTooLong => "accepts-too-long",
+            Self::RejectsLongest => "rejects-longest",
+            Self::AcceptsEmpty => "accepts-empty",
+            Self::RejectsShortest => "rejects-shortest",
+            Self::AcceptsDigitFirst => "accepts-digit-first",
+            Self::RejectsUnderscoreFirst => "rejects-underscore-first",
+            Self::AcceptsDots => "accepts-dots",
+            Self::AcceptsNonAscii => "accepts-non-ascii",
+            Self::RejectsHyphens => "rejects-hyphens",
+            Self::CaseInsensitive => "case-insensitive",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::AcceptsTooLong => "a name one character over the maximum length is accepted",
+            Self::RejectsLongest => "a name of exactly the maximum length is refused",
+            Self::AcceptsEmpty => "an empty name is looked up instead of refused",
+            Self::RejectsShortest => "a one-character name is refused",
+            Self::AcceptsDigitFirst => "a name starting with a digit is accepted",
+            Self::RejectsUnderscoreFirst => "a name starting with _ is refused",
+            Self::AcceptsDots => "a name with . is accepted",
+            Self::AcceptsNonAscii => "a name with non-ASCII letters is accepted",
+            Self::RejectsHyphens => "a name with - is refused",
+            Self::CaseInsensitive => "names are looked up without regard to case",
+        }
+    }
+
+    /// Whether the fault overrules the contract on `value`: `Some(true)` to take it as
+    /// valid, `Some(false)` to refuse it.
+    fn verdict(self, contract: &Contract, value: &str) -> Option<bool> {
+        let names = contract.names();
+        let max = names.rules().max_length;
+        let length = value.chars().count();
+        let valid_with = |replaced: String| names.is_valid(&replaced);
+        match self {
+            Self::AcceptsTooLong => {
+                (length == max + 1 && valid_with(value.chars().take(max).collect())).then_some(true)
+            }
+            Self::RejectsLongest => (length == max && names.is_valid(value)).then_some(false),
+            Self::AcceptsEmpty => value.is_empty().then_some(true),
+            Self::RejectsShortest => (length == 1 && names.is_valid(value)).then_some(false),
+            Self::AcceptsDigitFirst => (value.starts_with(|c: char| c.is_ascii_digit())
+                && valid_with(format!("N{value}")))
+            .then_some(true),
+            Self::RejectsUnderscoreFirst => value.starts_with('_').then_some(false),
+            Self::AcceptsDots => {
+                (value.contains('.') && valid_with(value.replace('.', "_"))).then_some(true)
+            }
+            Self::AcceptsNonAscii => {
+                let ascii: String = value
+                    .chars()
+                    .map(|c| if c.is_alphabetic() { 'a' } else { c })
+                    .collect();
+                (!value.is_ascii() && valid_with(ascii)).then_some(true)
+            }
+            Self::RejectsHyphens => value.contains('-').then_some(false),
+            Self::CaseInsensitive => None,
+        }
+    }
+}
+
+/// A WaitTimeSeconds rule broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaitFault {
+    /// One more than the maximum is accepted.
+    AcceptsAboveMax,
+    /// The maximum is refused.
+    RejectsMax,
+    /// Negative values are accepted (as 0).
+    AcceptsNegative,
+    /// 0 is refused.
+    RejectsZero,
+    /// Text that is no integer of the contract's grammar (`+5`, ` 5`, `1.5`, `1e1`) is read
+    /// as a number.
+    ParsesLoosely,
+    /// An empty value is taken as no value.
+    EmptyAsAbsent,
+}
+
+impl WaitFault {
+    /// Every WaitTimeSeconds fault.
+    pub const ALL: [Self; 6] = [
+        Self::AcceptsAboveMax,
+        Self::RejectsMax,
+        Self::AcceptsNegative,
+        Self::RejectsZero,
+        Self::ParsesLoosely,
+        Self::EmptyAsAbsent,
+    ];
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::AcceptsAboveMax => "accepts-above-max",
+            Self::RejectsMax => "rejects-max",
+            Self::AcceptsNegative => "accepts-negative",
+            Self::RejectsZero => "rejects-zero",
+            Self::ParsesLoosely => "parses-loosely",
+            Self::EmptyAsAbsent => "empty-as-absent",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::AcceptsAboveMax => "WaitTimeSeconds one over the maximum is accepted",
+            Self::RejectsMax => "WaitTimeSeconds at the maximum is refused",
+            Self::AcceptsNegative => "a negative WaitTimeSeconds is accepted as 0",
+            Self::RejectsZero => "WaitTimeSeconds=0 is refused",
+            Self::ParsesLoosely => {
+                "WaitTimeSeconds text that is no integer (+5, 1.5, 1e1, ' 5') is read as a number"
+            }
+            Self::EmptyAsAbsent => "an empty WaitTimeSeconds is taken as none",
+        }
+    }
+
+    fn verdict(self, contract: &Contract, value: &str) -> Option<bool> {
+        let range = contract.wait_time_seconds();
+        let integer = value.parse::<i64>().ok();
+        match self {
+            Self::AcceptsAboveMax => (integer == Some(range.end() + 1)).then_some(true),
+            Self::RejectsMax => (integer == Some(*range.end())).then_some(false),
+            Self::AcceptsNegative => integer.is_some_and(|n| n < 0).then_some(true),
+            Self::RejectsZero => (value == "0").then_some(false),
+            Self::ParsesLoosely => value
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|n| n.is_finite() && range.contains(&(n as i64)))
+                .then_some(true),
+            Self::EmptyAsAbsent => value.is_empty().then_some(true),
+        }
+    }
+}
 
 /// One deliberate departure from the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fault {
+    /// A rule of FlowName or ExecutionName.
+    Name(NameParameter, NameFault),
+    /// A rule of WaitTimeSeconds.
+    Wait(WaitFault),
     /// Long polls on running executions are answered at once, ignoring WaitTimeSeconds.
     AnswersEarly,
     /// Long polls ignore the execution's end and are answered a second after their wait.
     AnswersLate,
     /// Long polls on finished executions are held for their whole wait.
     HoldsFinished,
-    /// Names one character longer than the limit are accepted.
-    AcceptsLongNames,
-    /// Names with `.` are accepted.
-    AcceptsDots,
+    /// Long polls on executions that end during them are answered 1.5 s after the end.
+    OvershootsEnd,
+    /// Long polls are held until the execution ends, however short their wait.
+    IgnoresWait,
+    /// A missing parameter is answered InvalidArgument, not MissingRequiredParams.
+    MissingWrongCode,
+    /// The message of a missing FlowName names ExecutionName, and the other way round.
+    MissingNamesOther,
+    /// Errors are answered with HTTP 400, whatever their Code's status.
+    ErrorWrongStatus,
+    /// Codes are answered with a trailing `Error` (`FlowNotExistsError`).
+    ErrorCodeMisspelt,
+    /// Messages are not their Code's template.
+    MessageOffTemplate,
+    /// Messages fill their template with upper-cased values.
+    MessageWrongValues,
+    /// Success bodies lack StartedTime.
+    BodyDropsStartedTime,
+    /// Input is answered as a JSON object, not as text holding JSON.
+    BodyInputAsObject,
+    /// Timestamps are answered as `2026-11-24 02:14:48`.
+    BodyTimestampFormat,
+    /// Statuses are answered upper-cased (`SUCCEEDED`).
+    BodyStatusSpelling,
+    /// Bodies lack RequestId.
+    RequestIdMissing,
+    /// Every answer has the same RequestId.
+    RequestIdRepeated,
+    /// The `x-acs-request-id` header differs from the body's RequestId.
+    RequestIdHeaderDiffers,
+    /// Answers are labelled `text/plain`.
+    ContentTypeText,
+    /// Signatures are not checked.
+    SignatureUnchecked,
+    /// The request time is not checked against the clock.
+    SkewUnchecked,
+    /// An unknown access key is answered SignatureNotMatch.
+    UnknownKeyWrongCode,
+    /// All accounts share their flows.
+    SharedAccounts,
+    /// DescribeExecution with a name over 100 characters is answered 500.
+    CrashesOnLongNames,
+    /// DescribeExecution with an empty name is never answered.
+    HangsOnEmptyNames,
+    /// A finished execution reads Running on every second DescribeExecution.
+    StatusGoesBack,
+    /// Stopped executions read Failed.
+    StoppedAsFailed,
+    /// Failed executions read Succeeded.
+    FailedAsSucceeded,
+    /// Input is answered as `{}`, whatever was given.
+    InputDropped,
 }
 
 impl Fault {
-    /// Every fault.
-    pub const ALL: [Fault; 5] = [
-        Fault::AnswersEarly,
-        Fault::AnswersLate,
-        Fault::HoldsFinished,
-        Fault::AcceptsLongNames,
-        Fault::AcceptsDots,
-    ];
+    /// Every fault, in the order `--list-faults` shows them.
+    pub fn all() -> Vec<Fault> {
+        let names = NameParameter::ALL
+            .into_iter()
+            .flat_map(|name| NameFault::ALL.map(|fault| Fault::Name(name, fault)));
+        let waits = WaitFault::ALL.map(Fault::Wait);
+        names
+            .chain(waits)
+            .chain([
+                Fault::AnswersEarly,
+                Fault::AnswersLate,
+                Fault::HoldsFinished,
+                Fault::OvershootsEnd,
+                Fault::IgnoresWait,
+                Fault::MissingWrongCode,
+                Fault::MissingNamesOther,
+                Fault::ErrorWrongStatus,
+                Fault::ErrorCodeMisspelt,
+                Fault::MessageOffTemplate,
+                Fault::MessageWrongValues,
+                Fault::BodyDropsStartedTime,
+                Fault::BodyInputAsObject,
+                Fault::BodyTimestampFormat,
+                Fault::BodyStatusSpelling,
+                Fault::RequestIdMissing,
+                Fault::RequestIdRepeated,
+                Fault::RequestIdHeaderDiffers,
+                Fault::ContentTypeText,
+                Fault::SignatureUnchecked,
+                Fault::SkewUnchecked,
+                Fault::UnknownKeyWrongCode,
+                Fault::SharedAccounts,
+                Fault::CrashesOnLongNames,
+                Fault::HangsOnEmptyNames,
+                Fault::StatusGoesBack,
+                Fault::StoppedAsFailed,
+                Fault::FailedAsSucceeded,
+                Fault::InputDropped,
+            ])
+            .collect()
+    }
 
-    /// The fault's name (`answers-early`).
-    pub fn name(self) -> &'static str {
+    /// The fault with this name, if any.
+    pub fn named(name: &str) -> Option<Fault> {
+        Self::all().into_iter().find(|fault| fault.name() == name)
+    }
+
+    /// The fault's name (`flow-name-accepts-dots`, `answers-early`).
+    pub fn name(self) -> String {
         match self {
+            Fault::Name(name, fault) => format!("{}-{}", name.prefix(), fault.suffix()),
+            Fault::Wait(fault) => format!("wait-{}", fault.suffix()),
+            other => other.simple_name().to_owned(),
+        }
+    }
+
+    fn simple_name(self) -> &'static str {
+        match self {
+            Fault::Name(..) | Fault::Wait(_) => "",
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
-            Fault::AcceptsLongNames => "accepts-long-names",
-            Fault::AcceptsDots => "accepts-dots",
+            Fault::OvershootsEnd => "overshoots-end",
+            Fault::IgnoresWait => "ignores-wait",
+            Fault::MissingWrongCode => "missing-wrong-code",
+            Fault::MissingNamesOther => "missing-names-other",
+            Fault::ErrorWrongStatus => "error-wrong-status",
+            Fault::ErrorCodeMisspelt => "error-code-misspelt",
+            Fault::MessageOffTemplate => "message-off-template",
+            Fault::MessageWrongValues => "message-wrong-values",
+            Fault::BodyDropsStartedTime => "body-drops-started-time",
+            Fault::BodyInputAsObject => "body-input-as-object",
+            Fault::BodyTimestampFormat => "body-timestamp-format",
+            Fault::BodyStatusSpelling => "body-status-spelling",
+            Fault::RequestIdMissing => "request-id-missing",
+            Fault::RequestIdRepeated => "request-id-repeated",
+            Fault::RequestIdHeaderDiffers => "request-id-header-differs",
+            Fault::ContentTypeText => "content-type-text",
+            Fault::SignatureUnchecked => "signature-unchecked",
+            Fault::SkewUnchecked => "skew-unchecked",
+            Fault::UnknownKeyWrongCode => "unknown-key-wrong-code",
+            Fault::SharedAccounts => "shared-accounts",
+            Fault::CrashesOnLongNames => "crashes-on-long-names",
+            Fault::HangsOnEmptyNames => "hangs-on-empty-names",
+            Fault::StatusGoesBack => "status-goes-back",
+            Fault::StoppedAsFailed => "stopped-as-failed",
+            Fault::FailedAsSucceeded => "failed-as-succeeded",
+            Fault::InputDropped => "input-dropped",
         }
+    }
+
+    /// What the fault does.
+    pub fn description(self) -> String {
+        let text = match self {
+            Fault::Name(name, fault) => {
+                return format!("{}: {}", name.parameter(), fault.description());
+            }
+            Fault::Wait(fault) => fault.description(),
+            Fault::AnswersEarly => "long polls on running executions are answered at once",
+            Fault::AnswersLate => {
+                "long polls ignore the execution's end and come 1 s after their wait"
+            }
+            Fault::HoldsFinished => {
+                "long polls on finished executions are held for their whole wait"
+            }
+            Fault::OvershootsEnd => {
+                "long polls on executions that end during them come 1.5 s after the end"
+            }
+            Fault::IgnoresWait => {
+                "long polls are held until the execution ends, however short their wait"
+            }
+            Fault::MissingWrongCode => "a missing parameter is answered InvalidArgument",
+            Fault::MissingNamesOther => "the message of a missing name names the other name",
+            Fault::ErrorWrongStatus => "every error is answered with HTTP 400",
+            Fault::ErrorCodeMisspelt => "every Code gets a trailing 'Error'",
+            Fault::MessageOffTemplate => "messages are not their Code's template",
+            Fault::MessageWrongValues => "messages fill their template with upper-cased values",
+            Fault::BodyDropsStartedTime => "success bodies lack StartedTime",
+            Fault::BodyInputAsObject => "Input is a JSON object, not text holding JSON",
+            Fault::BodyTimestampFormat => "timestamps look like 2026-11-24 02:14:48",
+            Fault::BodyStatusSpelling => "statuses are upper-cased (SUCCEEDED)",
+            Fault::RequestIdMissing => "bodies lack RequestId",
+            Fault::RequestIdRepeated => "every answer has the same RequestId",
+            Fault::RequestIdHeaderDiffers => {
+                "the x-acs-request-id header differs from the body's RequestId"
+            }
+            Fault::ContentTypeText => "answers are labelled text/plain",
+            Fault::SignatureUnchecked => "signatures are not checked",
+            Fault::SkewUnchecked => "the request time is not checked against the clock",
+            Fault::UnknownKeyWrongCode => "an unknown access key is answered SignatureNotMatch",
+            Fault::SharedAccounts => "all accounts see each other's flows",
+            Fault::CrashesOnLongNames => "a name over 100 characters is answered 500",
+            Fault::HangsOnEmptyNames => "a request with an empty name is never answered",
+            Fault::StatusGoesBack => "a finished execution reads Running on every second poll",
+            Fault::StoppedAsFailed => "stopped executions read Failed",
+            Fault::FailedAsSucceeded => "failed executions read Succeeded",
+            Fault::InputDropped => "Input reads {} whatever was given",
+        };
+        text.to_owned()
+    }
+
+    /// The id of the check that owns the broken rule (`conformance checks`).
+    pub fn owner(self) -> &'static str {
+        match self {
+            Fault::Name(..)
+            | Fault::Wait(_)
+            | Fault::MissingWrongCode
+            | Fault::ErrorCodeMisspelt
+            | Fault::SignatureUnchecked
+            | Fault::SkewUnchecked
+            | Fault::UnknownKeyWrongCode
+            | Fault::SharedAccounts => "expected-outcome",
+            Fault::AnswersEarly | Fault::IgnoresWait => "timing-wait-honoured",
+            Fault::AnswersLate | Fault::OvershootsEnd => "timing-ends-with-execution",
+            Fault::HoldsFinished => "timing-at-once",
+            Fault::MissingNamesOther | Fault::MessageOffTemplate | Fault::MessageWrongValues => {
+                "message-template"
+            }
+            Fault::ErrorWrongStatus => "status-matches-code",
+            Fault::BodyDropsStartedTime
+            | Fault::BodyInputAsObject
+            | Fault::BodyTimestampFormat
+            | Fault::BodyStatusSpelling => "success-schema",
+            Fault::RequestIdMissing | Fault::RequestIdHeaderDiffers => "request-id",
+            Fault::RequestIdRepeated => "request-id-unique",
+            Fault::ContentTypeText => "content-type-json",
+            Fault::CrashesOnLongNames => "no-5xx",
+            Fault::HangsOnEmptyNames => "answered",
+            Fault::StatusGoesBack | Fault::InputDropped => "execution-invariants",
+            Fault::StoppedAsFailed | Fault::FailedAsSucceeded => "timing-answer",
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.name())
     }
 }
 
@@ -48,44 +469,54 @@ impl Fault {
 pub(crate) enum LongPoll {
     /// At once.
     Now,
-    /// When the execution ends or the wait has passed, whichever is first.
-    UntilEnd(Duration),
+    /// When the execution ends or the wait has passed, whichever is first, and then this
+    /// much later.
+    UntilEnd(Duration, Duration),
     /// After this long, whatever the execution does.
     After(Duration),
 }
 
-/// The faults switched on.
+/// The RequestId every answer has under [`Fault::RequestIdRepeated`].
+const REPEATED_REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
+
+/// The faults switched on, and the questions the reference target asks of them.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Faults(Vec<Fault>);
+pub(crate) struct Faults(Arc<[Fault]>);
 
 impl Faults {
     pub(crate) fn new(faults: &[Fault]) -> Self {
-        Self(faults.to_vec())
+        Self(faults.into())
     }
 
-    fn has(&self, fault: Fault) -> bool {
+    pub(crate) fn has(&self, fault: Fault) -> bool {
         self.0.contains(&fault)
     }
 
-    /// Whether a fault lets `value`, an invalid name, through.
-    pub(crate) fn excuses_name(&self, contract: &Contract, value: &str) -> bool {
-        let max = contract.names().rules().max_length;
-        let long = self.has(Fault::AcceptsLongNames) && value.chars().count() == max + 1;
-        let trimmed: String = if long {
-            value.chars().take(max).collect()
-        } else {
-            value.to_owned()
-        };
-        let dotted = if self.has(Fault::AcceptsDots) {
-            trimmed.replace('.', "_")
-        } else {
-            trimmed
-        };
-        (long || dotted != value) && contract.names().is_valid(&dotted)
+    /// Whether a fault overrules the contract on the value of a DescribeExecution
+    /// parameter: `Some(true)` takes it as valid, `Some(false)` refuses it.
+    pub(crate) fn verdict(
+        &self,
+        contract: &Contract,
+        parameter: &str,
+        value: &str,
+    ) -> Option<bool> {
+        self.0.iter().find_map(|fault| match fault {
+            Fault::Name(name, rule) if name.parameter() == parameter => {
+                rule.verdict(contract, value)
+            }
+            Fault::Wait(rule) if parameter == "WaitTimeSeconds" => rule.verdict(contract, value),
+            _ => None,
+        })
     }
 
-    /// How a poll with `wait` on an execution that has (or has not) ended is answered.
-    pub(crate) fn long_poll(&self, wait: Duration, ended: bool) -> LongPoll {
+    /// Whether `parameter` is looked up without regard to case.
+    pub(crate) fn ignores_case_of(&self, parameter: NameParameter) -> bool {
+        self.has(Fault::Name(parameter, NameFault::CaseInsensitive))
+    }
+
+    /// How a poll with `wait` on an execution that has (or has not) ended is answered;
+    /// `longest` is the contract's longest wait.
+    pub(crate) fn long_poll(&self, wait: Duration, ended: bool, longest: Duration) -> LongPoll {
         if wait.is_zero() {
             return LongPoll::Now;
         }
@@ -100,8 +531,152 @@ impl Faults {
             LongPoll::Now
         } else if self.has(Fault::AnswersLate) {
             LongPoll::After(wait + Duration::from_secs(1))
+        } else if self.has(Fault::OvershootsEnd) {
+            LongPoll::UntilEnd(wait, Duration::from_millis(1500))
+        } else if self.has(Fault::IgnoresWait) {
+            LongPoll::UntilEnd(longest, Duration::ZERO)
         } else {
-            LongPoll::UntilEnd(wait)
+            LongPoll::UntilEnd(wait, Duration::ZERO)
+        }
+    }
+
+    /// The Code of a missing parameter.
+    pub(crate) fn missing_code(&self) -> ErrorCode {
+        if self.has(Fault::MissingWrongCode) {
+            ErrorCode::InvalidArgument
+        } else {
+            ErrorCode::MissingRequiredParams
+        }
+    }
+
+    /// The parameter the message of a missing `parameter` names.
+    pub(crate) fn missing_named<'a>(&self, parameter: &'a str) -> &'a str {
+        if !self.has(Fault::MissingNamesOther) {
+            return parameter;
+        }
+        match parameter {
+            "FlowName" => "ExecutionName",
+            "ExecutionName" => "FlowName",
+            other => other,
+        }
+    }
+
+    /// An error's status, Code and Message as answered.
+    pub(crate) fn bend_error(
+        &self,
+        status: u16,
+        code: &str,
+        message: String,
+        values: &[&str],
+    ) -> (u16, String, String) {
+        let status = if self.has(Fault::ErrorWrongStatus) {
+            400
+        } else {
+            status
+        };
+        let code = if self.has(Fault::ErrorCodeMisspelt) {
+            format!("{code}Error")
+        } else {
+            code.to_owned()
+        };
+        let message = if self.has(Fault::MessageOffTemplate) {
+            "Something went wrong.".to_owned()
+        } else if self.has(Fault::MessageWrongValues) {
+            values.iter().fold(message, |message, value| {
+                message.replace(value, &value.to_uppercase())
+            })
+        } else {
+            message
+        };
+        (status, code, message)
+    }
+
+    /// The RequestId of an answer: `fresh`, unless every answer gets the same.
+    pub(crate) fn request_id(&self, fresh: String) -> String {
+        if self.has(Fault::RequestIdRepeated) {
+            REPEATED_REQUEST_ID.to_owned()
+        } else {
+            fresh
+        }
+    }
+
+    /// The `x-acs-request-id` header of an answer whose body has `request_id`.
+    pub(crate) fn request_id_header(&self, request_id: &str) -> String {
+        if self.has(Fault::RequestIdHeaderDiffers) {
+            uuid::Uuid::new_v4().to_string()
+        } else {
+            request_id.to_owned()
+        }
+    }
+
+    /// Whether bodies carry their RequestId.
+    pub(crate) fn keeps_request_id(&self) -> bool {
+        !self.has(Fault::RequestIdMissing)
+    }
+
+    /// The Content-Type of every answer.
+    pub(crate) fn content_type(&self) -> &'static str {
+        if self.has(Fault::ContentTypeText) {
+            "text/plain"
+        } else {
+            "application/json"
+        }
+    }
+
+    /// The account whose flows an account sees.
+    pub(crate) fn namespace<'a>(&self, account: &'a str) -> &'a str {
+        if self.has(Fault::SharedAccounts) {
+            ""
+        } else {
+            account
+        }
+    }
+
+    /// How an execution in `state` reads on its `read`th DescribeExecution (from 0).
+    pub(crate) fn read_state(&self, state: State, read: u64) -> State {
+        let status = match state.status {
+            Status::Stopped if self.has(Fault::StoppedAsFailed) => Status::Failed,
+            Status::Failed if self.has(Fault::FailedAsSucceeded) => Status::Succeeded,
+            Status::Running => Status::Running,
+            _ if self.has(Fault::StatusGoesBack) && read % 2 == 1 => {
+                return State {
+                    status: Status::Running,
+                    stopped_at: None,
+                    output: None,
+                    error: None,
+                    cause: None,
+                };
+            }
+            other => other,
+        };
+        State { status, ..state }
+    }
+
+    /// An execution body as answered: the faults of its fields applied.
+    pub(crate) fn bend_body(&self, body: &mut Map<String, Value>) {
+        if self.has(Fault::InputDropped) && body.contains_key("Input") {
+            body.insert("Input".to_owned(), Value::from("{}"));
+        }
+        if self.has(Fault::BodyInputAsObject)
+            && let Some(Value::String(input)) = body.get("Input")
+        {
+            let object = serde_json::from_str(input).unwrap_or_else(|_| Value::from(input.clone()));
+            body.insert("Input".to_owned(), object);
+        }
+        if self.has(Fault::BodyDropsStartedTime) {
+            body.remove("StartedTime");
+        }
+        if self.has(Fault::BodyTimestampFormat) {
+            for field in ["StartedTime", "StoppedTime"] {
+                if let Some(Value::String(time)) = body.get_mut(field) {
+                    *time = time.replace('T', " ").chars().take(19).collect();
+                }
+            }
+        }
+        if self.has(Fault::BodyStatusSpelling)
+            && let Some(Value::String(status)) = body.get_mut("Status")
+        {
+            *status = status.to_uppercase();
         }
     }
 }
@@ -114,8 +689,53 @@ mod tests {
     fn without_faults_long_polls_follow_the_contract() {
         let faults = Faults::default();
         let wait = Duration::from_secs(5);
-        assert_eq!(faults.long_poll(Duration::ZERO, false), LongPoll::Now);
-        assert_eq!(faults.long_poll(wait, true), LongPoll::Now);
-        assert_eq!(faults.long_poll(wait, false), LongPoll::UntilEnd(wait));
+        let longest = Duration::from_secs(60);
+        assert_eq!(
+            faults.long_poll(Duration::ZERO, false, longest),
+            LongPoll::Now
+        );
+        assert_eq!(faults.long_poll(wait, true, longest), LongPoll::Now);
+        assert_eq!(
+            faults.long_poll(wait, false, longest),
+            LongPoll::UntilEnd(wait, Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn faults_have_unique_names_and_are_found_by_them() {
+        let all = Fault::all();
+        assert!(all.len() >= 35, "{} faults", all.len());
+        let mut names: Vec<String> = all.iter().map(|fault| fault.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        for fault in all {
+            assert_eq!(Fault::named(&fault.name()), Some(fault));
+        }
+    }
+
+    #[test]
+    fn name_faults_overrule_the_contract_only_where_they_say() {
+        let contract = Contract::embedded();
+        let faults = Faults::new(&[Fault::Name(NameParameter::Flow, NameFault::AcceptsDots)]);
+        assert_eq!(faults.verdict(contract, "FlowName", "a.b"), Some(true));
+        assert_eq!(faults.verdict(contract, "ExecutionName", "a.b"), None);
+        assert_eq!(faults.verdict(contract, "FlowName", "a b"), None);
+        let too_long = "a".repeat(contract.names().rules().max_length + 1);
+        let faults = Faults::new(&[Fault::Name(
+            NameParameter::Execution,
+            NameFault::AcceptsTooLong,
+        )]);
+        assert_eq!(
+            faults.verdict(contract, "ExecutionName", &too_long),
+            Some(true)
+        );
+        assert_eq!(
+            faults.verdict(contract, "ExecutionName", &format!("{too_long}a")),
+            None
+        );
+        let waits = Faults::new(&[Fault::Wait(WaitFault::ParsesLoosely)]);
+        assert_eq!(waits.verdict(contract, "WaitTimeSeconds", "+5"), Some(true));
+        assert_eq!(waits.verdict(contract, "WaitTimeSeconds", "text"), None);
     }
 }

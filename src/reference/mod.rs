@@ -24,7 +24,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
-pub use faults::Fault;
+pub use faults::{Fault, NameFault, NameParameter, WaitFault};
 
 use crate::wire::{Credentials, Endpoint};
 

@@ -11,7 +11,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::execution::{Execution, State};
-use super::faults::{Faults, LongPoll};
+use super::faults::{Faults, LongPoll, NameParameter};
 use super::fdl;
 use super::reply::Reply;
 use super::store::{Flow, Store};
@@ -56,7 +56,11 @@ pub(crate) enum Step {
         execution: Arc<Execution>,
         /// How long, and until what.
         poll: LongPoll,
+        /// The faults that bend the answer.
+        faults: Faults,
     },
+    /// An answer held back this long (a fault's hang).
+    Delayed(Duration, Reply),
 }
 
 impl Step {
@@ -64,16 +68,32 @@ impl Step {
     pub(crate) async fn finish(self) -> Reply {
         match self {
             Step::Done(reply) => reply,
-            Step::Hold { execution, poll } => {
+            Step::Delayed(delay, reply) => {
+                tokio::time::sleep(delay).await;
+                reply
+            }
+            Step::Hold {
+                execution,
+                poll,
+                faults,
+            } => {
                 let state = match poll {
                     LongPoll::Now => execution.state(),
-                    LongPoll::UntilEnd(wait) => execution.wait(wait).await,
+                    LongPoll::UntilEnd(wait, overshoot) => {
+                        let state = execution.wait(wait).await;
+                        if overshoot.is_zero() || !state.status.is_terminal() {
+                            state
+                        } else {
+                            tokio::time::sleep(overshoot).await;
+                            execution.state()
+                        }
+                    }
                     LongPoll::After(delay) => {
                         tokio::time::sleep(delay).await;
                         execution.state()
                     }
                 };
-                Reply::Success(execution_body(&execution, &state))
+                Reply::Success(described(&faults, &execution, state))
             }
         }
     }
@@ -113,17 +133,25 @@ impl Operations {
         Step::Done(reply)
     }
 
+    /// The flows the caller sees.
+    fn flows(&self, call: &Call<'_>) -> super::store::FlowsGuard<'_> {
+        self.store.flows(self.faults.namespace(call.account))
+    }
+
     /// The execution, or the FlowNotExists / ExecutionNotExists error.
     fn execution(&self, call: &Call<'_>) -> Result<Arc<Execution>, Reply> {
         let flow_name = call.required("FlowName");
         let name = call.required("ExecutionName");
-        let mut flows = self.store.flows(call.account);
-        let flow = flows
-            .get()
-            .get(flow_name)
-            .ok_or_else(|| Reply::error(ErrorCode::FlowNotExists, &[flow_name]))?;
-        flow.executions
-            .get(name)
+        let mut flows = self.flows(call);
+        let flows = flows.get();
+        let flow = find(
+            flows,
+            flow_name,
+            self.faults.ignores_case_of(NameParameter::Flow),
+        )
+        .ok_or_else(|| Reply::error(ErrorCode::FlowNotExists, &[flow_name]))?;
+        let ignore_case = self.faults.ignores_case_of(NameParameter::Execution);
+        find(&flow.executions, name, ignore_case)
             .cloned()
             .ok_or_else(|| Reply::error(ErrorCode::ExecutionNotExists, &[name, flow_name]))
     }
@@ -133,22 +161,26 @@ impl Operations {
             Ok(execution) => execution,
             Err(reply) => return Step::Done(reply),
         };
+        let range = contract.wait_time_seconds();
         let wait = call
             .get("WaitTimeSeconds")
             .and_then(|text| text.parse::<u64>().ok())
-            .filter(|seconds| {
-                contract
-                    .wait_time_seconds()
-                    .contains(&i64::try_from(*seconds).unwrap_or(i64::MAX))
-            })
+            .filter(|seconds| range.contains(&i64::try_from(*seconds).unwrap_or(i64::MAX)))
             .unwrap_or(0);
+        let longest = Duration::from_secs(u64::try_from(*range.end()).unwrap_or_default());
         let state = execution.state();
-        match self
-            .faults
-            .long_poll(Duration::from_secs(wait), state.status.is_terminal())
-        {
-            LongPoll::Now => Step::Done(Reply::Success(execution_body(&execution, &state))),
-            poll => Step::Hold { execution, poll },
+        let poll = self.faults.long_poll(
+            Duration::from_secs(wait),
+            state.status.is_terminal(),
+            longest,
+        );
+        match poll {
+            LongPoll::Now => Step::Done(Reply::Success(described(&self.faults, &execution, state))),
+            poll => Step::Hold {
+                execution,
+                poll,
+                faults: self.faults.clone(),
+            },
         }
     }
 
@@ -158,7 +190,7 @@ impl Operations {
         let Ok(plan) = fdl::plan(definition) else {
             return Reply::error(ErrorCode::InvalidArgument, &[]);
         };
-        let mut flows = self.store.flows(call.account);
+        let mut flows = self.flows(call);
         let flows = flows.get();
         if flows.contains_key(name) {
             return Reply::error(ErrorCode::FlowAlreadyExists, &[name]);
@@ -183,7 +215,7 @@ impl Operations {
 
     fn describe_flow(&self, call: &Call<'_>) -> Reply {
         let name = call.required("Name");
-        let mut flows = self.store.flows(call.account);
+        let mut flows = self.flows(call);
         match flows.get().get(name) {
             Some(flow) => Reply::Success(flow_body(flow)),
             None => Reply::error(ErrorCode::FlowNotExists, &[name]),
@@ -192,7 +224,7 @@ impl Operations {
 
     fn delete_flow(&self, call: &Call<'_>) -> Reply {
         let name = call.required("Name");
-        let mut flows = self.store.flows(call.account);
+        let mut flows = self.flows(call);
         match flows.get().remove(name) {
             Some(_) => Reply::Success(Map::new()),
             None => Reply::error(ErrorCode::FlowNotExists, &[name]),
@@ -201,7 +233,7 @@ impl Operations {
 
     fn start_execution(&self, call: &Call<'_>) -> Reply {
         let flow_name = call.required("FlowName");
-        let mut flows = self.store.flows(call.account);
+        let mut flows = self.flows(call);
         let Some(flow) = flows.get().get_mut(flow_name) else {
             return Reply::error(ErrorCode::FlowNotExists, &[flow_name]);
         };
@@ -254,7 +286,7 @@ impl Operations {
             .and_then(|text| text.parse::<usize>().ok())
             .unwrap_or(60);
         let mut executions: Vec<Arc<Execution>> = {
-            let mut flows = self.store.flows(call.account);
+            let mut flows = self.flows(call);
             let Some(flow) = flows.get().get(flow_name) else {
                 return Reply::error(ErrorCode::FlowNotExists, &[flow_name]);
             };
@@ -295,6 +327,32 @@ impl Operations {
         }
         Reply::Success(body)
     }
+}
+
+/// The entry named `name`, or with faults one named alike but for case.
+fn find<'a, T>(
+    entries: &'a std::collections::BTreeMap<String, T>,
+    name: &str,
+    ignore_case: bool,
+) -> Option<&'a T> {
+    entries.get(name).or_else(|| {
+        ignore_case
+            .then(|| {
+                entries
+                    .iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, entry)| entry)
+            })
+            .flatten()
+    })
+}
+
+/// DescribeExecution's success body, as the faults bend it.
+fn described(faults: &Faults, execution: &Execution, state: State) -> Map<String, Value> {
+    let state = faults.read_state(state, execution.count_read());
+    let mut body = execution_body(execution, &state);
+    faults.bend_body(&mut body);
+    body
 }
 
 fn body_time(time: OffsetDateTime) -> String {

@@ -8,6 +8,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::{Map, Value};
 
+use super::faults::Faults;
 use crate::contract::{Contract, ErrorCode};
 use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 
@@ -37,16 +38,21 @@ impl Reply {
         }
     }
 
-    /// The HTTP response, with `request_id` in the body and the `x-acs-request-id` header.
+    /// The HTTP response, with a fresh RequestId in the body and the `x-acs-request-id`
+    /// header, as the faults bend it.
     pub(crate) fn render(
         self,
         contract: &Contract,
-        request_id: &str,
+        faults: &Faults,
         host_id: &str,
     ) -> Response<Body> {
+        let request_id = faults.request_id(uuid::Uuid::new_v4().to_string());
+        let id = faults
+            .keeps_request_id()
+            .then(|| ("RequestId".to_owned(), Value::from(request_id.clone())));
         let (status, body, retry_after) = match self {
             Reply::Success(mut fields) => {
-                fields.insert("RequestId".to_owned(), Value::from(request_id));
+                fields.extend(id);
                 (StatusCode::OK, fields, None)
             }
             Reply::Error {
@@ -64,19 +70,24 @@ impl Reply {
                         (internal, internal.message.text().to_owned())
                     }
                 };
-                let mut fields = Map::new();
-                fields.insert("RequestId".to_owned(), Value::from(request_id));
+                let (status, code, message) =
+                    faults.bend_error(row.status.as_u16(), row.code.as_str(), message, &values);
+                let mut fields: Map<String, Value> = id.into_iter().collect();
                 fields.insert("HostId".to_owned(), Value::from(host_id));
-                fields.insert("Code".to_owned(), Value::from(row.code.as_str()));
+                fields.insert("Code".to_owned(), Value::from(code));
                 fields.insert("Message".to_owned(), Value::from(message));
-                (row.status, fields, retry_after)
+                let status = StatusCode::from_u16(status).unwrap_or(row.status);
+                (status, fields, retry_after)
             }
         };
         let mut response = Response::new(Body::from(Value::Object(body).to_string()));
         *response.status_mut() = status;
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(faults.content_type()),
+        );
+        if let Ok(value) = HeaderValue::from_str(&faults.request_id_header(&request_id)) {
             headers.insert(REQUEST_ID_HEADER, value);
         }
         if let Some(retry_after) = retry_after {

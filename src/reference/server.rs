@@ -76,7 +76,6 @@ pub(crate) async fn serve(
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
     let host_id = parts
         .headers
@@ -88,13 +87,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let limit = shared.max_body_bytes;
     let Some(body) = read_body(Body::new(body), limit).await else {
         let too_large = Reply::error(ErrorCode::EntityTooLarge, &[&limit.to_string()]);
-        return too_large.render(contract, &request_id, &host_id);
+        return too_large.render(contract, shared.service.faults(), &host_id);
     };
     shared
         .service
         .answer(Received::new(parts, body))
         .await
-        .render(contract, &request_id, &host_id)
+        .render(contract, shared.service.faults(), &host_id)
 }
 
 /// How much of an oversized body is read and dropped before the answer, so that a client

@@ -13,11 +13,14 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::ReferenceOptions;
-use super::faults::Faults;
+use super::faults::{Fault, Faults, NameParameter};
 use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
-use crate::contract::{API_VERSION, Contract, ErrorCode, ParamFault};
-use crate::wire::{AuthError, COMMON_PARAMS, Received, authenticate, is_form, timestamp};
+use crate::contract::{API_VERSION, Contract, ErrorCode, OPERATION, ParamFault};
+use crate::wire::{
+    AuthError, Authenticated, COMMON_PARAMS, Received, SignatureVersion, authenticate, is_form,
+    timestamp, v3::parse_authorization,
+};
 
 /// The reference target's behaviour, independent of HTTP.
 #[derive(Debug)]
@@ -70,6 +73,11 @@ impl Service {
     /// The contract the service answers from.
     pub(crate) fn contract(&self) -> &'static Contract {
         self.contract
+    }
+
+    /// The faults that bend its answers.
+    pub(crate) fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Answers a received request. Whatever a long poll waits for, the request itself is
@@ -126,22 +134,32 @@ impl Service {
             .filter(|(name, _)| !COMMON_PARAMS.contains(&name.as_str()))
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
+        let describe = rules.operation() == OPERATION;
+        if describe && let Some(step) = self.breaks_down(&params) {
+            return Ok(step);
+        }
         let mut violations = rules.validate(params.iter().copied());
+        // Faults overrule the contract on DescribeExecution's values, one way or the other.
+        let verdict = |name: &str, value: &str| {
+            describe
+                .then(|| self.faults.verdict(self.contract, name, value))
+                .flatten()
+        };
         violations.retain(|violation| {
             let value = params
                 .iter()
                 .find(|(name, _)| *name == violation.parameter)
                 .map(|(_, value)| *value);
             !(matches!(violation.fault, ParamFault::Invalid { .. })
-                && value.is_some_and(|value| self.faults.excuses_name(self.contract, value)))
+                && value.is_some_and(|value| verdict(&violation.parameter, value) == Some(true)))
         });
         if let Some(missing) = violations.iter().find(|v| v.fault == ParamFault::Missing) {
-            return Err(Reply::error(
-                ErrorCode::MissingRequiredParams,
-                &[&missing.parameter],
-            ));
+            return Err(self.missing(&missing.parameter));
         }
-        if !violations.is_empty() {
+        let refused = params
+            .iter()
+            .any(|(name, value)| verdict(name, value) == Some(false));
+        if !violations.is_empty() || refused {
             return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
         }
         let call = Call {
@@ -153,15 +171,58 @@ impl Service {
             .call(self.contract, rules.operation(), &call))
     }
 
+    /// The answer to a request that lacks `parameter`.
+    fn missing(&self, parameter: &str) -> Reply {
+        match self.faults.missing_code() {
+            ErrorCode::MissingRequiredParams => Reply::error(
+                ErrorCode::MissingRequiredParams,
+                &[self.faults.missing_named(parameter)],
+            ),
+            other => Reply::error(other, &[]),
+        }
+    }
+
+    /// A crash or a hang of a faulty target on these DescribeExecution parameters.
+    fn breaks_down(&self, params: &[(&str, &str)]) -> Option<Step> {
+        let names = || {
+            params.iter().filter(|(name, _)| {
+                NameParameter::ALL
+                    .iter()
+                    .any(|parameter| parameter.parameter() == *name)
+            })
+        };
+        let internal = || Reply::error(ErrorCode::InternalServerError, &[]);
+        if self.faults.has(Fault::CrashesOnLongNames)
+            && names().any(|(_, value)| value.chars().count() > 100)
+        {
+            return Some(Step::Done(internal()));
+        }
+        if self.faults.has(Fault::HangsOnEmptyNames) && names().any(|(_, value)| value.is_empty()) {
+            return Some(Step::Delayed(HANG, internal()));
+        }
+        None
+    }
+
     /// The account a request acts for, or the error that refuses it.
     fn authenticate(&self, received: &Received) -> Result<String, Reply> {
-        let authenticated = authenticate(received, |id| self.secrets.get(id).map(String::as_str))
-            .map_err(|error| match error {
+        let verified = authenticate(received, |id| self.secrets.get(id).map(String::as_str));
+        let verified = match verified {
+            Err(AuthError::SignatureMismatch | AuthError::PayloadHashMismatch)
+                if self.faults.has(Fault::SignatureUnchecked) =>
+            {
+                claimed(received).ok_or(AuthError::SignatureMismatch)
+            }
+            other => other,
+        };
+        let authenticated = verified.map_err(|error| match error {
             AuthError::MissingHeader(name) => {
                 Reply::error(ErrorCode::MissingRequiredHeader, &[name])
             }
             AuthError::MissingParameter(name) => {
                 Reply::error(ErrorCode::MissingRequiredParams, &[name])
+            }
+            AuthError::UnknownAccessKey(_) if self.faults.has(Fault::UnknownKeyWrongCode) => {
+                Reply::error(ErrorCode::SignatureNotMatch, &[])
             }
             AuthError::UnknownAccessKey(id) => Reply::error(ErrorCode::InvalidAccessKeyID, &[&id]),
             AuthError::MalformedAuthorization
@@ -181,7 +242,9 @@ impl Service {
             return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
         };
         let now = OffsetDateTime::now_utc();
-        if (now - sent_at).unsigned_abs() > self.max_clock_skew {
+        if (now - sent_at).unsigned_abs() > self.max_clock_skew
+            && !self.faults.has(Fault::SkewUnchecked)
+        {
             return Err(Reply::error(
                 ErrorCode::RequestTimeTooSkewed,
                 &[&request_time, &timestamp::format(now)],
@@ -200,6 +263,29 @@ impl Service {
             retry_after: Some(not_until.wait_time_from(DefaultClock::default().now())),
         })
     }
+}
+
+/// How long a faulty target's hang lasts.
+const HANG: Duration = Duration::from_secs(600);
+
+/// What a request whose signature does not match claims to be (for a fault that believes
+/// it): its access key and time.
+fn claimed(received: &Received) -> Option<Authenticated> {
+    let v3 = received
+        .header(AUTHORIZATION.as_str())
+        .and_then(parse_authorization);
+    let (access_key_id, request_time) = match v3 {
+        Some(authorization) => (authorization.credential, received.header("x-acs-date")),
+        None => (
+            received.query_param("AccessKeyId")?.to_owned(),
+            received.query_param("Timestamp"),
+        ),
+    };
+    Some(Authenticated {
+        version: SignatureVersion::None,
+        access_key_id: Some(access_key_id),
+        request_time: request_time.map(str::to_owned),
+    })
 }
 
 /// The parameters of the body: a form, a JSON object, or none; another content type is

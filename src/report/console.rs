@@ -149,3 +149,17 @@ pub fn write_checks(out: &mut impl Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Writes the reference target's faults as `conformance serve --list-faults` shows them.
+pub fn write_faults(out: &mut impl Write) -> io::Result<()> {
+    for fault in crate::reference::Fault::all() {
+        writeln!(
+            out,
+            "{:<44} [{}] {}",
+            fault.name(),
+            fault.owner(),
+            fault.description()
+        )?;
+    }
+    Ok(())
+}

@@ -3,13 +3,15 @@
 //! else.
 
 mod console;
+mod fault_matrix;
 mod json;
 mod junit;
 mod progress;
 mod redact;
 mod snapshots;
 
-pub use console::{write_checks, write_fuzz, write_list, write_report};
+pub use console::{write_checks, write_faults, write_fuzz, write_list, write_report};
+pub use fault_matrix::write_fault_matrix;
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;
 pub use progress::Progress;

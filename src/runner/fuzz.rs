@@ -31,6 +31,8 @@ pub struct FuzzOptions {
     pub regressions: Option<PathBuf>,
     /// Send only this request (`FlowName=...&ExecutionName=...`), as a failure printed it.
     pub replay: Option<String>,
+    /// Whether the first failure is shrunk (a fault matrix only needs to know it failed).
+    pub shrink: bool,
 }
 
 /// A request the target answered against the contract.
@@ -218,7 +220,16 @@ async fn generate(
             .find(|(_, findings)| !findings.is_empty())
         {
             let tree = trees.swap_remove((at - index) as usize);
-            let failure = shrink(session, tree, at, findings, report).await;
+            let failure = if fuzz.shrink {
+                shrink(session, tree, at, findings, report).await
+            } else {
+                FuzzFailure {
+                    request: tree.current(),
+                    findings,
+                    index: Some(at),
+                    shrinks: 0,
+                }
+            };
             report.failures.push(failure);
             return;
         }

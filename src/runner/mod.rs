@@ -4,6 +4,7 @@
 
 mod events;
 mod fuzz;
+mod matrix;
 mod timing;
 
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ use crate::wire::{
 
 pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
+pub use matrix::{FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, fault_matrix};
 pub use timing::TimingResult;
 
 /// What to run, against what.
@@ -487,7 +489,14 @@ async fn provision(session: &Session) -> Result<(), RunError> {
             .param("ExecutionName", &fixtures.execution);
         let body = session.call(&describe, main).await?;
         let status = body["Status"].as_str().unwrap_or_default();
-        if contract.bodies().is_terminal(status) {
+        // A status the contract does not know has left Running all the same: the cases
+        // will say what is wrong with it.
+        let unknown = !contract
+            .bodies()
+            .statuses()
+            .iter()
+            .any(|known| known == status);
+        if contract.bodies().is_terminal(status) || (!status.is_empty() && unknown) {
             break;
         }
         if Instant::now() > deadline {
