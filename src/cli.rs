@@ -17,8 +17,8 @@ use crate::reference::{Fault, Reference, ReferenceOptions, default_accounts};
 use crate::report::{self, Progress, ReportFormat, Snapshots};
 use crate::runner::{self, RunError, RunOptions};
 use crate::wire::{
-    Credentials, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, Endpoint,
-    SignatureVersion,
+    ClientOptions, Credentials, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
+    Endpoint, SignatureVersion,
 };
 
 /// Contract-conformance test harness for Alibaba Cloud CloudFlow's DescribeExecution API.
@@ -92,7 +92,17 @@ pub struct TargetArgs {
     /// The latest an answer may come, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub timeout: Duration,
+    /// Also trust the CA certificates of this PEM file (besides the platform's roots).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate: for test targets only (a warning says so).
+    #[arg(long)]
+    pub insecure: bool,
 }
+
+/// The request rate a run keeps to against a target that is not this machine, unless
+/// `--rate` says otherwise.
+pub const REMOTE_RATE: u32 = 20;
 
 /// The options of a conformance run.
 #[derive(Debug, Args)]
@@ -186,17 +196,58 @@ impl TargetArgs {
         if self.target.is_some() && signature != SignatureVersion::None && credentials.is_none() {
             return Err(crate::wire::WireError::MissingCredentials(signature).to_string());
         }
+        let ca_certificates = self
+            .ca_cert
+            .as_deref()
+            .map(|path| {
+                std::fs::read(path).map_err(|error| {
+                    format!("failed to read --ca-cert {}: {error}", path.display())
+                })
+            })
+            .transpose()?;
         Ok(RunOptions {
             target: self.target.clone(),
             credentials,
             other_credentials: self.other_credentials.clone(),
             signature,
             concurrency: usize::from(self.concurrency),
-            rate: self.rate,
+            rate: self.rate.or_else(|| {
+                self.is_remote()
+                    .then_some(REMOTE_RATE)
+                    .and_then(NonZeroU32::new)
+            }),
             timeout: self.timeout,
             stop_on_interrupt: true,
+            client: ClientOptions {
+                ca_certificates,
+                insecure: self.insecure,
+                ..ClientOptions::default()
+            },
             ..RunOptions::default()
         })
+    }
+
+    /// Whether the target is another machine: a real service, to be treated politely.
+    pub fn is_remote(&self) -> bool {
+        self.target
+            .as_ref()
+            .is_some_and(|target| !target.is_loopback())
+    }
+
+    /// Warnings and notes about these options, for standard error.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.insecure {
+            notes.push(
+                "warning: --insecure: TLS certificates are not checked; anyone on the path can read and change the run's requests".to_owned(),
+            );
+        }
+        if self.is_remote() && self.rate.is_none() {
+            notes.push(format!(
+                "note: a target that is not this machine: at most {REMOTE_RATE} requests a second (--rate to change)"
+            ));
+        }
+        notes
     }
 }
 
@@ -260,7 +311,7 @@ pub enum Command {
     /// the same checks as the catalog. The first failure is shrunk to the smallest failing
     /// request, printed with a command that replays it, and kept in the regressions file,
     /// which later runs replay first.
-    Fuzz(FuzzArgs),
+    Fuzz(Box<FuzzArgs>),
     /// Run the default suite against the reference target with each of its faults, and
     /// print which checks caught each as Markdown (docs/fault-matrix.md). Takes minutes.
     FaultMatrix,
@@ -394,6 +445,9 @@ fn run_cases(args: &RunArgs) -> ExitCode {
         return ExitCode::from(exit::USAGE_ERROR);
     }
     let target = &args.target;
+    for note in target.notes() {
+        eprintln!("conformance: {note}");
+    }
     if target.target.is_none()
         && (target.access_key_id.is_some() || target.access_key_secret.is_some())
     {
@@ -512,6 +566,15 @@ fn fuzz(args: &FuzzArgs) -> ExitCode {
             return ExitCode::from(exit::USAGE_ERROR);
         }
     };
+    if args.target.is_remote() && args.cases.is_none() && args.duration.is_none() {
+        eprintln!(
+            "conformance: fuzzing a target that is not this machine needs --cases N or --duration S, so that it ends when you mean it to"
+        );
+        return ExitCode::from(exit::USAGE_ERROR);
+    }
+    for note in args.target.notes() {
+        eprintln!("conformance: {note}");
+    }
     let fuzz = runner::FuzzOptions {
         // Without a budget, a fuzz run against the embedded target sends 10,000 requests.
         cases: args.cases.or(args.duration.is_none().then_some(10_000)),

@@ -48,9 +48,20 @@ pub(super) const JSON_BODY: Check = Check {
     run: |_, observed| match observed.body {
         Some(body) if body.is_object() => Ok(()),
         _ => {
-            let text = String::from_utf8_lossy(&observed.exchange.body);
+            let exchange = observed.exchange;
+            let text = String::from_utf8_lossy(&exchange.body);
             let shown: String = text.chars().take(120).collect();
-            Err(Mismatch::new("a JSON object", format!("{shown:?}")))
+            let actual = if exchange.truncated {
+                format!(
+                    "a body longer than {} bytes, not read further: {shown:?}",
+                    exchange.body.len()
+                )
+            } else if std::str::from_utf8(&exchange.body).is_err() {
+                format!("bytes that are not UTF-8: {shown:?}")
+            } else {
+                format!("{shown:?}")
+            };
+            Err(Mismatch::new("a JSON object", actual))
         }
     },
 };

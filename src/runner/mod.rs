@@ -9,7 +9,7 @@ mod timing;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota};
@@ -29,13 +29,20 @@ use crate::contract::Contract;
 use crate::reference::{Reference, ReferenceOptions};
 use crate::wire::{
     Client, ClientOptions, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
-    SigningContext, TransportError, timestamp,
+    SigningContext, TransportError, retry_after, timestamp,
 };
 
 pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
 pub use matrix::{FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, fault_matrix};
 pub use timing::TimingResult;
+
+/// How many times a throttled request is sent again.
+const MAX_RETRIES: u32 = 3;
+/// The longest wait a throttled answer may ask for and still be waited out.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// The most a run waits out throttling in all.
+const BACKOFF_BUDGET: Duration = Duration::from_secs(60);
 
 /// What to run, against what.
 #[derive(Debug, Clone)]
@@ -70,6 +77,8 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Who hears of the run's progress, if anyone.
     pub events: Option<Events>,
+    /// How the HTTP client connects and reads (TLS roots, `--insecure`, body cap).
+    pub client: ClientOptions,
 }
 
 impl Default for RunOptions {
@@ -90,6 +99,7 @@ impl Default for RunOptions {
             fixtures: None,
             shard: None,
             events: None,
+            client: ClientOptions::default(),
         }
     }
 }
@@ -323,6 +333,10 @@ struct Session {
     timeout: Duration,
     limiter: Option<DefaultDirectRateLimiter>,
     events: Option<Events>,
+    /// What is left of the run's time for waiting out throttling (429).
+    backoff_budget: Mutex<Duration>,
+    /// The flows the run asked the target to create, and as whom: the ones it removes.
+    created: Mutex<Vec<(String, Caller)>>,
 }
 
 impl Session {
@@ -391,17 +405,49 @@ impl Session {
     }
 
     /// Sends under the rate limit, allowing `hold` (a long poll's rightful wait), then the
-    /// run's timeout, then a second so that a late answer is told from none.
+    /// run's timeout, then a second so that a late answer is told from none. A throttled
+    /// request (429) is sent again after the wait its answer asks for, a few times, within
+    /// the run's budget for such waits; then its last answer stands.
     async fn send_holding(
         &self,
         request: http::Request<Vec<u8>>,
         hold: Duration,
     ) -> Result<Exchange, TransportError> {
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
-        }
         let limit = hold + self.timeout + Duration::from_secs(1);
-        self.client.send(request, limit).await
+        let mut retries = 0;
+        loop {
+            if let Some(limiter) = &self.limiter {
+                limiter.until_ready().await;
+            }
+            let exchange = self.client.send(request.clone(), limit).await?;
+            let wait = (exchange.status == http::StatusCode::TOO_MANY_REQUESTS
+                && retries < MAX_RETRIES)
+                .then(|| retry_after(&exchange.headers))
+                .flatten()
+                .filter(|wait| *wait <= MAX_RETRY_WAIT && self.spend_backoff(*wait));
+            match wait {
+                Some(wait) => {
+                    retries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Ok(exchange),
+            }
+        }
+    }
+
+    /// Takes `wait` from the run's budget for waiting out throttling, if it is there.
+    fn spend_backoff(&self, wait: Duration) -> bool {
+        let mut left = self
+            .backoff_budget
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match left.checked_sub(wait) {
+            Some(rest) => {
+                *left = rest;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Sends a DescribeExecution as the main caller, allowing for its `wait`; `None` when no
@@ -424,19 +470,25 @@ impl Session {
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .map_err(|error| RunError::Setup(error.to_string()))?;
+        // No HTTP answer to set-up is an unreachable target; a wrong answer is a set-up error.
         let exchange = self.send(built).await.map_err(|error| match error {
-            TransportError::Connect(reason) => RunError::Unreachable {
+            TransportError::Setup(reason) => RunError::Setup(reason),
+            other => RunError::Unreachable {
                 target: self.endpoint.to_string(),
-                reason,
+                reason: format!("{} got no HTTP answer: {other}", rpc_name(rpc)),
             },
-            other => RunError::Setup(format!(
-                "failed to set up the fixtures: {} {other}",
-                rpc_name(rpc)
-            )),
         })?;
         let body = exchange.json().unwrap_or(Value::Null);
-        if exchange.status.is_success() {
+        if exchange.status.is_success() && body.is_object() {
             Ok(body)
+        } else if exchange.status.is_success() {
+            let text = String::from_utf8_lossy(&exchange.body);
+            Err(RunError::Setup(format!(
+                "failed to set up the fixtures: {} answered {} with a body that is not a JSON object: {:?}",
+                rpc_name(rpc),
+                exchange.status.as_u16(),
+                text.chars().take(120).collect::<String>()
+            )))
         } else {
             Err(RunError::Setup(format!(
                 "failed to set up the fixtures: {} answered {} {} {}",
@@ -446,6 +498,21 @@ impl Session {
                 body["Message"].as_str().unwrap_or_default()
             )))
         }
+    }
+
+    /// Creates a fixture flow, noting it for removal first (an answer lost on the way does
+    /// not mean the flow was not made).
+    async fn create(
+        &self,
+        name: &str,
+        flow: FixtureFlow,
+        caller: Caller,
+    ) -> Result<Value, RunError> {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((name.to_owned(), caller));
+        self.call(&create_flow(name, flow), caller).await
     }
 }
 
@@ -472,7 +539,7 @@ async fn provision(session: &Session) -> Result<(), RunError> {
     }
     let main = Caller::Main;
     session
-        .call(&create_flow(&fixtures.flow, FixtureFlow::Immediate), main)
+        .create(&fixtures.flow, FixtureFlow::Immediate, main)
         .await?;
     let start = RpcRequest::post("StartExecution")
         .param("FlowName", &fixtures.flow)
@@ -508,16 +575,11 @@ async fn provision(session: &Session) -> Result<(), RunError> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for flow in [FixtureFlow::Wait, FixtureFlow::Fail, FixtureFlow::Long] {
-        session
-            .call(&create_flow(&fixtures.flow_of(flow), flow), main)
-            .await?;
+        session.create(&fixtures.flow_of(flow), flow, main).await?;
     }
     if session.other.is_some() {
         session
-            .call(
-                &create_flow(&fixtures.other_flow, FixtureFlow::Immediate),
-                Caller::Other,
-            )
+            .create(&fixtures.other_flow, FixtureFlow::Immediate, Caller::Other)
             .await?;
     }
     Ok(())
@@ -544,23 +606,20 @@ async fn check_existing(
     Ok(())
 }
 
-/// Deletes what [`provision`] created (nothing for existing fixtures); what is gone
-/// already is fine.
+/// Deletes the flows [`provision`] asked for, and only those; what is gone already is
+/// fine. A target that stops answering is not asked again.
 async fn remove(session: &Session) {
-    let fixtures = &session.fixtures;
-    if fixtures.existing.is_some() {
-        return;
-    }
-    let delete = |name: &str| RpcRequest::post("DeleteFlow").param("Name", name);
-    for flow in FixtureFlow::ALL {
-        let _ = session
-            .call(&delete(&fixtures.flow_of(flow)), Caller::Main)
-            .await;
-    }
-    if session.other.is_some() {
-        let _ = session
-            .call(&delete(&fixtures.other_flow), Caller::Other)
-            .await;
+    let created = std::mem::take(
+        &mut *session
+            .created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for (name, caller) in created.into_iter().rev() {
+        let delete = RpcRequest::post("DeleteFlow").param("Name", &name);
+        if let Err(RunError::Unreachable { .. }) = session.call(&delete, caller).await {
+            return;
+        }
     }
 }
 
@@ -602,8 +661,8 @@ async fn open(options: &RunOptions) -> Result<(Arc<Session>, Option<Reference>),
             crate::wire::WireError::MissingCredentials(options.signature).to_string(),
         ));
     }
-    let client = Client::new(&ClientOptions::default())
-        .map_err(|error| RunError::Setup(error.to_string()))?;
+    let client =
+        Client::new(&options.client).map_err(|error| RunError::Setup(error.to_string()))?;
     let fixtures = match &options.fixtures {
         Some(file) => Fixtures::existing(&fresh_run_id(), file).map_err(RunError::Setup)?,
         None => Fixtures::fresh(),
@@ -620,6 +679,8 @@ async fn open(options: &RunOptions) -> Result<(Arc<Session>, Option<Reference>),
             .rate
             .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
         events: options.events.clone(),
+        backoff_budget: Mutex::new(BACKOFF_BUDGET),
+        created: Mutex::new(Vec::new()),
     });
     Ok((session, reference))
 }

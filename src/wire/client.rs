@@ -15,6 +15,10 @@ pub struct ClientOptions {
     pub max_body_bytes: usize,
     /// How long connecting may take.
     pub connect_timeout: Duration,
+    /// PEM certificates trusted as roots besides the platform's (`--ca-cert`).
+    pub ca_certificates: Option<Vec<u8>>,
+    /// Whether any certificate is accepted (`--insecure`).
+    pub insecure: bool,
 }
 
 impl Default for ClientOptions {
@@ -22,6 +26,8 @@ impl Default for ClientOptions {
         Self {
             max_body_bytes: 1024 * 1024,
             connect_timeout: Duration::from_secs(5),
+            ca_certificates: None,
+            insecure: false,
         }
     }
 }
@@ -87,13 +93,24 @@ impl Exchange {
 impl Client {
     /// A client with the given options.
     pub fn new(options: &ClientOptions) -> Result<Self, TransportError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(options.connect_timeout)
             .pool_max_idle_per_host(usize::MAX)
+            .tls_danger_accept_invalid_certs(options.insecure);
+        if let Some(pem) = &options.ca_certificates {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|certificates| !certificates.is_empty())
+                .ok_or_else(|| {
+                    TransportError::Setup("the CA file holds no PEM certificate".to_owned())
+                })?;
+            builder = builder.tls_certs_merge(certificates);
+        }
+        let http = builder
             .build()
-            .map_err(|error| TransportError::Setup(error.to_string()))?;
+            .map_err(|error| TransportError::Setup(error_chain(&error)))?;
         Ok(Self {
             http,
             max_body_bytes: options.max_body_bytes,
@@ -163,6 +180,23 @@ impl Client {
     }
 }
 
+/// How long an answer asks the client to wait before it tries again: `x-acs-retry-after`
+/// (milliseconds, what CloudFlow sends) or `Retry-After` (seconds, or an HTTP date).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    if let Some(millis) = text(super::RETRY_AFTER_HEADER).and_then(|value| value.parse().ok()) {
+        return Some(Duration::from_millis(millis));
+    }
+    let value = text(http::header::RETRY_AFTER.as_str())?;
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    let wait = date - time::OffsetDateTime::now_utc();
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
 /// An error and its sources, on one line.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -173,4 +207,27 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_both_headers() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        headers.insert("x-acs-retry-after", "250".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+        let mut dated = HeaderMap::new();
+        dated.insert(
+            "retry-after",
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&dated), Some(Duration::ZERO));
+        dated.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&dated), None);
+    }
 }

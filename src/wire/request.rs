@@ -115,6 +115,16 @@ impl Endpoint {
         self.scheme == Scheme::HTTPS
     }
 
+    /// Whether the endpoint is this machine: `localhost`, 127.0.0.0/8 or `[::1]`.
+    pub fn is_loopback(&self) -> bool {
+        let host = self.authority.host();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || bare
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback())
+    }
+
     fn uri(&self, query: &str) -> Result<Uri, WireError> {
         let path = if query.is_empty() {
             "/".to_owned()
@@ -383,4 +393,32 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, WireError> {
             "the value of header {name} has characters a header cannot carry"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_endpoints_are_this_machine_only() {
+        let loopback = |url: &str| url.parse::<Endpoint>().unwrap().is_loopback();
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.3.2.1",
+            "http://localhost:1",
+            "https://LOCALHOST",
+            "http://[::1]:9000",
+        ] {
+            assert!(loopback(url), "{url}");
+        }
+        for url in [
+            "https://cn-hangzhou.fnf.aliyuncs.com",
+            "http://10.0.0.1",
+            "http://192.168.1.1:80",
+            "http://[fe80::1]",
+            "http://localhost.example.com",
+        ] {
+            assert!(!loopback(url), "{url}");
+        }
+    }
 }
