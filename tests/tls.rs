@@ -1,0 +1,134 @@
+//! HTTPS targets: a TLS front (rustls) with a certificate from a private CA, before a
+//! reference target. The platform's roots do not know the CA, `--ca-cert` adds it, and
+//! `--insecure` accepts anything, with a warning.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use common::Target;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// A private CA's certificate (PEM), and a TLS front signed by it that passes every
+/// connection on to `upstream`.
+async fn tls_front(upstream: SocketAddr) -> (SocketAddr, String) {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "conformance test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let certificate = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certificate.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let Ok(mut plain) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    (address, ca_pem)
+}
+
+fn conformance(url: &str, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(["--target", url, "--case", "existence/known-execution"])
+        .args(extra)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_target_is_trusted_through_ca_cert_or_insecure_only() {
+    let reference = Target::start().await;
+    let (address, ca_pem) = tls_front(reference.reference.address()).await;
+    let url = format!("https://localhost:{}", address.port());
+    let dir = std::env::temp_dir().join(format!("conformance-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, &ca_pem).unwrap();
+    let ca = ca_file.to_str().unwrap();
+
+    let run = |extra: Vec<String>| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+            conformance(&url, &extra)
+        })
+    };
+
+    // The platform's roots do not know the private CA: the target is unreachable.
+    let untrusted = run(Vec::new()).await.unwrap();
+    assert_eq!(untrusted.status.code(), Some(3), "{}", text(&untrusted));
+    assert!(
+        text(&untrusted).contains("certificate"),
+        "{}",
+        text(&untrusted)
+    );
+
+    let trusted = run(vec!["--ca-cert".into(), ca.into()]).await.unwrap();
+    assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted));
+    assert!(text(&trusted).contains("1 passed, 0 failed"));
+    assert!(!text(&trusted).contains("insecure"));
+
+    let insecure = run(vec!["--insecure".into()]).await.unwrap();
+    assert_eq!(insecure.status.code(), Some(0), "{}", text(&insecure));
+    let warned = String::from_utf8_lossy(&insecure.stderr);
+    assert!(
+        warned.contains("warning: --insecure: TLS certificates are not checked"),
+        "{warned}"
+    );
+
+    // A CA file that holds no certificate, or none at all, is a usage error.
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    for file in [empty.as_path(), Path::new("/nonexistent/ca.pem")] {
+        let bad = run(vec!["--ca-cert".into(), file.display().to_string()])
+            .await
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
