@@ -78,7 +78,7 @@ pub struct TargetArgs {
     #[arg(long, value_name = "TOKEN", env = ENV_SECURITY_TOKEN, hide_env_values = true)]
     pub security_token: Option<String>,
     /// A second account, for the account-isolation case; without it that case is skipped.
-    #[arg(long, value_name = "ID:SECRET", value_parser = parse_account)]
+    #[arg(long, value_name = "ID:SECRET", value_parser = AccountParser)]
     pub other_credentials: Option<Credentials>,
     /// How the requests are signed.
     #[arg(long, value_enum, default_value_t = SignatureArg::V1)]
@@ -325,7 +325,7 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     /// An account whose signatures are accepted, as ID:SECRET (repeatable). Without any,
     /// the local test accounts testid:testsecret and otherid:othersecret.
-    #[arg(long = "account", value_name = "ID:SECRET", value_parser = parse_account)]
+    #[arg(long = "account", value_name = "ID:SECRET", value_parser = AccountParser)]
     pub accounts: Vec<Credentials>,
     /// Also accept unsigned requests, as the first account.
     #[arg(long)]
@@ -352,8 +352,33 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
     Fault::named(text).ok_or_else(|| "no such fault (see serve --list-faults)".to_owned())
 }
 
-fn parse_account(text: &str) -> Result<Credentials, String> {
-    Credentials::parse_pair(text).map_err(|error| error.to_string())
+/// Reads `ID:SECRET` pairs; unlike clap's own errors, its errors never repeat the value,
+/// which holds a secret.
+#[derive(Debug, Clone, Copy)]
+struct AccountParser;
+
+impl clap::builder::TypedValueParser for AccountParser {
+    type Value = Credentials;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Credentials, clap::Error> {
+        let parsed = value
+            .to_str()
+            .ok_or_else(|| "credentials must be UTF-8".to_owned())
+            .and_then(|text| Credentials::parse_pair(text).map_err(|error| error.to_string()));
+        parsed.map_err(|error| {
+            let name = arg.map(ToString::to_string).unwrap_or_default();
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{name}' (not shown: it holds a secret): {error}\n"),
+            )
+            .with_cmd(command)
+        })
+    }
 }
 
 /// Seconds, as `90`, `1.5`, `60s` or `2m`.
