@@ -799,6 +799,39 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    fn target_args(args: &[&str]) -> TargetArgs {
+        let mut argv = vec![
+            "conformance",
+            "--access-key-id",
+            "a",
+            "--access-key-secret",
+            "b",
+        ];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).unwrap().run.target
+    }
+
+    #[test]
+    fn a_target_elsewhere_gets_a_default_rate_that_rate_overrides() {
+        let remote = target_args(&["--target", "https://cloudflow.invalid"]);
+        assert_eq!(remote.options().unwrap().rate, NonZeroU32::new(REMOTE_RATE));
+        assert!(
+            remote
+                .notes()
+                .iter()
+                .any(|note| note.contains("20 requests a second"))
+        );
+        let chosen = target_args(&["--target", "https://cloudflow.invalid", "--rate", "5"]);
+        assert_eq!(chosen.options().unwrap().rate, NonZeroU32::new(5));
+        assert!(chosen.notes().is_empty());
+        let local = target_args(&["--target", "http://127.0.0.1:8080"]);
+        assert_eq!(local.options().unwrap().rate, None);
+        assert!(local.notes().is_empty());
+        let insecure = target_args(&["--target", "http://127.0.0.1:8080", "--insecure"]);
+        assert!(insecure.options().unwrap().client.insecure);
+        assert!(insecure.notes()[0].starts_with("warning: --insecure"));
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_seconds("60s"), Ok(Duration::from_secs(60)));

@@ -225,3 +225,20 @@ fn serve_lists_its_faults_with_the_checks_that_own_them() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--list-faults"));
 }
+
+#[test]
+fn fuzzing_a_target_elsewhere_needs_a_budget() {
+    // Refused before anything is sent: the name does not even resolve.
+    let output = conformance(&[
+        "fuzz",
+        "--target",
+        "https://cloudflow.invalid",
+        "--access-key-id",
+        "a",
+        "--access-key-secret",
+        "b",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("needs --cases N or --duration S"), "{text}");
+}
