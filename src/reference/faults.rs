@@ -62,13 +62,21 @@ pub enum NameFault {
     AcceptsNonAscii,
     /// Names with `-` are refused.
     RejectsHyphens,
+    /// Names with `_` after the first character are refused.
+    RejectsUnderscores,
+    /// Names with digits are refused.
+    RejectsDigits,
+    /// Names with upper-case letters are refused.
+    RejectsUppercase,
+    /// Names with lower-case letters are refused.
+    RejectsLowercase,
     /// Names are looked up without regard to case.
     CaseInsensitive,
 }
 
 impl NameFault {
     /// Every name fault.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 14] = [
         Self::AcceptsTooLong,
         Self::RejectsLongest,
         Self::AcceptsEmpty,
@@ -78,6 +86,10 @@ impl NameFault {
         Self::AcceptsDots,
         Self::AcceptsNonAscii,
         Self::RejectsHyphens,
+        Self::RejectsUnderscores,
+        Self::RejectsDigits,
+        Self::RejectsUppercase,
+        Self::RejectsLowercase,
         Self::CaseInsensitive,
     ];
 
@@ -92,6 +104,10 @@ impl NameFault {
             Self::AcceptsDots => "accepts-dots",
             Self::AcceptsNonAscii => "accepts-non-ascii",
             Self::RejectsHyphens => "rejects-hyphens",
+            Self::RejectsUnderscores => "rejects-underscores",
+            Self::RejectsDigits => "rejects-digits",
+            Self::RejectsUppercase => "rejects-uppercase",
+            Self::RejectsLowercase => "rejects-lowercase",
             Self::CaseInsensitive => "case-insensitive",
         }
     }
@@ -107,6 +123,10 @@ impl NameFault {
             Self::AcceptsDots => "a name with . is accepted",
             Self::AcceptsNonAscii => "a name with non-ASCII letters is accepted",
             Self::RejectsHyphens => "a name with - is refused",
+            Self::RejectsUnderscores => "a name with _ after its first character is refused",
+            Self::RejectsDigits => "a name with a digit is refused",
+            Self::RejectsUppercase => "a name with an upper-case letter is refused",
+            Self::RejectsLowercase => "a name with a lower-case letter is refused",
             Self::CaseInsensitive => "names are looked up without regard to case",
         }
     }
@@ -140,6 +160,16 @@ impl NameFault {
                 (!value.is_ascii() && valid_with(ascii)).then_some(true)
             }
             Self::RejectsHyphens => value.contains('-').then_some(false),
+            Self::RejectsUnderscores => value.chars().skip(1).any(|c| c == '_').then_some(false),
+            Self::RejectsDigits => value.chars().any(|c| c.is_ascii_digit()).then_some(false),
+            Self::RejectsUppercase => value
+                .chars()
+                .any(|c| c.is_ascii_uppercase())
+                .then_some(false),
+            Self::RejectsLowercase => value
+                .chars()
+                .any(|c| c.is_ascii_lowercase())
+                .then_some(false),
             Self::CaseInsensitive => None,
         }
     }
