@@ -506,6 +506,18 @@ pub(crate) enum LongPoll {
     After(Duration),
 }
 
+/// How a faulty target breaks down on a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Breakdown {
+    /// It answers 500 at once.
+    Crash,
+    /// It answers 500 after this long: for a client, never.
+    Hang(Duration),
+}
+
+/// How long a faulty target's hang lasts.
+const HANG: Duration = Duration::from_secs(600);
+
 /// The RequestId every answer has under [`Fault::RequestIdRepeated`].
 const REPEATED_REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
 
@@ -537,6 +549,26 @@ impl Faults {
             Fault::Wait(rule) if parameter == "WaitTimeSeconds" => rule.verdict(contract, value),
             _ => None,
         })
+    }
+
+    /// Whether the target breaks down on these DescribeExecution parameters.
+    pub(crate) fn breakdown(&self, params: &[(&str, &str)]) -> Option<Breakdown> {
+        let names = || {
+            params.iter().filter(|(name, _)| {
+                NameParameter::ALL
+                    .iter()
+                    .any(|parameter| parameter.parameter() == *name)
+            })
+        };
+        if self.has(Fault::CrashesOnLongNames)
+            && names().any(|(_, value)| value.chars().count() > 100)
+        {
+            return Some(Breakdown::Crash);
+        }
+        if self.has(Fault::HangsOnEmptyNames) && names().any(|(_, value)| value.is_empty()) {
+            return Some(Breakdown::Hang(HANG));
+        }
+        None
     }
 
     /// Whether `parameter` is looked up without regard to case.

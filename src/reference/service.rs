@@ -13,7 +13,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::ReferenceOptions;
-use super::faults::{Fault, Faults, NameParameter};
+use super::faults::{Breakdown, Fault, Faults};
 use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
 use crate::contract::{API_VERSION, Contract, ErrorCode, OPERATION, ParamFault};
@@ -135,8 +135,12 @@ impl Service {
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
         let describe = rules.operation() == OPERATION;
-        if describe && let Some(step) = self.breaks_down(&params) {
-            return Ok(step);
+        if describe && let Some(breakdown) = self.faults.breakdown(&params) {
+            let internal = Reply::error(ErrorCode::InternalServerError, &[]);
+            return Ok(match breakdown {
+                Breakdown::Crash => Step::Done(internal),
+                Breakdown::Hang(delay) => Step::Delayed(delay, internal),
+            });
         }
         let mut violations = rules.validate(params.iter().copied());
         // Faults overrule the contract on DescribeExecution's values, one way or the other.
@@ -180,27 +184,6 @@ impl Service {
             ),
             other => Reply::error(other, &[]),
         }
-    }
-
-    /// A crash or a hang of a faulty target on these DescribeExecution parameters.
-    fn breaks_down(&self, params: &[(&str, &str)]) -> Option<Step> {
-        let names = || {
-            params.iter().filter(|(name, _)| {
-                NameParameter::ALL
-                    .iter()
-                    .any(|parameter| parameter.parameter() == *name)
-            })
-        };
-        let internal = || Reply::error(ErrorCode::InternalServerError, &[]);
-        if self.faults.has(Fault::CrashesOnLongNames)
-            && names().any(|(_, value)| value.chars().count() > 100)
-        {
-            return Some(Step::Done(internal()));
-        }
-        if self.faults.has(Fault::HangsOnEmptyNames) && names().any(|(_, value)| value.is_empty()) {
-            return Some(Step::Delayed(HANG, internal()));
-        }
-        None
     }
 
     /// The account a request acts for, or the error that refuses it.
@@ -264,9 +247,6 @@ impl Service {
         })
     }
 }
-
-/// How long a faulty target's hang lasts.
-const HANG: Duration = Duration::from_secs(600);
 
 /// What a request whose signature does not match claims to be (for a fault that believes
 /// it): its access key and time.
