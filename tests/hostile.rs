@@ -362,6 +362,10 @@ async fn hostile_answers_to_the_cases_are_reported_with_their_reason() {
         .await
         .unwrap();
         let context = format!("{hostility:?}: {}{}", ran.stdout, ran.stderr);
+        eprintln!(
+            "per case, {hostility:?}: {:?}, peak {} KiB",
+            ran.elapsed, ran.peak_kib
+        );
         assert_eq!(ran.code, Some(1), "{context}");
         assert!(!ran.stderr.contains("panicked"), "{context}");
         // 14 cases meet the hostility at once: each within its 2 s timeout, a second's
@@ -414,6 +418,10 @@ async fn a_target_hostile_to_every_request_ends_the_run_at_set_up_with_a_reason(
         .await
         .unwrap();
         let context = format!("{hostility:?}: {}{}", ran.stdout, ran.stderr);
+        eprintln!(
+            "at set-up, {hostility:?}: {:?}, peak {} KiB",
+            ran.elapsed, ran.peak_kib
+        );
         assert!(!ran.stderr.contains("panicked"), "{context}");
         assert!(
             ran.elapsed < Duration::from_secs(15),
