@@ -3,6 +3,7 @@
 //! Each breaks one rule and names the check that owns the rule. This is the only place
 //! that bends the reference target's behaviour: the rest of the target asks [`Faults`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -663,11 +664,11 @@ impl Faults {
     }
 
     /// The `x-acs-request-id` header of an answer whose body has `request_id`.
-    pub(crate) fn request_id_header(&self, request_id: &str) -> String {
+    pub(crate) fn request_id_header<'a>(&self, request_id: &'a str) -> Cow<'a, str> {
         if self.has(Fault::RequestIdHeaderDiffers) {
-            uuid::Uuid::new_v4().to_string()
+            Cow::Owned(uuid::Uuid::new_v4().to_string())
         } else {
-            request_id.to_owned()
+            Cow::Borrowed(request_id)
         }
     }
 
