@@ -364,16 +364,9 @@ impl Fault {
 
     /// The fault's name (`flow-name-accepts-dots`, `answers-early`).
     pub fn name(self) -> String {
-        match self {
-            Fault::Name(name, fault) => format!("{}-{}", name.prefix(), fault.suffix()),
-            Fault::Wait(fault) => format!("wait-{}", fault.suffix()),
-            other => other.simple_name().to_owned(),
-        }
-    }
-
-    fn simple_name(self) -> &'static str {
-        match self {
-            Fault::Name(..) | Fault::Wait(_) => "",
+        let name = match self {
+            Fault::Name(name, fault) => return format!("{}-{}", name.prefix(), fault.suffix()),
+            Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -403,7 +396,8 @@ impl Fault {
             Fault::StoppedAsFailed => "stopped-as-failed",
             Fault::FailedAsSucceeded => "failed-as-succeeded",
             Fault::InputDropped => "input-dropped",
-        }
+        };
+        name.to_owned()
     }
 
     /// What the fault does.
