@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::cases::fixtures::FixtureFile;
 use crate::contract::{API_VERSION, Contract};
 use crate::exit;
-use crate::reference::{Fault, Reference, ReferenceOptions, default_accounts};
+use crate::reference::{Choice, Fault, Reference, ReferenceOptions, default_accounts};
 use crate::report::{self, Progress, ReportFormat, Snapshots};
 use crate::runner::{self, RunError, RunOptions};
 use crate::wire::{
@@ -315,6 +315,10 @@ pub enum Command {
     /// Run the default suite against the reference target with each of its faults, and
     /// print which checks caught each as Markdown (docs/fault-matrix.md). Takes minutes.
     FaultMatrix,
+    /// Run the default suite against the reference target with each of its choices (other
+    /// answers the contract allows), and print that none gave a finding as Markdown
+    /// (docs/choice-matrix.md). Takes minutes.
+    ChoiceMatrix,
 }
 
 /// The options of `conformance serve`.
@@ -346,6 +350,17 @@ pub struct ServeArgs {
     /// List the faults, each with the check that owns the rule it breaks, and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Give another answer the contract allows where it leaves the answer open, as other
+    /// correct services do (repeatable; --list-choices names them).
+    #[arg(long = "choice", value_name = "NAME", value_parser = parse_choice)]
+    pub choices: Vec<Choice>,
+    /// List the choices, each with the open question it answers, and exit.
+    #[arg(long)]
+    pub list_choices: bool,
+}
+
+fn parse_choice(text: &str) -> Result<Choice, String> {
+    Choice::named(text).ok_or_else(|| "no such choice (see serve --list-choices)".to_owned())
 }
 
 fn parse_fault(text: &str) -> Result<Fault, String> {
@@ -408,6 +423,7 @@ impl ServeArgs {
             max_execution_lifetime: self.execution_timeout,
             rate_limit: self.rate_limit,
             faults: self.faults.clone(),
+            choices: self.choices.clone(),
             ..ReferenceOptions::default()
         }
     }
@@ -443,7 +459,12 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             drop(stdout);
             return fault_matrix();
         }
+        Some(Command::ChoiceMatrix) => {
+            drop(stdout);
+            return choice_matrix();
+        }
         Some(Command::Serve(args)) if args.list_faults => report::write_faults(&mut stdout),
+        Some(Command::Serve(args)) if args.list_choices => report::write_choices(&mut stdout),
         Some(Command::Serve(args)) => {
             drop(stdout);
             return serve(&args);
@@ -668,6 +689,34 @@ fn fault_matrix() -> ExitCode {
     }
 }
 
+/// Runs the choice matrix and prints it; exit code 1 if any choice gave a finding.
+fn choice_matrix() -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("conformance: failed to start the async runtime: {error}");
+            return ExitCode::from(exit::USAGE_ERROR);
+        }
+    };
+    match runtime.block_on(runner::choice_matrix(Choice::ALL)) {
+        Ok(outcomes) => {
+            let code = if outcomes.iter().all(runner::ChoiceOutcome::quiet) {
+                exit::CONFORMANT
+            } else {
+                exit::NOT_CONFORMANT
+            };
+            finish(
+                report::write_choice_matrix(&outcomes, &mut io::stdout().lock()),
+                code,
+            )
+        }
+        Err(error) => {
+            eprintln!("conformance: {error}");
+            ExitCode::from(exit::USAGE_ERROR)
+        }
+    }
+}
+
 /// A seed from the clock, for runs that give none (it is printed, so the run can be
 /// repeated).
 fn rand_seed() -> u64 {
@@ -785,6 +834,16 @@ pub fn print_contract(contract: &Contract, out: &mut impl Write) -> io::Result<(
             row.code,
             row.message.text()
         )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Open questions (where the contract leaves the answer open; every answer listed is accepted):"
+    )?;
+    for question in contract.questions().all() {
+        writeln!(out, "  {}: {}", question.question, question.text)?;
+        writeln!(out, "    accepted: {}", question.accepted)?;
+        writeln!(out, "    why: {}", question.why)?;
     }
     Ok(())
 }

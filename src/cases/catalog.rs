@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::fixtures::Fixtures;
 use super::{Caller, Case, CaseRequest, Expected, Outcome};
-use crate::contract::{Contract, ErrorCode, OPERATION};
+use crate::contract::{Answer, Contract, ErrorCode, Known, OPERATION, OpenQuestion, open_note};
 use crate::wire::{RpcRequest, SignatureVersion, v3};
 
 /// The tag of cases that only mean something when the run signs its requests.
@@ -67,6 +67,55 @@ fn describe(flow: &str, execution: &str) -> RpcRequest {
 }
 
 impl Builder<'_> {
+    /// A DescribeExecution case whose expectation is the oracle's: every answer the
+    /// contract allows to `rpc`'s parameters, given the run's fixtures. Its description is
+    /// `what`, the answers, and the open questions the request touches; it is tagged
+    /// `valid` or `invalid` by the contract's own reading.
+    fn oracle_case(
+        &self,
+        id: String,
+        tags: Vec<&'static str>,
+        what: &str,
+        rpc: RpcRequest,
+    ) -> Case {
+        let fixtures = self.fixtures;
+        let params: Vec<(&str, &str)> = rpc
+            .params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let allowed = self.contract.allowed(&params);
+        // Names made unique by the run name no flow; others (short ones) might.
+        let absent: Vec<&str> = params
+            .iter()
+            .filter(|(name, value)| {
+                *name == "FlowName"
+                    && value
+                        .to_lowercase()
+                        .contains(&fixtures.run_id.to_lowercase())
+            })
+            .map(|(_, value)| *value)
+            .filter(|value| *value != fixtures.flow)
+            .collect();
+        let (expect, questions) = allowed.outcomes(&Known {
+            flow: &fixtures.flow,
+            execution: Some(&fixtures.execution),
+            absent_flows: &absent,
+        });
+        let valid = matches!(allowed.answers.first(), Some(Answer::Query(_)));
+        let answers: Vec<String> = expect
+            .iter()
+            .map(|outcome| outcome.label(self.contract))
+            .collect();
+        Case {
+            id,
+            tags: [tags, vec![if valid { "valid" } else { "invalid" }]].concat(),
+            description: format!("{what}: {}{}", answers.join(" or "), open_note(&questions)),
+            request: CaseRequest::signed(rpc),
+            expect,
+        }
+    }
+
     /// The candidate values of a name, by id: at the length bounds, each first-character
     /// class, each allowed character class, disallowed characters, whitespace.
     fn name_candidates(&self) -> Vec<(String, String)> {
@@ -144,46 +193,16 @@ impl Builder<'_> {
             .name_candidates()
             .into_iter()
             .map(|(id, name)| {
-                let valid = self.contract.names().is_valid(&name);
                 let (flow, execution) = match dimension {
                     Dimension::Flow => (name.clone(), fixtures.absent_execution.clone()),
                     Dimension::Execution => (fixtures.flow.clone(), name.clone()),
                 };
-                let (expect, answer) = if valid {
-                    match dimension {
-                        Dimension::Flow => (
-                            vec![
-                                Outcome::error(ErrorCode::FlowNotExists, &[&flow]),
-                                Outcome::error(ErrorCode::ExecutionNotExists, &[&execution, &flow]),
-                            ],
-                            "valid, names nothing: 404 FlowNotExists (or ExecutionNotExists, should a flow of that name exist in the account)",
-                        ),
-                        Dimension::Execution => (
-                            vec![Outcome::error(ErrorCode::ExecutionNotExists, &[&execution, &flow])],
-                            "valid, names nothing: 404 ExecutionNotExists",
-                        ),
-                    }
-                } else if name.is_empty() {
-                    (
-                        vec![
-                            Outcome::error(ErrorCode::InvalidArgument, &[]),
-                            Outcome::error(ErrorCode::MissingRequiredParams, &[parameter]),
-                        ],
-                        "empty, so invalid: 400 InvalidArgument (an empty value read as absent, MissingRequiredParams, is accepted too)",
-                    )
-                } else {
-                    (
-                        vec![Outcome::error(ErrorCode::InvalidArgument, &[])],
-                        "invalid: 400 InvalidArgument",
-                    )
-                };
-                Case {
-                    id: format!("{}/{id}", dimension.family()),
-                    tags: vec![dimension.family(), if valid { "valid" } else { "invalid" }],
-                    description: format!("{parameter} {name:?}: {answer}"),
-                    request: CaseRequest::signed(describe(&flow, &execution)),
-                    expect,
-                }
+                self.oracle_case(
+                    format!("{}/{id}", dimension.family()),
+                    vec![dimension.family()],
+                    &format!("{parameter} {name:?}"),
+                    describe(&flow, &execution),
+                )
             })
             .collect();
 
@@ -201,25 +220,18 @@ impl Builder<'_> {
             ),
         };
         for (id, name) in [("case-lower", lower), ("case-upper", upper)] {
-            let (flow, execution, outcome) = match dimension {
-                Dimension::Flow => (
-                    name.clone(),
-                    fixtures.execution.clone(),
-                    Outcome::error(ErrorCode::FlowNotExists, &[&name]),
-                ),
-                Dimension::Execution => (
-                    fixtures.flow.clone(),
-                    name.clone(),
-                    Outcome::error(ErrorCode::ExecutionNotExists, &[&name, &fixtures.flow]),
-                ),
+            let (flow, execution) = match dimension {
+                Dimension::Flow => (name.clone(), fixtures.execution.clone()),
+                Dimension::Execution => (fixtures.flow.clone(), name.clone()),
             };
-            cases.push(Case {
-                id: format!("{}/{id}", dimension.family()),
-                tags: vec![dimension.family(), "case-sensitivity"],
-                description: format!("{parameter} {name:?} while {existing:?} exists: names are case-sensitive, so 404"),
-                request: CaseRequest::signed(describe(&flow, &execution)),
-                expect: vec![outcome],
-            });
+            cases.push(self.oracle_case(
+                format!("{}/{id}", dimension.family()),
+                vec![dimension.family(), "case-sensitivity"],
+                &format!(
+                    "{parameter} {name:?} while {existing:?} exists (names are case-sensitive)"
+                ),
+                describe(&flow, &execution),
+            ));
         }
         cases
     }
@@ -254,6 +266,10 @@ impl Builder<'_> {
             ("decimal".to_owned(), Some("1.5".to_owned())),
             ("exponent".to_owned(), Some("1e1".to_owned())),
             ("plus-sign".to_owned(), Some("+5".to_owned())),
+            ("minus-zero".to_owned(), Some("-0".to_owned())),
+            ("plus-zero".to_owned(), Some("+0".to_owned())),
+            ("double-zero".to_owned(), Some("00".to_owned())),
+            ("leading-zero".to_owned(), Some("05".to_owned())),
             ("leading-space".to_owned(), Some(" 5".to_owned())),
             ("hex".to_owned(), Some("0x10".to_owned())),
             ("empty".to_owned(), Some(String::new())),
@@ -266,72 +282,45 @@ impl Builder<'_> {
                 if let Some(text) = &text {
                     request = request.param("WaitTimeSeconds", text.clone());
                 }
-                let valid = self
-                    .contract
-                    .request()
-                    .validate(request.params.iter().map(|(n, v)| (n.as_str(), v.as_str())))
-                    .is_empty();
-                let (expect, answer) = if valid {
-                    (
-                        vec![Outcome::Success {
-                            flow: fixtures.flow.clone(),
-                            execution: fixtures.execution.clone(),
-                        }],
-                        "valid, on a finished execution: 200 at once",
-                    )
-                } else {
-                    (
-                        vec![Outcome::error(ErrorCode::InvalidArgument, &[])],
-                        "invalid: 400 InvalidArgument",
-                    )
-                };
                 let shown = text.map_or_else(|| "absent".to_owned(), |text| format!("{text:?}"));
-                Case {
-                    id: format!("wait-time/{id}"),
-                    tags: vec!["wait-time", if valid { "valid" } else { "invalid" }],
-                    description: format!("WaitTimeSeconds {shown}: {answer}"),
-                    request: CaseRequest::signed(request),
-                    expect,
-                }
+                self.oracle_case(
+                    format!("wait-time/{id}"),
+                    vec!["wait-time"],
+                    &format!("WaitTimeSeconds {shown} on a finished execution (answered at once)"),
+                    request,
+                )
             })
             .collect()
     }
 
     fn missing_cases(&self) -> Vec<Case> {
         let fixtures = self.fixtures;
-        let missing = |param: &str| Outcome::error(ErrorCode::MissingRequiredParams, &[param]);
+        let only = |name: &str, value: &str| RpcRequest::get(OPERATION).param(name, value);
         vec![
-            Case {
-                id: "missing/execution-name".to_owned(),
-                tags: vec!["missing"],
-                description: "no ExecutionName: 400 MissingRequiredParams naming it".to_owned(),
-                request: CaseRequest::signed(RpcRequest::get(OPERATION).param("FlowName", &fixtures.flow)),
-                expect: vec![missing("ExecutionName")],
-            },
-            Case {
-                id: "missing/flow-name".to_owned(),
-                tags: vec!["missing"],
-                description: "no FlowName: 400 MissingRequiredParams naming it".to_owned(),
-                request: CaseRequest::signed(RpcRequest::get(OPERATION).param("ExecutionName", &fixtures.execution)),
-                expect: vec![missing("FlowName")],
-            },
-            Case {
-                id: "missing/both".to_owned(),
-                tags: vec!["missing"],
-                description: "neither name: 400 MissingRequiredParams naming FlowName or ExecutionName (the contract does not say which)".to_owned(),
-                request: CaseRequest::signed(RpcRequest::get(OPERATION)),
-                expect: vec![missing("FlowName"), missing("ExecutionName")],
-            },
-            Case {
-                id: "missing/flow-name-twice".to_owned(),
-                tags: vec!["missing", "repeated"],
-                description: "FlowName given twice with the same value: the contract does not say; 400 InvalidArgument or the execution (200) are accepted".to_owned(),
-                request: CaseRequest::signed(describe(&fixtures.flow, &fixtures.execution).param("FlowName", &fixtures.flow)),
-                expect: vec![
-                    Outcome::error(ErrorCode::InvalidArgument, &[]),
-                    Outcome::Success { flow: fixtures.flow.clone(), execution: fixtures.execution.clone() },
-                ],
-            },
+            self.oracle_case(
+                "missing/execution-name".to_owned(),
+                vec!["missing"],
+                "no ExecutionName",
+                only("FlowName", &fixtures.flow),
+            ),
+            self.oracle_case(
+                "missing/flow-name".to_owned(),
+                vec!["missing"],
+                "no FlowName",
+                only("ExecutionName", &fixtures.execution),
+            ),
+            self.oracle_case(
+                "missing/both".to_owned(),
+                vec!["missing"],
+                "neither name",
+                RpcRequest::get(OPERATION),
+            ),
+            self.oracle_case(
+                "missing/flow-name-twice".to_owned(),
+                vec!["missing", "repeated"],
+                "FlowName given twice with the same value",
+                describe(&fixtures.flow, &fixtures.execution).param("FlowName", &fixtures.flow),
+            ),
         ]
     }
 
@@ -384,7 +373,10 @@ impl Builder<'_> {
         case(
             "missing-version",
             vec![],
-            "no Version: 400 MissingRequiredParams naming it (APIVersionNotSupported is accepted too; with signature v3, which carries the version in a header, MissingRequiredHeader naming x-acs-version)",
+            &format!(
+                "no Version: 400 MissingRequiredParams naming it, APIVersionNotSupported, or with signature v3 MissingRequiredHeader naming x-acs-version{}",
+                open_note(&[OpenQuestion::MissingVersion])
+            ),
             CaseRequest::signed(missing),
             vec![
                 Outcome::error(ErrorCode::MissingRequiredParams, &["Version"]),
@@ -403,7 +395,10 @@ impl Builder<'_> {
         case(
             "unsigned",
             vec!["auth", SIGNED_RUN],
-            "no signature and no access key: the contract does not say which error; 400 MissingRequiredParams, 403 InvalidAccessKeyID, SignatureNotMatch or AccessDenied are accepted",
+            &format!(
+                "no signature and no access key: 400 MissingRequiredParams, 403 InvalidAccessKeyID, SignatureNotMatch or AccessDenied{}",
+                open_note(&[OpenQuestion::UnsignedRequest])
+            ),
             unsigned,
             vec![
                 Outcome::Error {
@@ -511,35 +506,43 @@ impl Builder<'_> {
 
     fn existence_cases(&self) -> Vec<Case> {
         let fixtures = self.fixtures;
+        let case = |id: &str, tags: Vec<&'static str>, what: &str, flow: &str, execution: &str| {
+            self.oracle_case(
+                format!("existence/{id}"),
+                [vec!["existence"], tags].concat(),
+                what,
+                describe(flow, execution),
+            )
+        };
         vec![
-            Case {
-                id: "existence/known-execution".to_owned(),
-                tags: vec!["existence", "valid"],
-                description: "the run's finished execution: 200 with a success body naming it".to_owned(),
-                request: CaseRequest::signed(describe(&fixtures.flow, &fixtures.execution)),
-                expect: vec![Outcome::Success { flow: fixtures.flow.clone(), execution: fixtures.execution.clone() }],
-            },
-            Case {
-                id: "existence/unknown-flow".to_owned(),
-                tags: vec!["existence"],
-                description: "a valid flow name that names nothing: 404 FlowNotExists".to_owned(),
-                request: CaseRequest::signed(describe(&fixtures.absent_flow, &fixtures.execution)),
-                expect: vec![Outcome::error(ErrorCode::FlowNotExists, &[&fixtures.absent_flow])],
-            },
-            Case {
-                id: "existence/unknown-execution".to_owned(),
-                tags: vec!["existence"],
-                description: "a valid execution name that names nothing in a known flow: 404 ExecutionNotExists".to_owned(),
-                request: CaseRequest::signed(describe(&fixtures.flow, &fixtures.absent_execution)),
-                expect: vec![Outcome::error(ErrorCode::ExecutionNotExists, &[&fixtures.absent_execution, &fixtures.flow])],
-            },
-            Case {
-                id: "existence/other-accounts-flow".to_owned(),
-                tags: vec!["existence", "isolation"],
-                description: "a flow of the other credentials: not visible, 404 FlowNotExists".to_owned(),
-                request: CaseRequest::signed(describe(&fixtures.other_flow, &fixtures.execution)),
-                expect: vec![Outcome::error(ErrorCode::FlowNotExists, &[&fixtures.other_flow])],
-            },
+            case(
+                "known-execution",
+                vec![],
+                "the run's finished execution",
+                &fixtures.flow,
+                &fixtures.execution,
+            ),
+            case(
+                "unknown-flow",
+                vec![],
+                "a valid flow name that names nothing",
+                &fixtures.absent_flow,
+                &fixtures.execution,
+            ),
+            case(
+                "unknown-execution",
+                vec![],
+                "a valid execution name that names nothing in a known flow",
+                &fixtures.flow,
+                &fixtures.absent_execution,
+            ),
+            case(
+                "other-accounts-flow",
+                vec!["isolation"],
+                "a flow of the other credentials (not visible)",
+                &fixtures.other_flow,
+                &fixtures.execution,
+            ),
         ]
     }
 }

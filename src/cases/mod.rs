@@ -10,7 +10,7 @@ pub mod timing;
 
 use std::time::Duration;
 
-use crate::contract::ErrorCode;
+pub use crate::contract::{Expected, Outcome};
 use crate::wire::{RpcRequest, SignatureVersion};
 
 /// Whose credentials sign a case's request.
@@ -55,59 +55,6 @@ impl CaseRequest {
             skew: None,
             remove_header: None,
             body: None,
-        }
-    }
-}
-
-/// A value of a message's `%s` that a case expects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expected {
-    /// This text exactly.
-    Text(String),
-    /// The request time the harness sent, as the wire carries it.
-    SentTime,
-    /// Anything: the harness cannot know it (a server's own limit or clock).
-    Any,
-}
-
-/// An answer the contract allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// HTTP 200 with a success body that names this flow and execution.
-    Success {
-        /// The FlowName the body must echo.
-        flow: String,
-        /// The Name the body must echo.
-        execution: String,
-    },
-    /// The error `code`, its message rendered with `values`.
-    Error {
-        /// The Code.
-        code: ErrorCode,
-        /// The values of the message's `%s`, in order.
-        values: Vec<Expected>,
-    },
-}
-
-impl Outcome {
-    /// An error whose message values are all known texts.
-    pub fn error(code: ErrorCode, values: &[&str]) -> Self {
-        Outcome::Error {
-            code,
-            values: values
-                .iter()
-                .map(|value| Expected::Text((*value).to_owned()))
-                .collect(),
-        }
-    }
-
-    /// A short form for reports: `200` or `404 FlowNotExists`.
-    pub fn label(&self, contract: &crate::contract::Contract) -> String {
-        match self {
-            Outcome::Success { .. } => "200 success".to_owned(),
-            Outcome::Error { code, .. } => {
-                format!("{} {code}", contract.errors().status_of(*code).as_u16())
-            }
         }
     }
 }

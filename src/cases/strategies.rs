@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
 use super::Outcome;
-use crate::contract::{Contract, ErrorCode, ParamFault};
+use crate::contract::{Contract, Known, OpenQuestion};
 
 /// The character classes of the name rules, read from the contract's patterns
 /// (`^[A-Za-z_]` gives `[A-Za-z_]`, `^[A-Za-z0-9_-]*$` gives `[A-Za-z0-9_-]`).
@@ -191,88 +191,33 @@ pub fn describe_requests(
 }
 
 /// The answers the contract allows for a generated request, given the flow and the
-/// finished execution that exist.
+/// finished execution that exist (the oracle's, [`Contract::allowed`]).
 pub fn expectation(
     contract: &Contract,
     request: &FuzzRequest,
     flow: &str,
     execution: &str,
 ) -> Vec<Outcome> {
-    let rules = contract.request();
-    let params = || {
-        request
-            .params
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-    };
-    let violations = rules.validate(params());
-    let value = |name: &str| {
-        request
-            .params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let missing: Vec<Outcome> = violations
+    expectation_with_questions(contract, request, flow, execution).0
+}
+
+/// [`expectation`], and the open questions the request touches.
+pub fn expectation_with_questions(
+    contract: &Contract,
+    request: &FuzzRequest,
+    flow: &str,
+    execution: &str,
+) -> (Vec<Outcome>, Vec<OpenQuestion>) {
+    let params: Vec<(&str, &str)> = request
+        .params
         .iter()
-        .filter(|violation| violation.fault == ParamFault::Missing)
-        .map(|violation| Outcome::error(ErrorCode::MissingRequiredParams, &[&violation.parameter]))
+        .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect();
-    if !missing.is_empty() {
-        let mut outcomes = missing;
-        // Another fault may be reported first: the contract does not order them.
-        if violations
-            .iter()
-            .any(|violation| violation.fault != ParamFault::Missing)
-        {
-            outcomes.push(Outcome::error(ErrorCode::InvalidArgument, &[]));
-        }
-        return outcomes;
-    }
-    let repeated = violations
-        .iter()
-        .any(|violation| violation.fault == ParamFault::Repeated);
-    let invalid: Vec<&str> = violations
-        .iter()
-        .filter(|violation| matches!(violation.fault, ParamFault::Invalid { .. }))
-        .map(|violation| violation.parameter.as_str())
-        .collect();
-    if !invalid.is_empty() {
-        let mut outcomes = vec![Outcome::error(ErrorCode::InvalidArgument, &[])];
-        for name in invalid {
-            if value(name) == Some("") {
-                outcomes.push(Outcome::error(ErrorCode::MissingRequiredParams, &[name]));
-            }
-        }
-        return outcomes;
-    }
-    let (asked_flow, asked_execution) = (
-        value("FlowName").unwrap_or_default(),
-        value("ExecutionName").unwrap_or_default(),
-    );
-    let mut outcomes = if asked_flow == flow && asked_execution == execution {
-        vec![Outcome::Success {
-            flow: flow.to_owned(),
-            execution: execution.to_owned(),
-        }]
-    } else if asked_flow == flow {
-        vec![Outcome::error(
-            ErrorCode::ExecutionNotExists,
-            &[asked_execution, asked_flow],
-        )]
-    } else {
-        vec![
-            Outcome::error(ErrorCode::FlowNotExists, &[asked_flow]),
-            Outcome::error(
-                ErrorCode::ExecutionNotExists,
-                &[asked_execution, asked_flow],
-            ),
-        ]
-    };
-    if repeated {
-        outcomes.push(Outcome::error(ErrorCode::InvalidArgument, &[]));
-    }
-    outcomes
+    contract.allowed(&params).outcomes(&Known {
+        flow,
+        execution: Some(execution),
+        absent_flows: &[],
+    })
 }
 
 #[cfg(test)]
@@ -280,6 +225,7 @@ mod tests {
     use proptest::test_runner::TestRunner;
 
     use super::*;
+    use crate::contract::ErrorCode;
 
     #[test]
     fn names_cover_both_sides_of_every_rule() {

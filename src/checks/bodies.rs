@@ -99,6 +99,61 @@ mod tests {
     }
 
     #[test]
+    fn unset_fields_may_be_absent_null_or_empty() {
+        for unset in [serde_json::Value::Null, "".into()] {
+            let mut running = success_body();
+            running["Status"] = "Running".into();
+            running["StoppedTime"] = unset.clone();
+            running["Output"] = unset.clone();
+            assert_eq!(
+                failing(&success_case(), &exchange(200, &running)),
+                Vec::<&str>::new(),
+                "{unset:?}"
+            );
+            // A terminal execution must have its StoppedTime set.
+            let mut ended = success_body();
+            ended["StoppedTime"] = unset;
+            assert_eq!(
+                failing(&success_case(), &exchange(200, &ended)),
+                ["success-schema"]
+            );
+        }
+        let mut running = success_body();
+        running["Status"] = "Starting".into();
+        assert_eq!(
+            failing(&success_case(), &exchange(200, &running)),
+            ["success-schema"],
+            "a StoppedTime on an execution that has not ended"
+        );
+        let mut output = success_body();
+        output["Output"] = "not json".into();
+        assert_eq!(
+            failing(&success_case(), &exchange(200, &output)),
+            ["success-schema"]
+        );
+    }
+
+    #[test]
+    fn timestamps_may_have_any_fraction_and_bodies_unknown_fields() {
+        for time in ["2019-01-01T01:01:02Z", "2019-01-01T01:01:02.123456Z"] {
+            let mut body = success_body();
+            body["StoppedTime"] = time.into();
+            body["ExternalInputUri"] = "".into();
+            assert_eq!(
+                failing(&success_case(), &exchange(200, &body)),
+                Vec::<&str>::new(),
+                "{time}"
+            );
+        }
+        let mut body = success_body();
+        body["StoppedTime"] = "2019-01-01T01:01:02.123+08:00".into();
+        assert_eq!(
+            failing(&success_case(), &exchange(200, &body)),
+            ["success-schema"]
+        );
+    }
+
+    #[test]
     fn error_schema_fails_without_a_message() {
         let mut body = error_body("FlowNotExists", "Flow flow does not exist.");
         body.as_object_mut().unwrap().remove("Message");

@@ -49,6 +49,13 @@ fn expected_outcome(contract: &Contract, observed: &Observed<'_>) -> Result<(), 
         Outcome::Error { code, .. } => {
             !observed.is_success() && observed.code() == Some(code.as_str())
         }
+        Outcome::AnyError => {
+            !observed.is_success()
+                && observed
+                    .code()
+                    .and_then(|code| contract.errors().lookup(code))
+                    .is_some_and(|row| row.describe_execution)
+        }
     });
     if matched {
         Ok(())
@@ -94,33 +101,39 @@ fn message_template(contract: &Contract, observed: &Observed<'_>) -> Result<(), 
             format!("{message:?}"),
         ));
     };
-    let Some(wanted) = observed
+    // Every expected rendering of this Code: one of them must fit.
+    let wanted: Vec<&Vec<Expected>> = observed
         .case
         .expect
         .iter()
-        .find_map(|outcome| match outcome {
+        .filter_map(|outcome| match outcome {
             Outcome::Error {
                 code: expected,
                 values,
             } if expected.as_str() == code => Some(values),
             _ => None,
         })
-    else {
-        // Not an expected Code: expected-outcome reports it; the form of its message is fine.
+        .collect();
+    let Some(first) = wanted.first().copied() else {
+        // Not an expected Code (or one only AnyError allows): expected-outcome reports it;
+        // the form of its message is fine.
         return Ok(());
     };
-    let fits = wanted.len() == values.len()
-        && wanted
-            .iter()
-            .zip(&values)
-            .all(|(wanted, value)| match wanted {
-                Expected::Text(text) => text == value,
-                Expected::SentTime => value == observed.sent_time,
-                Expected::Any => true,
-            });
-    if fits {
+    let fits = |wanted: &Vec<Expected>| {
+        wanted.len() == values.len()
+            && wanted
+                .iter()
+                .zip(&values)
+                .all(|(wanted, value)| match wanted {
+                    Expected::Text(text) => text == value,
+                    Expected::SentTime => value == observed.sent_time,
+                    Expected::Any => true,
+                })
+    };
+    if wanted.iter().any(|wanted| fits(wanted)) {
         return Ok(());
     }
+    let wanted = first;
     let shown: Vec<String> = wanted
         .iter()
         .map(|wanted| match wanted {
@@ -229,6 +242,45 @@ mod tests {
             ),
             ["message-template"]
         );
+    }
+
+    #[test]
+    fn any_expected_rendering_of_the_code_fits() {
+        let case = case(vec![
+            Outcome::error(ErrorCode::MissingRequiredParams, &["FlowName"]),
+            Outcome::error(ErrorCode::MissingRequiredParams, &["ExecutionName"]),
+        ]);
+        let naming = |name: &str| {
+            exchange(
+                400,
+                &error_body(
+                    "MissingRequiredParams",
+                    &format!("The HTTP query '{name}' must be specified."),
+                ),
+            )
+        };
+        assert_eq!(failing(&case, &naming("ExecutionName")), Vec::<&str>::new());
+        assert_eq!(failing(&case, &naming("FlowName")), Vec::<&str>::new());
+        assert_eq!(failing(&case, &naming("Version")), ["message-template"]);
+    }
+
+    #[test]
+    fn any_error_takes_every_code_of_the_table_and_nothing_else() {
+        let case = case(vec![Outcome::AnyError]);
+        let forbidden = exchange(
+            403,
+            &error_body(
+                "SignatureNotMatch",
+                "The request signature we calculated does not match the signature you provided. Check your access key and signing method.",
+            ),
+        );
+        assert_eq!(failing(&case, &forbidden), Vec::<&str>::new());
+        let unknown = exchange(400, &error_body("Whatever", "x"));
+        assert_eq!(failing(&case, &unknown), ["expected-outcome"]);
+        let off_template = exchange(400, &error_body("InvalidArgument", "Bad."));
+        assert_eq!(failing(&case, &off_template), ["message-template"]);
+        let success = exchange(200, &success_body());
+        assert!(failing(&case, &success).contains(&"expected-outcome"));
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl Observed<'_> {
     fn expected_success(&self) -> Option<(&str, &str)> {
         self.case.expect.iter().find_map(|outcome| match outcome {
             Outcome::Success { flow, execution } => Some((flow.as_str(), execution.as_str())),
-            Outcome::Error { .. } => None,
+            Outcome::Error { .. } | Outcome::AnyError => None,
         })
     }
 }

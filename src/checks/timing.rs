@@ -6,10 +6,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
 use super::{Finding, Mismatch};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
-use crate::contract::Contract;
+use crate::contract::{Contract, OpenQuestion, open_note};
 
 /// One DescribeExecution of a timing case, and when it was answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +37,12 @@ impl Poll {
 
     fn field(&self, name: &str) -> Option<&str> {
         self.body.as_ref()?.get(name)?.as_str()
+    }
+
+    /// A field that is set: absent, `null` and `""` all say "not set" (open question
+    /// `unset-fields`).
+    fn set_field(&self, name: &str) -> Option<&str> {
+        self.field(name).filter(|value| !value.is_empty())
     }
 }
 
@@ -146,13 +155,26 @@ fn seconds(duration: Duration) -> String {
 /// The answer each poll should have, as `(status, Status or Code)`.
 fn answer(contract: &Contract, scenario: &Scenario, timeline: &Timeline) -> Result<(), Mismatch> {
     let terminal = |status: &str| contract.bodies().is_terminal(status);
+    // Running, or Starting before it (open question starting-first): any documented status
+    // that is not terminal.
+    let not_ended = |status: &str| {
+        contract
+            .bodies()
+            .statuses()
+            .iter()
+            .any(|known| known == status)
+            && !terminal(status)
+    };
+    let running = format!(
+        "200 Running (or Starting{})",
+        open_note(&[OpenQuestion::StartingFirst])
+    );
     for (index, poll) in timeline.polls.iter().enumerate() {
         let status = poll.field("Status").unwrap_or_default();
         let (fits, expected) = match scenario {
-            Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. } => (
-                poll.status == 200 && status == "Running",
-                "200 Running".to_owned(),
-            ),
+            Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. } => {
+                (poll.status == 200 && not_ended(status), running.clone())
+            }
             Scenario::EndsDuringWait { flow, .. } => {
                 let wanted = if *flow == FixtureFlow::Fail {
                     "Failed"
@@ -178,8 +200,8 @@ fn answer(contract: &Contract, scenario: &Scenario, timeline: &Timeline) -> Resu
                 "400 InvalidArgument".to_owned(),
             ),
             Scenario::Stopped if index < timeline.polls_before_stop => (
-                poll.status == 200 && status == "Running",
-                "200 Running (before the stop)".to_owned(),
+                poll.status == 200 && not_ended(status),
+                format!("{running}, before the stop"),
             ),
             Scenario::Stopped => (
                 poll.status == 200 && status == "Stopped",
@@ -290,6 +312,7 @@ fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> 
         .filter(|poll| poll.status == 200)
         .collect();
     let mut seen_terminal: Option<&str> = None;
+    let mut seen_running: Option<&str> = None;
     let mut started: Option<&str> = None;
     for poll in successes {
         let status = poll.field("Status").unwrap_or_default();
@@ -302,8 +325,20 @@ fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> 
                 ));
             }
         }
+        // The statuses in the contract's order: Starting comes only before the others.
+        let first_status = contract.bodies().statuses().first().map(String::as_str);
+        if let Some(before) = seen_running
+            && Some(status) == first_status
+        {
+            return Err(Mismatch::new(
+                format!("no {status} after {before}"),
+                format!("{before}, then {status}"),
+            ));
+        }
         if terminal {
             seen_terminal = Some(status);
+        } else if Some(status) != first_status {
+            seen_running = Some(status);
         }
         let started_time = poll.field("StartedTime");
         match (started, started_time) {
@@ -316,16 +351,21 @@ fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> 
             (None, Some(now)) => started = Some(now),
             _ => {}
         }
-        let stopped = poll.field("StoppedTime");
+        let stopped = poll.set_field("StoppedTime");
         if stopped.is_some() != terminal {
             return Err(Mismatch::new(
-                "StoppedTime exactly when the status is terminal",
+                format!(
+                    "StoppedTime exactly when the status is terminal (unset: absent, null or \"\"{})",
+                    open_note(&[OpenQuestion::UnsetFields])
+                ),
                 format!("{status} with StoppedTime {stopped:?}"),
             ));
         }
+        let instant = |text: &str| OffsetDateTime::parse(text, &Rfc3339).ok();
         if let (Some(stopped), Some(started)) = (stopped, started_time) {
-            // The documented form sorts as text in time order.
-            if stopped < started {
+            if let (Some(stopped_at), Some(started_at)) = (instant(stopped), instant(started))
+                && stopped_at < started_at
+            {
                 return Err(Mismatch::new(
                     "StoppedTime not before StartedTime",
                     format!("StartedTime {started}, StoppedTime {stopped}"),

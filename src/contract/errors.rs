@@ -122,10 +122,20 @@ pub struct ArityError {
 }
 
 impl MessageTemplate {
-    /// Compiles a template; each `%s` matches any text, possibly empty.
+    /// Compiles a template; each `%s` matches any text, possibly empty. White space in
+    /// the template matches any run of white space, and white space at either end of a
+    /// message is ignored (open question `message-whitespace`).
     pub fn new(text: &str) -> Self {
-        let literal_parts: Vec<String> = text.split(PLACEHOLDER).map(regex::escape).collect();
-        let pattern = format!("^{}$", literal_parts.join("(.*)"));
+        let literal_parts: Vec<String> = text
+            .split(PLACEHOLDER)
+            .map(|part| {
+                part.split(char::is_whitespace)
+                    .map(regex::escape)
+                    .collect::<Vec<_>>()
+                    .join(r"\s+")
+            })
+            .collect();
+        let pattern = format!(r"(?s)^\s*{}\s*$", literal_parts.join("(.*?)"));
         Self {
             text: text.to_owned(),
             placeholders: literal_parts.len() - 1,
@@ -165,7 +175,7 @@ impl MessageTemplate {
     /// The values of the placeholders if `message` has the template's form, else `None`.
     ///
     /// Where a value could be split more than one way (a value that itself contains the
-    /// text between two placeholders), the first placeholder takes the longest value; use
+    /// text between two placeholders), the first placeholder takes the shortest value; use
     /// [`MessageTemplate::is_rendering_of`] to compare with known values.
     pub fn captures(&self, message: &str) -> Option<Vec<String>> {
         let captures = self.pattern.captures(message)?;
@@ -178,10 +188,11 @@ impl MessageTemplate {
         )
     }
 
-    /// Whether `message` is exactly this template rendered with `values`.
+    /// Whether `message` is this template rendered with `values`, white space aside.
     pub fn is_rendering_of(&self, message: &str, values: &[&str]) -> bool {
+        let spaced = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         self.render(values)
-            .is_ok_and(|rendered| rendered == message)
+            .is_ok_and(|rendered| spaced(&rendered) == spaced(message))
     }
 }
 
@@ -375,7 +386,25 @@ mod tests {
         assert_eq!(template.captures("Parameter error."), Some(vec![]));
         assert_eq!(template.captures("Parameter error"), None);
         assert_eq!(template.captures("Parameter errorX"), None);
-        assert_eq!(template.captures(" Parameter error."), None);
+        assert_eq!(template.captures("Parametererror."), None);
+        // White space counts as one space and is ignored at the ends (message-whitespace).
+        assert_eq!(template.captures(" Parameter  error. "), Some(vec![]));
+        assert_eq!(template.captures("Parameter\terror."), Some(vec![]));
+    }
+
+    #[test]
+    fn values_are_read_whatever_the_white_space_around_them() {
+        let template = MessageTemplate::new("Flow %s does not exist.");
+        assert_eq!(
+            template.captures("Flow  flow does not exist."),
+            Some(vec!["flow".to_owned()])
+        );
+        assert_eq!(
+            template.captures("Flow flow  does not exist. "),
+            Some(vec!["flow".to_owned()])
+        );
+        assert!(template.is_rendering_of("Flow  flow does not exist.", &["flow"]));
+        assert!(!template.is_rendering_of("Flow flows does not exist.", &["flow"]));
     }
 
     #[test]

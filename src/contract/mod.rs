@@ -2,13 +2,17 @@
 //!
 //! This is the single source of truth of `conformance`: the name rules ([`Names`]), the
 //! request parameters of each operation ([`RequestRules`]), the success and error body schemas ([`BodySchemas`]) and the
-//! error-code table ([`ErrorTable`]). Generators, checks and the reference target all ask
+//! error-code table ([`ErrorTable`]), the oracle that gives every answer the contract allows
+//! to a request ([`Contract::allowed`], [`Contract::answer`]) and the open questions where
+//! it leaves the answer open ([`OpenQuestions`]). Generators, checks and the reference target all ask
 //! the contract; none restates a rule. The schema files are embedded in the binary, so the
 //! contract is the same whatever the working directory.
 
 mod bodies;
 mod errors;
 mod names;
+mod oracle;
+mod questions;
 mod request;
 mod schema;
 
@@ -18,7 +22,9 @@ use std::sync::LazyLock;
 pub use bodies::{BodyKind, BodySchemas};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
 pub use names::{NameRule, NameRules, Names};
-pub use request::{ParamFault, ParamViolation, Parameter, RequestRules};
+pub use oracle::{Allowed, Answer, Expected, Known, Outcome, Query, Reading, Repeats};
+pub use questions::{OpenQuestion, OpenQuestions, QuestionText, open_note};
+pub use request::{IntegerGrammar, ParamFault, ParamViolation, Parameter, RequestRules};
 pub use schema::{SchemaFile, SchemaViolation};
 
 /// The API version of CloudFlow (product code `fnf`) that the contract describes.
@@ -59,6 +65,7 @@ pub struct Contract {
     wait_time_seconds: RangeInclusive<i64>,
     bodies: BodySchemas,
     errors: ErrorTable,
+    questions: OpenQuestions,
 }
 
 static EMBEDDED: LazyLock<Contract> = LazyLock::new(|| {
@@ -93,6 +100,7 @@ impl Contract {
             wait_time_seconds,
             bodies: BodySchemas::load(&SchemaFile::SUCCESS_BODY, &SchemaFile::ERROR_BODY)?,
             errors: ErrorTable::from_json(table)?,
+            questions: OpenQuestions::load(&SchemaFile::OPEN_QUESTIONS)?,
         })
     }
 
@@ -140,5 +148,10 @@ impl Contract {
     /// The error-code table.
     pub fn errors(&self) -> &ErrorTable {
         &self.errors
+    }
+
+    /// Where the contract leaves the answer open, and the answers accepted.
+    pub fn questions(&self) -> &OpenQuestions {
+        &self.questions
     }
 }

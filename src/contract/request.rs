@@ -39,14 +39,18 @@ pub enum ParamFault {
     },
 }
 
+/// The Code the table documents for a missing required parameter.
+pub(super) const MISSING_CODE: ErrorCode = ErrorCode::MissingRequiredParams;
+/// The Code the table documents for a parameter that breaks its rule.
+pub(super) const INVALID_CODE: ErrorCode = ErrorCode::InvalidArgument;
+
 impl ParamFault {
-    /// The error Code the table documents for this fault, or `None` where the contract
-    /// leaves the answer open.
-    pub fn error_code(&self) -> Option<ErrorCode> {
+    /// The error Code the table documents for this fault (a repeated parameter, which the
+    /// contract leaves open, is refused as invalid in the contract's default reading).
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ParamFault::Missing => Some(ErrorCode::MissingRequiredParams),
-            ParamFault::Invalid { .. } => Some(ErrorCode::InvalidArgument),
-            ParamFault::Repeated => None,
+            ParamFault::Missing => MISSING_CODE,
+            ParamFault::Invalid { .. } | ParamFault::Repeated => INVALID_CODE,
         }
     }
 }
@@ -60,6 +64,41 @@ pub struct ParamViolation {
     pub fault: ParamFault,
 }
 
+/// A grammar by which integer text on the wire is read (open question `integer-forms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IntegerGrammar {
+    /// JSON's integer grammar, `x-integer-text` (`-0` is an integer; `+5`, `05` are not).
+    #[default]
+    Json,
+    /// Also a `+` sign and leading zeros (`+5`, `05`, `00`), as Java's `parseInt` reads.
+    Lenient,
+    /// JSON's without `-0`.
+    Strict,
+}
+
+impl IntegerGrammar {
+    /// Every grammar.
+    pub const ALL: [Self; 3] = [Self::Json, Self::Lenient, Self::Strict];
+}
+
+/// The integer grammars, compiled.
+#[derive(Debug, Clone)]
+struct Grammars {
+    json: Regex,
+    lenient: Regex,
+    strict: Regex,
+}
+
+impl Grammars {
+    fn get(&self, grammar: IntegerGrammar) -> &Regex {
+        match grammar {
+            IntegerGrammar::Json => &self.json,
+            IntegerGrammar::Lenient => &self.lenient,
+            IntegerGrammar::Strict => &self.strict,
+        }
+    }
+}
+
 /// The compiled parameter rules of one operation.
 #[derive(Debug)]
 pub struct RequestRules {
@@ -67,7 +106,7 @@ pub struct RequestRules {
     method: http::Method,
     schema: Compiled,
     document: Value,
-    integer_text: Regex,
+    grammars: Grammars,
     parameters: Vec<Parameter>,
 }
 
@@ -81,11 +120,17 @@ impl RequestRules {
             file: file.name,
             message,
         };
-        let integer_text = schema::at(file.name, document, "/x-integer-text")?
-            .as_str()
-            .ok_or_else(|| bad("x-integer-text is not a string".to_owned()))?;
-        let integer_text =
-            Regex::new(integer_text).map_err(|error| bad(format!("x-integer-text: {error}")))?;
+        let regex = |pointer: &str| -> Result<Regex, ContractError> {
+            let text = schema::at(file.name, document, pointer)?
+                .as_str()
+                .ok_or_else(|| bad(format!("{pointer} is not a string")))?;
+            Regex::new(text).map_err(|error| bad(format!("{pointer}: {error}")))
+        };
+        let grammars = Grammars {
+            json: regex("/x-integer-text")?,
+            lenient: regex("/x-integer-text-open/lenient")?,
+            strict: regex("/x-integer-text-open/strict")?,
+        };
         let operations = schema::at(file.name, document, "/x-operations")?
             .as_object()
             .ok_or_else(|| bad("x-operations is not an object".to_owned()))?;
@@ -123,7 +168,7 @@ impl RequestRules {
                     method,
                     schema: schema::compile_value(file.name, &wrapper)?,
                     document: wrapper,
-                    integer_text: integer_text.clone(),
+                    grammars: grammars.clone(),
                     parameters,
                 })
             })
@@ -157,16 +202,35 @@ impl RequestRules {
     /// The JSON value of a parameter's text: an integer parameter whose text fits the
     /// contract's integer grammar becomes a number; anything else stays a string.
     pub fn typed_value(&self, parameter: &str, text: &str) -> Value {
+        self.typed_value_by(parameter, text, IntegerGrammar::Json)
+    }
+
+    /// The JSON value of a parameter's text, its integers read by `grammar`.
+    pub fn typed_value_by(&self, parameter: &str, text: &str, grammar: IntegerGrammar) -> Value {
         let integer = self
             .parameters
             .iter()
             .any(|known| known.integer && known.name == parameter);
-        if integer && self.integer_text.is_match(text) {
-            if let Some(number) = integer_number(text) {
+        if integer && self.grammars.get(grammar).is_match(text) {
+            if let Some(number) = integer_number(text.trim_start_matches('+')) {
                 return Value::Number(number);
             }
         }
         Value::from(text)
+    }
+
+    /// Whether one parameter's value, read by `grammar`, follows its rules (whatever the
+    /// other parameters are).
+    pub fn is_valid_value(&self, parameter: &str, text: &str, grammar: IntegerGrammar) -> bool {
+        let mut object = Map::new();
+        object.insert(
+            parameter.to_owned(),
+            self.typed_value_by(parameter, text, grammar),
+        );
+        let instance = Value::Object(object);
+        self.schema
+            .iter_errors(&instance)
+            .all(|error| matches!(error.kind(), ValidationErrorKind::Required { .. }))
     }
 
     /// Every way a request's parameters break the contract; empty when they are valid.
@@ -233,7 +297,7 @@ impl RequestRules {
     }
 }
 
-/// The number an integer text stands for, however large.
+/// The number an integer text stands for, however large (leading zeros allowed).
 fn integer_number(text: &str) -> Option<Number> {
     if let Ok(n) = text.parse::<i64>() {
         return Some(n.into());

@@ -36,13 +36,17 @@ impl SchemaFile {
     /// The schema of the error-code table.
     pub const ERROR_CODES_SCHEMA: SchemaFile = schema_file!("error-codes.schema.json");
 
+    /// Where the contract leaves the answer open (data, not a schema).
+    pub const OPEN_QUESTIONS: SchemaFile = schema_file!("open-questions.json");
+
     /// Every embedded file.
-    pub const ALL: [SchemaFile; 5] = [
+    pub const ALL: [SchemaFile; 6] = [
         Self::REQUESTS,
         Self::SUCCESS_BODY,
         Self::ERROR_BODY,
         Self::ERROR_CODES,
         Self::ERROR_CODES_SCHEMA,
+        Self::OPEN_QUESTIONS,
     ];
 
     /// The file as JSON.

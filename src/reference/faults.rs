@@ -187,22 +187,18 @@ pub enum WaitFault {
     AcceptsNegative,
     /// 0 is refused.
     RejectsZero,
-    /// Text that is no integer of the contract's grammar (`+5`, ` 5`, `1.5`, `1e1`) is read
-    /// as a number.
+    /// Text that is no integer in any grammar (` 5`, `1.5`, `1e1`) is read as a number.
     ParsesLoosely,
-    /// An empty value is taken as no value.
-    EmptyAsAbsent,
 }
 
 impl WaitFault {
     /// Every WaitTimeSeconds fault.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 5] = [
         Self::AcceptsAboveMax,
         Self::RejectsMax,
         Self::AcceptsNegative,
         Self::RejectsZero,
         Self::ParsesLoosely,
-        Self::EmptyAsAbsent,
     ];
 
     fn suffix(self) -> &'static str {
@@ -212,7 +208,6 @@ impl WaitFault {
             Self::AcceptsNegative => "accepts-negative",
             Self::RejectsZero => "rejects-zero",
             Self::ParsesLoosely => "parses-loosely",
-            Self::EmptyAsAbsent => "empty-as-absent",
         }
     }
 
@@ -223,9 +218,8 @@ impl WaitFault {
             Self::AcceptsNegative => "a negative WaitTimeSeconds is accepted as 0",
             Self::RejectsZero => "WaitTimeSeconds=0 is refused",
             Self::ParsesLoosely => {
-                "WaitTimeSeconds text that is no integer (+5, 1.5, 1e1, ' 5') is read as a number"
+                "WaitTimeSeconds text that is no integer (1.5, 1e1, ' 5') is read as a number"
             }
-            Self::EmptyAsAbsent => "an empty WaitTimeSeconds is taken as none",
         }
     }
 
@@ -242,7 +236,6 @@ impl WaitFault {
                 .parse::<f64>()
                 .is_ok_and(|n| n.is_finite() && range.contains(&(n as i64)))
                 .then_some(true),
-            Self::EmptyAsAbsent => value.is_empty().then_some(true),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! applies comes from [`crate::contract`], every signature it verifies goes through
 //! [`crate::wire`]. State lives in memory only.
 
+mod choices;
 mod execution;
 mod faults;
 pub mod fdl;
@@ -24,6 +25,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
+pub use choices::Choice;
 pub use faults::{Fault, NameFault, NameParameter, WaitFault};
 
 use crate::wire::{Credentials, Endpoint};
@@ -45,6 +47,8 @@ pub struct ReferenceOptions {
     pub max_clock_skew: Duration,
     /// Deliberate departures from the contract (none by default).
     pub faults: Vec<Fault>,
+    /// Other answers the contract allows where it leaves the answer open (none by default).
+    pub choices: Vec<Choice>,
 }
 
 /// The local test accounts the reference target has by default: two, so that account
@@ -66,6 +70,7 @@ impl Default for ReferenceOptions {
             rate_limit: None,
             max_clock_skew: Duration::from_secs(15 * 60),
             faults: Vec::new(),
+            choices: Vec::new(),
         }
     }
 }

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
+use super::choices::Choices;
 use super::execution::{Execution, State};
 use super::faults::{Faults, LongPoll, NameParameter};
 use super::fdl;
@@ -58,6 +59,8 @@ pub(crate) enum Step {
         poll: LongPoll,
         /// The faults that bend the answer.
         faults: Faults,
+        /// The choices that shape it.
+        choices: Choices,
     },
     /// An answer held back this long (a fault's hang).
     Delayed(Duration, Reply),
@@ -76,6 +79,7 @@ impl Step {
                 execution,
                 poll,
                 faults,
+                choices,
             } => {
                 let state = match poll {
                     LongPoll::Now => execution.state(),
@@ -93,7 +97,7 @@ impl Step {
                         execution.state()
                     }
                 };
-                Reply::Success(described(&faults, &execution, state))
+                Reply::Success(described(&faults, &choices, &execution, state))
             }
         }
     }
@@ -105,15 +109,17 @@ pub(crate) struct Operations {
     store: Store,
     lifetime: Option<Duration>,
     faults: Faults,
+    choices: Choices,
 }
 
 impl Operations {
     /// Operations over an empty store; `lifetime` bounds how long an execution may run.
-    pub(crate) fn new(lifetime: Option<Duration>, faults: Faults) -> Self {
+    pub(crate) fn new(lifetime: Option<Duration>, faults: Faults, choices: Choices) -> Self {
         Self {
             store: Store::default(),
             lifetime,
             faults,
+            choices,
         }
     }
 
@@ -175,11 +181,17 @@ impl Operations {
             longest,
         );
         match poll {
-            LongPoll::Now => Step::Done(Reply::Success(described(&self.faults, &execution, state))),
+            LongPoll::Now => Step::Done(Reply::Success(described(
+                &self.faults,
+                &self.choices,
+                &execution,
+                state,
+            ))),
             poll => Step::Hold {
                 execution,
                 poll,
                 faults: self.faults.clone(),
+                choices: self.choices.clone(),
             },
         }
     }
@@ -347,13 +359,23 @@ fn find<'a, T>(
     })
 }
 
-/// DescribeExecution's success body, as the faults bend it.
-fn described(faults: &Faults, execution: &Execution, state: State) -> Map<String, Value> {
+/// DescribeExecution's success body, as the choices shape it and the faults bend it.
+fn described(
+    faults: &Faults,
+    choices: &Choices,
+    execution: &Execution,
+    state: State,
+) -> Map<String, Value> {
     let state = faults.read_state(state, execution.count_read());
     let mut body = execution_body(execution, &state);
+    let young = OffsetDateTime::now_utc() - execution.started_at < STARTING;
+    choices.shape_body(&mut body, state.status.is_terminal(), young);
     faults.bend_body(&mut body);
     body
 }
+
+/// How long a new execution reads Starting, with the choice `starting-first`.
+const STARTING: Duration = Duration::from_secs(1);
 
 fn body_time(time: OffsetDateTime) -> String {
     time.format(BODY_TIME)

@@ -8,6 +8,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::{Map, Value};
 
+use super::choices::Choices;
 use super::faults::Faults;
 use crate::contract::{Contract, ErrorCode};
 use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
@@ -39,14 +40,15 @@ impl Reply {
     }
 
     /// The HTTP response, with a fresh RequestId in the body and the `x-acs-request-id`
-    /// header, as the faults bend it.
+    /// header, as the choices shape it and the faults bend it.
     pub(crate) fn render(
         self,
         contract: &Contract,
         faults: &Faults,
+        choices: &Choices,
         host_id: &str,
     ) -> Response<Body> {
-        let request_id = faults.request_id(uuid::Uuid::new_v4().to_string());
+        let request_id = faults.request_id(choices.request_id(uuid::Uuid::new_v4().to_string()));
         let id = faults
             .keeps_request_id()
             .then(|| ("RequestId".to_owned(), Value::from(request_id.clone())));
@@ -76,6 +78,7 @@ impl Reply {
                 fields.insert("HostId".to_owned(), Value::from(host_id));
                 fields.insert("Code".to_owned(), Value::from(code));
                 fields.insert("Message".to_owned(), Value::from(message));
+                choices.shape_error(&mut fields);
                 let status = StatusCode::from_u16(status).unwrap_or(row.status);
                 (status, fields, retry_after)
             }

@@ -87,13 +87,23 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let limit = shared.max_body_bytes;
     let Some(body) = read_body(Body::new(body), limit).await else {
         let too_large = Reply::error(ErrorCode::EntityTooLarge, &[&limit.to_string()]);
-        return too_large.render(contract, shared.service.faults(), &host_id);
+        return too_large.render(
+            contract,
+            shared.service.faults(),
+            shared.service.choices(),
+            &host_id,
+        );
     };
     shared
         .service
         .answer(Received::new(parts, body))
         .await
-        .render(contract, shared.service.faults(), &host_id)
+        .render(
+            contract,
+            shared.service.faults(),
+            shared.service.choices(),
+            &host_id,
+        )
 }
 
 /// How much of an oversized body is read and dropped before the answer, so that a client

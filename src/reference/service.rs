@@ -13,10 +13,11 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::ReferenceOptions;
+use super::choices::{Choice, Choices};
 use super::faults::{Breakdown, Fault, Faults};
 use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
-use crate::contract::{API_VERSION, Contract, ErrorCode, OPERATION, ParamFault};
+use crate::contract::{API_VERSION, Answer, Contract, ErrorCode, Expected, OPERATION, Outcome};
 use crate::wire::{
     AuthError, Authenticated, COMMON_PARAMS, Received, SignatureVersion, authenticate, is_form,
     timestamp, v3::parse_authorization,
@@ -31,6 +32,7 @@ pub(crate) struct Service {
     max_clock_skew: Duration,
     limiter: Option<DefaultKeyedRateLimiter<String>>,
     faults: Faults,
+    choices: Choices,
     operations: Operations,
 }
 
@@ -38,6 +40,7 @@ impl Service {
     /// A service with the given options.
     pub(crate) fn new(options: &ReferenceOptions) -> Self {
         let faults = Faults::new(&options.faults);
+        let choices = Choices::new(&options.choices);
         let secrets = options
             .accounts
             .iter()
@@ -65,8 +68,13 @@ impl Service {
             limiter: options
                 .rate_limit
                 .map(|per_second| DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second))),
-            operations: Operations::new(options.max_execution_lifetime, faults.clone()),
+            operations: Operations::new(
+                options.max_execution_lifetime,
+                faults.clone(),
+                choices.clone(),
+            ),
             faults,
+            choices,
         }
     }
 
@@ -78,6 +86,11 @@ impl Service {
     /// The faults that bend its answers.
     pub(crate) fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// The choices that shape its answers.
+    pub(crate) fn choices(&self) -> &Choices {
+        &self.choices
     }
 
     /// Answers a received request. Whatever a long poll waits for, the request itself is
@@ -98,7 +111,11 @@ impl Service {
 
     fn prepare(&self, received: &Received) -> Result<Step, Reply> {
         let body_params = body_params(received)?;
-        let account = self.authenticate(received)?;
+        let account = if self.choices.has(Choice::RepeatedAsMap) {
+            self.authenticate(&as_map(received))?
+        } else {
+            self.authenticate(received)?
+        };
         if let Some(reply) = self.throttle(&account) {
             return Err(reply);
         }
@@ -109,6 +126,9 @@ impl Service {
             received.query_param("Version")
         };
         match version {
+            None if self.choices.has(Choice::MissingVersionUnsupported) => {
+                return Err(Reply::error(ErrorCode::APIVersionNotSupported, &[""]));
+            }
             None => return Err(Reply::error(ErrorCode::MissingRequiredParams, &["Version"])),
             Some(version) if version != API_VERSION => {
                 return Err(Reply::error(ErrorCode::APIVersionNotSupported, &[version]));
@@ -142,29 +162,16 @@ impl Service {
                 Breakdown::Hang(delay) => Step::Delayed(delay, internal),
             });
         }
-        let mut violations = rules.validate(params.iter().copied());
-        // Faults overrule the contract on DescribeExecution's values, one way or the other.
-        let verdict = |name: &str, value: &str| {
-            describe
-                .then(|| self.faults.verdict(self.contract, name, value))
-                .flatten()
-        };
-        violations.retain(|violation| {
-            let value = params
-                .iter()
-                .find(|(name, _)| *name == violation.parameter)
-                .map(|(_, value)| *value);
-            !(matches!(violation.fault, ParamFault::Invalid { .. })
-                && value.is_some_and(|value| verdict(&violation.parameter, value) == Some(true)))
-        });
-        if let Some(missing) = violations.iter().find(|v| v.fault == ParamFault::Missing) {
-            return Err(self.missing(&missing.parameter));
+        if describe {
+            return self.describe(account, &params);
         }
-        let refused = params
-            .iter()
-            .any(|(name, value)| verdict(name, value) == Some(false));
-        if !violations.is_empty() || refused {
-            return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
+        if let Some(violation) = rules.validate(params.iter().copied()).first() {
+            let code = violation.fault.error_code();
+            return Err(if code == ErrorCode::MissingRequiredParams {
+                self.missing(&violation.parameter)
+            } else {
+                Reply::error(code, &[])
+            });
         }
         let call = Call {
             account: &account,
@@ -173,6 +180,41 @@ impl Service {
         Ok(self
             .operations
             .call(self.contract, rules.operation(), &call))
+    }
+
+    /// DescribeExecution, answered as the oracle says for the target's reading of the open
+    /// questions, with the faults overruling the contract on values.
+    fn describe(&self, account: String, params: &[(&str, &str)]) -> Result<Step, Reply> {
+        let overrule = |name: &str, value: &str| self.faults.verdict(self.contract, name, value);
+        match self
+            .contract
+            .answer(params, self.choices.reading(), &overrule)
+        {
+            Answer::Query(query) => {
+                let mut read = vec![
+                    ("FlowName", query.flow.as_str()),
+                    ("ExecutionName", query.execution.as_str()),
+                ];
+                read.extend(query.wait.as_deref().map(|wait| ("WaitTimeSeconds", wait)));
+                let call = Call {
+                    account: &account,
+                    params: &read,
+                };
+                Ok(self.operations.call(self.contract, OPERATION, &call))
+            }
+            Answer::Refused(Outcome::Error {
+                code: ErrorCode::MissingRequiredParams,
+                values,
+            }) => {
+                let parameter = match values.first() {
+                    Some(Expected::Text(parameter)) => parameter.as_str(),
+                    _ => "",
+                };
+                Err(self.missing(parameter))
+            }
+            Answer::Refused(Outcome::Error { code, .. }) => Err(Reply::error(code, &[])),
+            Answer::Refused(_) => Err(Reply::error(ErrorCode::InvalidArgument, &[])),
+        }
     }
 
     /// The answer to a request that lacks `parameter`.
@@ -213,10 +255,12 @@ impl Service {
             | AuthError::SignatureMismatch => Reply::error(ErrorCode::SignatureNotMatch, &[]),
         })?;
         let Some(account) = authenticated.access_key_id else {
-            return self
-                .anonymous_account
-                .clone()
-                .ok_or_else(|| Reply::error(ErrorCode::MissingRequiredParams, &["AccessKeyId"]));
+            let refusal = if self.choices.has(Choice::UnsignedAccessDenied) {
+                Reply::error(ErrorCode::AccessDenied, &[])
+            } else {
+                Reply::error(ErrorCode::MissingRequiredParams, &["AccessKeyId"])
+            };
+            return self.anonymous_account.clone().ok_or(refusal);
         };
         let request_time = authenticated
             .request_time
@@ -245,6 +289,22 @@ impl Service {
             values: Vec::new(),
             retry_after: Some(not_until.wait_time_from(DefaultClock::default().now())),
         })
+    }
+}
+
+/// The request as a server that reads its parameters into a map sees it: each query
+/// parameter once, with its last value.
+fn as_map(received: &Received) -> Received {
+    let mut query: Vec<(String, String)> = Vec::with_capacity(received.query.len());
+    for (name, value) in &received.query {
+        match query.iter_mut().find(|(known, _)| known == name) {
+            Some(kept) => kept.1.clone_from(value),
+            None => query.push((name.clone(), value.clone())),
+        }
+    }
+    Received {
+        query,
+        ..received.clone()
     }
 }
 

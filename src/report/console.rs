@@ -163,3 +163,17 @@ pub fn write_faults(out: &mut impl Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Lists the reference target's choices, each with the open question it answers.
+pub fn write_choices(out: &mut impl Write) -> io::Result<()> {
+    for choice in crate::reference::Choice::ALL {
+        writeln!(
+            out,
+            "{:<28} [{}] {}",
+            choice.name(),
+            choice.question(),
+            choice.description()
+        )?;
+    }
+    Ok(())
+}

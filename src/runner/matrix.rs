@@ -1,17 +1,22 @@
-//! The fault matrix: the default suite (the catalog, the timing cases and a fuzz run)
-//! against the reference target with each of its faults in turn, and without any. It
-//! proves that each check catches the faults it owns and that a conformant target gives no
-//! failure (`conformance fault-matrix`, `docs/fault-matrix.md`).
+//! The fault and choice matrices: the default suite (the catalog, the timing cases and a
+//! fuzz run) against the reference target with each of its faults in turn, and without
+//! any, proves that each check catches the faults it owns and that a conformant target
+//! gives no failure (`conformance fault-matrix`, `docs/fault-matrix.md`); the same suite
+//! against each of its choices proves that the harness stays quiet on every answer the
+//! contract allows (`conformance choice-matrix`, `docs/choice-matrix.md`).
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::{FuzzOptions, RunError, RunOptions, fuzz, run};
-use crate::reference::{Fault, Reference, ReferenceOptions, default_accounts};
+use crate::checks::Finding;
+use crate::reference::{Choice, Fault, Reference, ReferenceOptions, default_accounts};
 
-/// How many generated requests the fuzz run of each suite sends.
+/// How many generated requests the fuzz run of each fault's suite sends.
 pub const MATRIX_FUZZ_CASES: u64 = 2_000;
+/// How many generated requests the fuzz run of each choice's suite sends.
+pub const CHOICE_FUZZ_CASES: u64 = 5_000;
 /// The seed of those fuzz runs, so that every matrix sends the same requests.
 pub const MATRIX_FUZZ_SEED: u64 = 2019_0315;
 
@@ -37,28 +42,69 @@ impl FaultOutcome {
     }
 }
 
+/// What the default suite found against the reference target with one choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceOutcome {
+    /// The choice.
+    pub choice: Choice,
+    /// Every finding (there should be none).
+    pub findings: Vec<Finding>,
+}
+
+impl ChoiceOutcome {
+    /// Whether the harness stayed quiet, as it must on an answer the contract allows.
+    pub fn quiet(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
 /// Runs the default suite against the clean reference target, then against one with each
 /// fault of `faults` switched on.
 pub async fn fault_matrix(faults: &[Fault]) -> Result<Vec<FaultOutcome>, RunError> {
     let mut outcomes = Vec::with_capacity(faults.len() + 1);
-    outcomes.push(suite(None).await?);
+    outcomes.push(fault_outcome(None).await?);
     for fault in faults {
-        outcomes.push(suite(Some(*fault)).await?);
+        outcomes.push(fault_outcome(Some(*fault)).await?);
     }
     Ok(outcomes)
 }
 
-/// The default suite against a reference target with `fault`.
-async fn suite(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
-    let reference = Reference::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ReferenceOptions {
-            faults: fault.into_iter().collect(),
+/// Runs the default suite, with a fuzz run of [`CHOICE_FUZZ_CASES`], against the reference
+/// target with each choice of `choices` in turn.
+pub async fn choice_matrix(choices: &[Choice]) -> Result<Vec<ChoiceOutcome>, RunError> {
+    let mut outcomes = Vec::with_capacity(choices.len());
+    for choice in choices {
+        let options = ReferenceOptions {
+            choices: vec![*choice],
             ..ReferenceOptions::default()
-        },
-    )
-    .await
-    .map_err(|error| RunError::Setup(format!("failed to start a reference target: {error}")))?;
+        };
+        outcomes.push(ChoiceOutcome {
+            choice: *choice,
+            findings: suite(options, CHOICE_FUZZ_CASES).await?,
+        });
+    }
+    Ok(outcomes)
+}
+
+async fn fault_outcome(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
+    let options = ReferenceOptions {
+        faults: fault.into_iter().collect(),
+        ..ReferenceOptions::default()
+    };
+    let findings = suite(options, MATRIX_FUZZ_CASES).await?;
+    Ok(FaultOutcome {
+        fault,
+        caught_by: findings.iter().map(|finding| finding.check).collect(),
+        findings: findings.len(),
+    })
+}
+
+/// The default suite and a fuzz run of `fuzz_cases` against a reference target with
+/// `target`'s options: every finding.
+async fn suite(target: ReferenceOptions, fuzz_cases: u64) -> Result<Vec<Finding>, RunError> {
+    let reference = Reference::start(SocketAddr::from(([127, 0, 0, 1], 0)), target)
+        .await
+        .map_err(|error| RunError::Setup(format!("failed to start a reference target: {error}")))?;
     let accounts = default_accounts();
     let options = RunOptions {
         target: Some(reference.endpoint()),
@@ -71,7 +117,7 @@ async fn suite(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
         let fuzzed = fuzz(
             &options,
             &FuzzOptions {
-                cases: Some(MATRIX_FUZZ_CASES),
+                cases: Some(fuzz_cases),
                 duration: None,
                 seed: MATRIX_FUZZ_SEED,
                 regressions: None,
@@ -80,21 +126,17 @@ async fn suite(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
             },
         )
         .await?;
-        let findings: Vec<&'static str> = report
+        let findings: Vec<Finding> = report
             .findings()
-            .map(|finding| finding.check)
+            .cloned()
             .chain(
                 fuzzed
                     .failures
                     .iter()
-                    .flat_map(|failure| failure.findings.iter().map(|finding| finding.check)),
+                    .flat_map(|failure| failure.findings.iter().cloned()),
             )
             .collect();
-        Ok(FaultOutcome {
-            fault,
-            caught_by: findings.iter().copied().collect(),
-            findings: findings.len(),
-        })
+        Ok(findings)
     }
     .await;
     // A fault may hold requests for minutes: stop without waiting for them.

@@ -34,7 +34,10 @@ use crate::wire::{
 
 pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
-pub use matrix::{FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, fault_matrix};
+pub use matrix::{
+    CHOICE_FUZZ_CASES, ChoiceOutcome, FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED,
+    choice_matrix, fault_matrix,
+};
 pub use timing::TimingResult;
 
 /// How many times a throttled request is sent again.

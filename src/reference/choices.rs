@@ -1,0 +1,240 @@
+//! Choices: the other answers a correct service may give where the contract leaves the
+//! answer open (`conformance serve --choice NAME`, `ReferenceOptions::choices`). Each takes
+//! one allowed answer to one open question of `schemas/open-questions.json`; the choice
+//! matrix runs the default suite against each and requires no finding, so that the harness
+//! is proven quiet where nothing is broken, as the faults prove that it sees. This is the
+//! only place that takes another allowed answer: the rest of the target asks [`Choices`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::contract::{IntegerGrammar, OpenQuestion, Reading, Repeats};
+
+macro_rules! choices {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal, $question:ident, $description:literal;)+) => {
+        /// One allowed answer to an open question, other than the reference target's own.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Choice {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Choice {
+            /// Every choice, in the order `--list-choices` shows them.
+            pub const ALL: &'static [Choice] = &[$(Choice::$variant,)+];
+
+            /// The choice's name (`starting-first`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Choice::$variant => $name,)+
+                }
+            }
+
+            /// The open question it answers.
+            pub fn question(self) -> OpenQuestion {
+                match self {
+                    $(Choice::$variant => OpenQuestion::$question,)+
+                }
+            }
+
+            /// What the target does with it.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Choice::$variant => $description,)+
+                }
+            }
+        }
+    };
+}
+
+choices! {
+    /// A repeated parameter: the first value counts.
+    RepeatedFirstWins => "repeated-first-wins", RepeatedParameter,
+        "a parameter given more than once is read with its first value";
+    /// A repeated parameter: the last value counts.
+    RepeatedLastWins => "repeated-last-wins", RepeatedParameter,
+        "a parameter given more than once is read with its last value";
+    /// Parameters are read into a map before the signature is checked.
+    RepeatedAsMap => "repeated-as-map", RepeatedParameter,
+        "parameters are read into a map (the last value wins) before the signature is checked, so a signature over a repeated parameter does not match";
+    /// `+5`, `05`, `00` are integers.
+    LenientIntegers => "lenient-integers", IntegerForms,
+        "WaitTimeSeconds is read like Java's parseInt: +5, 05 and 00 are integers";
+    /// `-0` is no integer.
+    StrictIntegers => "strict-integers", IntegerForms,
+        "WaitTimeSeconds=-0 is refused as no integer";
+    /// An empty value is no value.
+    EmptyAsAbsent => "empty-as-absent", EmptyValue,
+        "a parameter with an empty value is taken as absent";
+    /// Invalid parameters are reported before missing ones.
+    InvalidFirst => "invalid-first", SeveralFaults,
+        "a request with an invalid and a missing parameter is answered InvalidArgument";
+    /// Faults are reported from the last parameter to the first.
+    LastParameterFirst => "last-parameter-first", SeveralFaults,
+        "of several missing parameters, the last is named";
+    /// Unsigned requests are AccessDenied.
+    UnsignedAccessDenied => "unsigned-access-denied", UnsignedRequest,
+        "a request with no signature and no access key is answered 403 AccessDenied";
+    /// A missing Version is an unsupported one.
+    MissingVersionUnsupported => "missing-version-unsupported", MissingVersion,
+        "a request without Version is answered APIVersionNotSupported";
+    /// New executions read Starting for their first second.
+    StartingFirst => "starting-first", StartingFirst,
+        "a new execution reads Starting for its first second, then Running";
+    /// Unset fields are empty strings.
+    UnsetAsEmpty => "unset-as-empty", UnsetFields,
+        "fields that are not set are answered \"\" (StoppedTime of a running execution, Output), as the real service does";
+    /// Unset fields are `null`.
+    UnsetAsNull => "unset-as-null", UnsetFields,
+        "fields that are not set are answered null";
+    /// Ended executions without a result have Output `{}`.
+    OutputOnEnd => "output-on-end", TerminalOutput,
+        "an ended execution without a result (Stopped, Failed, TimedOut) has Output \"{}\"";
+    /// Timestamps have no fraction.
+    WholeSeconds => "whole-seconds", TimestampPrecision,
+        "timestamps have no fractional digits (2019-01-01T01:01:01Z)";
+    /// Timestamps have microseconds.
+    Microseconds => "microseconds", TimestampPrecision,
+        "timestamps have six fractional digits (2019-01-01T01:01:01.001000Z)";
+    /// RequestIds are upper-case.
+    RequestIdUpperCase => "request-id-upper-case", RequestIdFormat,
+        "request ids are upper-case hex, as gateways give them";
+    /// RequestIds are 32 hex digits with no hyphens.
+    RequestIdPlain => "request-id-plain", RequestIdFormat,
+        "request ids are 32 hex digits without hyphens";
+    /// Bodies carry fields the page does not list.
+    ExtraFields => "extra-fields", UnknownFields,
+        "success bodies also carry Environment, ExternalInputUri and ExternalOutputUri";
+    /// Error bodies carry the gateway's extra fields.
+    GatewayErrorExtras => "gateway-error-extras", UnknownFields,
+        "error bodies also carry Recommend and AccessDeniedDetail, as Alibaba Cloud's gateway adds them";
+    /// Messages have other white space.
+    MessageWhitespace => "message-whitespace", MessageWhitespace,
+        "messages have doubled spaces between words and a trailing space";
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.name())
+    }
+}
+
+impl Choice {
+    /// The choice with this name, if any.
+    pub fn named(name: &str) -> Option<Choice> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|choice| choice.name() == name)
+    }
+}
+
+/// The choices a reference target makes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Choices(Arc<[Choice]>);
+
+impl Choices {
+    pub(crate) fn new(choices: &[Choice]) -> Self {
+        Self(choices.into())
+    }
+
+    pub(crate) fn has(&self, choice: Choice) -> bool {
+        self.0.contains(&choice)
+    }
+
+    /// How the target reads DescribeExecution's parameters.
+    pub(crate) fn reading(&self) -> Reading {
+        let mut reading = Reading::default();
+        for choice in self.0.iter() {
+            match choice {
+                Choice::RepeatedFirstWins => reading.repeats = Repeats::FirstWins,
+                Choice::RepeatedLastWins => reading.repeats = Repeats::LastWins,
+                Choice::LenientIntegers => reading.integers = IntegerGrammar::Lenient,
+                Choice::StrictIntegers => reading.integers = IntegerGrammar::Strict,
+                Choice::EmptyAsAbsent => reading.empty_as_absent = true,
+                Choice::InvalidFirst => reading.invalid_first = true,
+                Choice::LastParameterFirst => reading.last_parameter_first = true,
+                _ => {}
+            }
+        }
+        reading
+    }
+
+    /// The value a success body gives a field that is not set, if it gives the field at all.
+    fn unset(&self) -> Option<Value> {
+        if self.has(Choice::UnsetAsEmpty) {
+            Some(Value::from(""))
+        } else if self.has(Choice::UnsetAsNull) {
+            Some(Value::Null)
+        } else {
+            None
+        }
+    }
+
+    /// Shapes DescribeExecution's success body: the status of a young execution, unset
+    /// fields, extra fields, Output of ended executions, timestamps. `ended` says whether
+    /// the execution has ended, `young` whether it started less than a second ago.
+    pub(crate) fn shape_body(&self, body: &mut Map<String, Value>, ended: bool, young: bool) {
+        if young && !ended && self.has(Choice::StartingFirst) {
+            body.insert("Status".to_owned(), Value::from("Starting"));
+        }
+        for field in ["StartedTime", "StoppedTime"] {
+            if let Some(Value::String(time)) = body.get_mut(field)
+                && let Some(fraction) = time.strip_suffix('Z').and_then(|time| time.rfind('.'))
+            {
+                if self.has(Choice::WholeSeconds) {
+                    *time = format!("{}Z", &time[..fraction]);
+                } else if self.has(Choice::Microseconds) {
+                    *time = format!("{}000Z", time.trim_end_matches('Z'));
+                }
+            }
+        }
+        if ended && self.has(Choice::OutputOnEnd) && !body.contains_key("Output") {
+            body.insert("Output".to_owned(), Value::from("{}"));
+        }
+        if let Some(unset) = self.unset() {
+            for field in ["StoppedTime", "Output", "Input"] {
+                body.entry(field).or_insert_with(|| unset.clone());
+            }
+        }
+        if self.has(Choice::ExtraFields) {
+            body.insert(
+                "Environment".to_owned(),
+                serde_json::json!({"Variables": [{"Name": "stage", "Value": "test"}]}),
+            );
+            body.insert("ExternalInputUri".to_owned(), Value::from(""));
+            body.insert("ExternalOutputUri".to_owned(), Value::from(""));
+        }
+    }
+
+    /// Shapes an error body: the gateway's extra fields, the message's white space.
+    pub(crate) fn shape_error(&self, body: &mut Map<String, Value>) {
+        if self.has(Choice::GatewayErrorExtras) {
+            body.insert(
+                "Recommend".to_owned(),
+                Value::from("https://api.aliyun.com/troubleshoot?q=fnf"),
+            );
+            body.insert(
+                "AccessDeniedDetail".to_owned(),
+                serde_json::json!({"PolicyType": ""}),
+            );
+        }
+        if self.has(Choice::MessageWhitespace)
+            && let Some(Value::String(message)) = body.get_mut("Message")
+        {
+            *message = format!("{} ", message.split(' ').collect::<Vec<_>>().join("  "));
+        }
+    }
+
+    /// A RequestId in the chosen form.
+    pub(crate) fn request_id(&self, id: String) -> String {
+        if self.has(Choice::RequestIdUpperCase) {
+            id.to_uppercase()
+        } else if self.has(Choice::RequestIdPlain) {
+            id.replace('-', "")
+        } else {
+            id
+        }
+    }
+}
