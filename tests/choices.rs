@@ -25,7 +25,11 @@ fn every_choice_answers_an_open_question_and_names_are_unique() {
         Choice::ALL.iter().map(|choice| choice.question()).collect();
     for question in Contract::embedded().questions().all() {
         if question.question != OpenQuestion::UnknownFlow {
-            assert!(answered.contains(&question.question), "{}", question.question);
+            assert!(
+                answered.contains(&question.question),
+                "{}",
+                question.question
+            );
         }
     }
 }

@@ -540,6 +540,37 @@ mod tests {
     }
 
     #[test]
+    fn starting_may_come_first_but_never_after_running() {
+        let case = case("timing/stopped");
+        let timeline = |statuses: &[&str]| Timeline {
+            polls: statuses
+                .iter()
+                .map(|status| {
+                    let stopped = (*status == "Stopped").then_some("2024-01-01T00:00:01Z");
+                    poll(Some(0), 10, 5, 200, body(status, stopped))
+                })
+                .collect(),
+            polls_before_stop: statuses.len() - 1,
+            ..Timeline::default()
+        };
+        assert_eq!(
+            failing(&case, &timeline(&["Starting", "Running", "Stopped"])),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            failing(&case, &timeline(&["Running", "Starting", "Stopped"])),
+            ["execution-invariants"]
+        );
+        // An empty StoppedTime is an unset one.
+        let mut empty = timeline(&["Running", "Stopped"]);
+        empty.polls[0].body.as_mut().unwrap()["StoppedTime"] = json!("");
+        assert_eq!(failing(&case, &empty), Vec::<&str>::new());
+        let mut unset = timeline(&["Running", "Stopped"]);
+        unset.polls[1].body.as_mut().unwrap()["StoppedTime"] = json!("");
+        assert_eq!(failing(&case, &unset), ["execution-invariants"]);
+    }
+
+    #[test]
     fn a_stopped_execution_must_read_stopped() {
         let case = case("timing/stopped");
         let timeline = |last: &str| Timeline {
