@@ -4,8 +4,15 @@
 //! mirror of tests/faults.rs: faults prove the harness sees, choices that it does not see
 //! what is not there. `docs/choice-matrix.md` must be what this run generates.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
+
+use common::{Target, waiting_flow};
+use conformance::reference::ReferenceOptions;
+use conformance::wire::{RpcRequest, Signing};
+use serde_json::Value;
 
 use conformance::contract::{Contract, OpenQuestion};
 use conformance::reference::Choice;
@@ -58,4 +65,105 @@ async fn no_choice_gives_a_finding() {
             "docs/choice-matrix.md is not current; regenerate it with\n  cargo run --release -- choice-matrix > docs/choice-matrix.md\n{diff}"
         );
     }
+}
+
+/// An answer as far as a choice may change it: the status and the body, without HostId and
+/// with the RequestId's and the timestamps' digits masked (their form counts, not their
+/// value).
+fn shape(exchange: &conformance::wire::Exchange) -> String {
+    let Some(Value::Object(mut body)) = exchange.json() else {
+        return format!("{} {}", exchange.status, common::body_text(exchange));
+    };
+    let mask = |text: &str, with: char| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_digit() || ('a'..='f').contains(&c) {
+                    with
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
+    // The host a target answers from is its own port.
+    body.remove("HostId");
+    for (field, with) in [
+        ("RequestId", 'h'),
+        ("StartedTime", 'd'),
+        ("StoppedTime", 'd'),
+    ] {
+        if let Some(Value::String(text)) = body.get_mut(field) {
+            *text = mask(text, with);
+        }
+    }
+    format!("{} {}", exchange.status, Value::Object(body))
+}
+
+/// The probes: requests whose answers some choice changes, against a target with a young
+/// running execution F/run and a stopped one F/stopped.
+async fn probe(target: &Target) -> Vec<String> {
+    target.create_flow("F", &waiting_flow(60.0)).await;
+    target.start_execution("F", "run", Some("{}")).await;
+    let describe = |wait: Option<&str>| {
+        let request = RpcRequest::get("DescribeExecution")
+            .param("FlowName", "F")
+            .param("ExecutionName", "run");
+        match wait {
+            Some(wait) => request.param("WaitTimeSeconds", wait),
+            None => request,
+        }
+    };
+    // First, while the execution is young.
+    let mut shapes = vec![shape(&target.send(&describe(None)).await)];
+    target.start_execution("F", "stopped", None).await;
+    let stop = RpcRequest::post("StopExecution")
+        .param("FlowName", "F")
+        .param("ExecutionName", "stopped");
+    assert_eq!(target.send(&stop).await.status, 200);
+    let mut no_version = describe(None);
+    no_version.version = None;
+    let probes = [
+        RpcRequest::get("DescribeExecution")
+            .param("FlowName", "F")
+            .param("ExecutionName", "stopped"),
+        describe(None).param("FlowName", "Nope"),
+        describe(Some("+0")),
+        describe(Some("-0")),
+        describe(Some("")),
+        RpcRequest::get("DescribeExecution").param("FlowName", "a.b"),
+        RpcRequest::get("DescribeExecution"),
+        RpcRequest::get("DescribeExecution")
+            .param("FlowName", "F")
+            .param("ExecutionName", "none"),
+        no_version,
+    ];
+    for request in &probes {
+        shapes.push(shape(&target.send(request).await));
+    }
+    shapes.push(shape(
+        &target.send_as(&describe(None), &Signing::Unsigned).await,
+    ));
+    shapes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_choice_changes_what_the_target_answers() {
+    let plain = Target::start().await;
+    let baseline = probe(&plain).await;
+    let mut unchanged = Vec::new();
+    for choice in Choice::ALL {
+        let target = Target::with(ReferenceOptions {
+            choices: vec![*choice],
+            ..ReferenceOptions::default()
+        })
+        .await;
+        let shapes = probe(&target).await;
+        if shapes == baseline {
+            unchanged.push(choice.name());
+        }
+    }
+    assert!(
+        unchanged.is_empty(),
+        "these choices changed no answer: {unchanged:?}"
+    );
 }
