@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use super::{Finding, Mismatch};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
-use crate::contract::{Contract, OpenQuestion, open_note};
+use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note};
 
 /// One DescribeExecution of a timing case, and when it was answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,14 +191,33 @@ fn answer(contract: &Contract, scenario: &Scenario, timeline: &Timeline) -> Resu
                 poll.status == 200 && terminal(status),
                 "200 with a terminal status".to_owned(),
             ),
-            Scenario::AtOnceOnUnknown { .. } => (
-                poll.status == 404 && poll.field("Code") == Some("ExecutionNotExists"),
-                "404 ExecutionNotExists".to_owned(),
-            ),
-            Scenario::RejectedAtOnce { .. } => (
-                poll.status == 400 && poll.field("Code") == Some("InvalidArgument"),
-                "400 InvalidArgument".to_owned(),
-            ),
+            Scenario::AtOnceOnUnknown { wait } | Scenario::RejectedAtOnce { wait } => {
+                // The oracle's answer to a poll with this wait of an execution that does not
+                // exist in a flow that does.
+                let wait = wait.to_string();
+                let params = [
+                    ("FlowName", "F"),
+                    ("ExecutionName", "E"),
+                    ("WaitTimeSeconds", wait.as_str()),
+                ];
+                let (outcomes, _) = contract.allowed(&params).outcomes(&Known {
+                    flow: "F",
+                    execution: None,
+                    absent_flows: &[],
+                });
+                let fits = outcomes.iter().any(|outcome| match outcome {
+                    Outcome::Error { code, .. } => {
+                        poll.field("Code") == Some(code.as_str())
+                            && poll.status == contract.errors().status_of(*code).as_u16()
+                    }
+                    Outcome::Success { .. } | Outcome::AnyError => false,
+                });
+                let labels: Vec<String> = outcomes
+                    .iter()
+                    .map(|outcome| outcome.label(contract))
+                    .collect();
+                (fits, labels.join(" or "))
+            }
             Scenario::Stopped if index < timeline.polls_before_stop => (
                 poll.status == 200 && not_ended(status),
                 format!("{running}, before the stop"),
@@ -537,6 +556,48 @@ mod tests {
         let mut other_input = done.clone();
         other_input["Input"] = json!("{}");
         assert_eq!(failing(&case, &base(other_input)), ["execution-invariants"]);
+    }
+
+    #[test]
+    fn polls_of_nothing_and_bad_waits_get_the_oracles_errors() {
+        let error = |status: u16, code: &str| {
+            poll(
+                Some(60),
+                10,
+                5,
+                status,
+                json!({"Code": code, "Message": "m", "RequestId": "r"}),
+            )
+        };
+        let one = |poll: Poll| Timeline {
+            polls: vec![poll],
+            ..Timeline::default()
+        };
+        let unknown = case("timing/unknown-60");
+        assert_eq!(
+            failing(&unknown, &one(error(404, "ExecutionNotExists"))),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            failing(&unknown, &one(error(404, "FlowNotExists"))),
+            ["timing-answer"]
+        );
+        let rejected = case("timing/rejected-61");
+        assert_eq!(
+            failing(&rejected, &one(error(400, "InvalidArgument"))),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            failing(&rejected, &one(error(403, "InvalidArgument"))),
+            ["timing-answer"]
+        );
+        assert_eq!(
+            failing(
+                &rejected,
+                &one(poll(Some(61), 10, 5, 200, body("Running", None)))
+            ),
+            ["timing-answer"]
+        );
     }
 
     #[test]
