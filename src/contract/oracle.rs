@@ -266,7 +266,7 @@ impl Contract {
                 .filter(|(name, _)| *name == parameter.name)
                 .map(|(_, value)| *value);
             let first = given.next();
-            let last = given.last();
+            let last = given.next_back();
             let value = match (last, reading.repeats) {
                 (None, _) => first,
                 (Some(_), Repeats::Refused) => {
@@ -354,7 +354,7 @@ fn repeats(params: &[(&str, &str)], parameters: &[Parameter]) -> bool {
 
 /// The readings other than the default that can make a difference to this request, each
 /// with the open question it answers another way. Only what the request could touch is
-/// varied, so a plain request costs one reading.
+/// varied: a plain request costs the four orders of reporting faults.
 fn variations(params: &[(&str, &str)], parameters: &[Parameter]) -> Vec<(Reading, OpenQuestion)> {
     let known: Vec<&(&str, &str)> = params
         .iter()
@@ -373,104 +373,70 @@ fn variations(params: &[(&str, &str)], parameters: &[Parameter]) -> Vec<(Reading
             && !value.is_empty()
     });
     let several = parameters.len() > 1;
-    let mut axes: Vec<Vec<(Reading, Option<OpenQuestion>)>> = Vec::new();
-    let base = Reading::default();
-    let mut axis = |applies: bool, values: Vec<Reading>, question: OpenQuestion| {
+    let all_or_default = |applies: bool, all: &[Reading]| -> Vec<Reading> {
         if applies {
-            axes.push(
-                std::iter::once((base, None))
-                    .chain(values.into_iter().map(|value| (value, Some(question))))
-                    .collect(),
-            );
+            all.to_vec()
+        } else {
+            vec![Reading::default()]
         }
     };
-    axis(
+    let base = Reading::default();
+    let repeat_readings = all_or_default(
         repeated,
-        vec![
-            Reading {
-                repeats: Repeats::FirstWins,
-                ..base
-            },
-            Reading {
-                repeats: Repeats::LastWins,
-                ..base
-            },
-        ],
-        OpenQuestion::RepeatedParameter,
+        &[Repeats::Refused, Repeats::FirstWins, Repeats::LastWins]
+            .map(|repeats| Reading { repeats, ..base }),
     );
-    axis(
+    let empty_readings = all_or_default(
         empty,
-        vec![Reading {
-            empty_as_absent: true,
+        &[false, true].map(|empty_as_absent| Reading {
+            empty_as_absent,
             ..base
-        }],
-        OpenQuestion::EmptyValue,
+        }),
     );
-    axis(
+    let integer_readings = all_or_default(
         integer,
-        vec![
-            Reading {
-                integers: IntegerGrammar::Lenient,
-                ..base
-            },
-            Reading {
-                integers: IntegerGrammar::Strict,
-                ..base
-            },
-        ],
-        OpenQuestion::IntegerForms,
+        &IntegerGrammar::ALL.map(|integers| Reading { integers, ..base }),
     );
-    axis(
+    let order_readings = all_or_default(
         several,
-        vec![
-            Reading {
-                invalid_first: true,
+        &[(false, false), (true, false), (false, true), (true, true)].map(
+            |(invalid_first, last_parameter_first)| Reading {
+                invalid_first,
+                last_parameter_first,
                 ..base
             },
-            Reading {
-                last_parameter_first: true,
-                ..base
-            },
-            Reading {
-                invalid_first: true,
-                last_parameter_first: true,
-                ..base
-            },
-        ],
-        OpenQuestion::SeveralFaults,
+        ),
     );
-    // Every combination of the axes; a combination is named by its first varied question.
-    let mut combinations: Vec<(Reading, Option<OpenQuestion>)> = vec![(base, None)];
-    for axis in axes {
-        combinations = combinations
-            .iter()
-            .flat_map(|(reading, question)| {
-                axis.iter().map(move |(value, varied)| {
-                    let combined = Reading {
-                        integers: if value.integers == base.integers {
-                            reading.integers
-                        } else {
-                            value.integers
-                        },
-                        empty_as_absent: reading.empty_as_absent || value.empty_as_absent,
-                        repeats: if value.repeats == base.repeats {
-                            reading.repeats
-                        } else {
-                            value.repeats
-                        },
-                        invalid_first: reading.invalid_first || value.invalid_first,
-                        last_parameter_first: reading.last_parameter_first
-                            || value.last_parameter_first,
+    let mut readings = Vec::new();
+    for repeats in &repeat_readings {
+        for empty in &empty_readings {
+            for integers in &integer_readings {
+                for order in &order_readings {
+                    let reading = Reading {
+                        repeats: repeats.repeats,
+                        empty_as_absent: empty.empty_as_absent,
+                        integers: integers.integers,
+                        invalid_first: order.invalid_first,
+                        last_parameter_first: order.last_parameter_first,
                     };
-                    (combined, question.or(*varied))
-                })
-            })
-            .collect();
+                    // Named by the first open question it answers otherwise.
+                    let question = if reading.repeats != base.repeats {
+                        OpenQuestion::RepeatedParameter
+                    } else if reading.empty_as_absent != base.empty_as_absent {
+                        OpenQuestion::EmptyValue
+                    } else if reading.integers != base.integers {
+                        OpenQuestion::IntegerForms
+                    } else if reading != base {
+                        OpenQuestion::SeveralFaults
+                    } else {
+                        continue;
+                    };
+                    readings.push((reading, question));
+                }
+            }
+        }
     }
-    combinations
-        .into_iter()
-        .filter_map(|(reading, question)| Some((reading, question?)))
-        .collect()
+    readings
 }
 
 #[cfg(test)]

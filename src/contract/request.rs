@@ -45,12 +45,13 @@ pub(super) const MISSING_CODE: ErrorCode = ErrorCode::MissingRequiredParams;
 pub(super) const INVALID_CODE: ErrorCode = ErrorCode::InvalidArgument;
 
 impl ParamFault {
-    /// The error Code the table documents for this fault (a repeated parameter, which the
-    /// contract leaves open, is refused as invalid in the contract's default reading).
-    pub fn error_code(&self) -> ErrorCode {
+    /// The error Code the table documents for this fault, or `None` where the contract
+    /// leaves the answer open (a repeated parameter: open question `repeated-parameter`).
+    pub fn error_code(&self) -> Option<ErrorCode> {
         match self {
-            ParamFault::Missing => MISSING_CODE,
-            ParamFault::Invalid { .. } | ParamFault::Repeated => INVALID_CODE,
+            ParamFault::Missing => Some(MISSING_CODE),
+            ParamFault::Invalid { .. } => Some(INVALID_CODE),
+            ParamFault::Repeated => None,
         }
     }
 }

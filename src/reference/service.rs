@@ -166,7 +166,11 @@ impl Service {
             return self.describe(account, &params);
         }
         if let Some(violation) = rules.validate(params.iter().copied()).first() {
-            let code = violation.fault.error_code();
+            // A repeated parameter, which the contract leaves open, is refused as invalid.
+            let code = violation
+                .fault
+                .error_code()
+                .unwrap_or(ErrorCode::InvalidArgument);
             return Err(if code == ErrorCode::MissingRequiredParams {
                 self.missing(&violation.parameter)
             } else {
