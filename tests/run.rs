@@ -242,7 +242,7 @@ fn list_and_case_select_cases() {
         text.lines().all(|line| line.starts_with("wait-time/")),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 15);
+    assert_eq!(text.lines().count(), 19);
     let one = conformance(&["--case", "wait-time/61"]);
     let stdout = String::from_utf8_lossy(&one.stdout);
     assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
