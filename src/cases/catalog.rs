@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::fixtures::Fixtures;
 use super::{Caller, Case, CaseRequest, Expected, Outcome};
-use crate::contract::{Answer, Contract, ErrorCode, Known, OPERATION, OpenQuestion, open_note};
+use crate::contract::{
+    Answer, Contract, ErrorCode, Known, OPERATION, OpenQuestion, describe_outcomes, open_note,
+};
 use crate::wire::{RpcRequest, SignatureVersion, v3};
 
 /// The tag of cases that only mean something when the run signs its requests.
@@ -103,14 +105,14 @@ impl Builder<'_> {
             absent_flows: &absent,
         });
         let valid = matches!(allowed.answers.first(), Some(Answer::Query(_)));
-        let answers: Vec<String> = expect
-            .iter()
-            .map(|outcome| outcome.label(self.contract))
-            .collect();
         Case {
             id,
             tags: [tags, vec![if valid { "valid" } else { "invalid" }]].concat(),
-            description: format!("{what}: {}{}", answers.join(" or "), open_note(&questions)),
+            description: format!(
+                "{what}: {}{}",
+                describe_outcomes(&expect, self.contract),
+                open_note(&questions)
+            ),
             request: CaseRequest::signed(rpc),
             expect,
         }

@@ -3,7 +3,7 @@
 
 use super::{Check, Mismatch, Observed};
 use crate::cases::{Expected, Outcome};
-use crate::contract::Contract;
+use crate::contract::{Contract, describe_outcomes};
 
 /// The answer is one the contract allows for the case.
 pub(super) const EXPECTED_OUTCOME: Check = Check {
@@ -27,13 +27,7 @@ pub(super) const MESSAGE_TEMPLATE: Check = Check {
 };
 
 fn allowed(contract: &Contract, observed: &Observed<'_>) -> String {
-    let labels: Vec<String> = observed
-        .case
-        .expect
-        .iter()
-        .map(|outcome| outcome.label(contract))
-        .collect();
-    labels.join(" or ")
+    describe_outcomes(&observed.case.expect, contract)
 }
 
 fn actual(observed: &Observed<'_>) -> String {

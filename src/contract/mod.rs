@@ -22,7 +22,9 @@ use std::sync::LazyLock;
 pub use bodies::{BodyKind, BodySchemas};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
 pub use names::{NameRule, NameRules, Names};
-pub use oracle::{Allowed, Answer, Expected, Known, Outcome, Query, Reading, Repeats};
+pub use oracle::{
+    Allowed, Answer, Expected, Known, Outcome, Query, Reading, Repeats, describe_outcomes,
+};
 pub use questions::{OpenQuestion, OpenQuestions, QuestionText, open_note};
 pub use request::{IntegerGrammar, ParamFault, ParamViolation, Parameter, RequestRules};
 pub use schema::{SchemaFile, SchemaViolation};

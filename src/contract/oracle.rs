@@ -67,6 +67,39 @@ impl Outcome {
     }
 }
 
+/// Outcomes as a person reads them: `404 FlowNotExists or 404 ExecutionNotExists`; where a
+/// Code appears more than once, each names its values (`400 MissingRequiredParams
+/// (FlowName)`).
+pub fn describe_outcomes(outcomes: &[Outcome], contract: &Contract) -> String {
+    let labels: Vec<String> = outcomes
+        .iter()
+        .map(|outcome| {
+            let label = outcome.label(contract);
+            let Outcome::Error { code, values } = outcome else {
+                return label;
+            };
+            let twice = outcomes
+                .iter()
+                .filter(|other| matches!(other, Outcome::Error { code: same, .. } if same == code))
+                .nth(1)
+                .is_some();
+            let texts: Vec<&str> = values
+                .iter()
+                .filter_map(|value| match value {
+                    Expected::Text(text) => Some(text.as_str()),
+                    Expected::SentTime | Expected::Any => None,
+                })
+                .collect();
+            if twice && !texts.is_empty() {
+                format!("{label} ({})", texts.join(", "))
+            } else {
+                label
+            }
+        })
+        .collect();
+    labels.join(" or ")
+}
+
 /// How a service reads a request where the contract leaves it open. The default is the
 /// reference target's own reading; every other value is one a correct service may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
