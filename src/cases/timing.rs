@@ -66,18 +66,20 @@ pub fn timing_cases(contract: &Contract, long_waits: bool) -> Vec<TimingCase> {
     let mut cases = vec![
         case(
             "at-once-running-absent",
-            "no WaitTimeSeconds on a running execution: answered at once, Running",
+            "no WaitTimeSeconds on a running execution: answered at once, Running or Starting (open: starting-first)",
             Scenario::AtOnceOnRunning { wait: None },
         ),
         case(
             &format!("at-once-running-{min}"),
-            &format!("WaitTimeSeconds {min} on a running execution: answered at once, Running"),
+            &format!(
+                "WaitTimeSeconds {min} on a running execution: answered at once, Running or Starting (open: starting-first)"
+            ),
             Scenario::AtOnceOnRunning { wait: Some(min) },
         ),
         case(
             &format!("wait-outlived-{short}"),
             &format!(
-                "WaitTimeSeconds {short} on an execution that outlives it: answered after {short} s (within the slack), Running"
+                "WaitTimeSeconds {short} on an execution that outlives it: answered after {short} s (within the slack), Running or Starting (open: starting-first)"
             ),
             Scenario::WaitOutlived { wait: short },
         ),
@@ -122,12 +124,12 @@ pub fn timing_cases(contract: &Contract, long_waits: bool) -> Vec<TimingCase> {
         ),
         case(
             "stopped",
-            "a stopped execution reads Stopped, and a long poll on it answers at once",
+            "a running execution (Running or Starting; open: starting-first) reads Stopped once stopped, and a long poll on it answers at once",
             Scenario::Stopped,
         ),
     ];
     if long_waits {
-        cases.push(case(&format!("wait-outlived-{max}"), &format!("WaitTimeSeconds {max} on an execution that outlives it: answered after {max} s, Running"), Scenario::WaitOutlived { wait: max }));
+        cases.push(case(&format!("wait-outlived-{max}"), &format!("WaitTimeSeconds {max} on an execution that outlives it: answered after {max} s, Running or Starting (open: starting-first)"), Scenario::WaitOutlived { wait: max }));
     }
     cases
 }
