@@ -77,6 +77,8 @@ async fn suite(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
                 regressions: None,
                 replay: None,
                 shrink: false,
+                // Which checks a fault fails is known at its first failure.
+                max_failures: Some(1),
             },
         )
         .await?;

@@ -33,7 +33,10 @@ use crate::wire::{
 };
 
 pub use events::{Events, RunEvent};
-pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
+pub use fuzz::{
+    FuzzFailure, FuzzOptions, FuzzReport, SHRINK_STEPS, SHRINK_STEPS_PER_FAILURE, decode, encode,
+    fuzz, rule_class, signature,
+};
 pub use matrix::{FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, fault_matrix};
 pub use timing::TimingResult;
 
