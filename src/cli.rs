@@ -291,6 +291,10 @@ pub struct FuzzArgs {
     /// Where failing requests are kept, and replayed from first.
     #[arg(long, value_name = "FILE", default_value = "fuzz-regressions.txt")]
     pub regressions: PathBuf,
+    /// Stop once this many distinct failures were found (replayed ones included); without
+    /// it, a run goes on until its budget whatever it finds.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_failures: Option<u64>,
 }
 
 /// The subcommands.
@@ -308,9 +312,11 @@ pub enum Command {
     /// Fuzz parameter validation with generated DescribeExecution requests.
     ///
     /// Each request's expected answer comes from the contract; every answer goes through
-    /// the same checks as the catalog. The first failure is shrunk to the smallest failing
-    /// request, printed with a command that replays it, and kept in the regressions file,
-    /// which later runs replay first.
+    /// the same checks as the catalog. A run goes on until its budget (or --max-failures)
+    /// and groups failing requests by what they break (the failing checks and the contract
+    /// rule the request breaks). One request of each distinct failure is shrunk, printed
+    /// with a command that replays it, and kept in the regressions file, which later runs
+    /// replay first.
     Fuzz(Box<FuzzArgs>),
     /// Run the default suite against the reference target with each of its faults, and
     /// print which checks caught each as Markdown (docs/fault-matrix.md). Takes minutes.
@@ -629,6 +635,9 @@ fn fuzz(args: &FuzzArgs) -> ExitCode {
         regressions: Some(args.regressions.clone()),
         replay: args.replay.clone(),
         shrink: true,
+        max_failures: args
+            .max_failures
+            .map(|max| usize::try_from(max).unwrap_or(usize::MAX)),
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

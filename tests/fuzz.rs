@@ -1,12 +1,13 @@
 //! Fuzzing parameter validation: nothing on the clean reference target; a planted
-//! validation bug found, shrunk, kept and replayed.
+//! validation bug found, shrunk, kept and replayed; several planted bugs found in one run,
+//! each a distinct failure.
 
 mod common;
 
 use common::Target;
 use conformance::contract::Contract;
-use conformance::reference::{Fault, NameFault, NameParameter};
-use conformance::runner::{FuzzOptions, RunOptions, decode, fuzz};
+use conformance::reference::{Fault, NameFault, NameParameter, WaitFault};
+use conformance::runner::{FuzzOptions, FuzzReport, RunOptions, decode, fuzz};
 
 fn options(target: &Target) -> RunOptions {
     target.run_options()
@@ -20,6 +21,7 @@ fn budget(cases: u64, seed: u64, regressions: Option<std::path::PathBuf>) -> Fuz
         regressions,
         replay: None,
         shrink: true,
+        max_failures: None,
     }
 }
 
@@ -33,10 +35,7 @@ async fn the_clean_target_passes_and_the_same_seed_gives_the_same_run() {
     assert_eq!((report.sent, report.generated), (2000, 2000));
 }
 
-async fn planted(
-    fault: Fault,
-    seed: u64,
-) -> (conformance::runner::FuzzReport, std::path::PathBuf, Target) {
+async fn planted(fault: Fault, seed: u64) -> (FuzzReport, std::path::PathBuf, Target) {
     let target = Target::faulty(vec![fault]).await;
     let file = std::env::temp_dir().join(format!(
         "conformance-regressions-{}-{seed}.txt",
@@ -91,10 +90,14 @@ async fn a_target_that_accepts_129_character_names_is_found_shrunk_and_replayed(
         .await
         .unwrap();
     assert_eq!(again.replayed, 1);
-    assert_eq!(again.failures.len(), 1);
     assert_eq!(
         again.failures[0].index, None,
-        "the failure is the replayed one"
+        "the first failure is the replayed one"
+    );
+    assert_eq!(again.failures[0].signature, failure.signature);
+    assert_eq!(
+        again.generated, 10,
+        "a failing replay does not stop generation"
     );
     std::fs::remove_file(file).unwrap();
 }
@@ -111,6 +114,177 @@ async fn a_target_that_accepts_dots_in_names_is_found_and_shrunk() {
         .filter(|(_, v)| v.contains('.'))
         .count();
     assert_eq!(dotted, 1, "{:?}", failure.request);
+    std::fs::remove_file(file).unwrap();
+}
+
+/// Three validation bugs at once: an over-long ExecutionName, dots in FlowName, one
+/// WaitTimeSeconds over the maximum.
+fn three_faults() -> Vec<Fault> {
+    vec![
+        Fault::Name(NameParameter::Execution, NameFault::AcceptsTooLong),
+        Fault::Name(NameParameter::Flow, NameFault::AcceptsDots),
+        Fault::Wait(WaitFault::AcceptsAboveMax),
+    ]
+}
+
+/// The signatures of each planted fault of [`three_faults`] alone.
+const THREE_SIGNATURES: [&str; 3] = [
+    "expected-outcome @ ExecutionName:length",
+    "expected-outcome @ FlowName:characters",
+    "expected-outcome @ WaitTimeSeconds:maximum",
+];
+
+fn signatures(report: &FuzzReport) -> Vec<&str> {
+    report
+        .failures
+        .iter()
+        .map(|failure| failure.signature.as_str())
+        .collect()
+}
+
+fn temp_file(name: &str) -> std::path::PathBuf {
+    let file = std::env::temp_dir().join(format!("conformance-{name}-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    file
+}
+
+#[tokio::test]
+async fn three_planted_faults_are_three_distinct_failures_of_one_run() {
+    let target = Target::faulty(three_faults()).await;
+    let report = fuzz(&options(&target), &budget(10_000, 1, None))
+        .await
+        .unwrap();
+    assert_eq!(report.generated, 10_000, "the run went on to its budget");
+    assert!(!report.stopped_early);
+    let found = signatures(&report);
+    for expected in THREE_SIGNATURES {
+        assert!(found.contains(&expected), "{expected} not in {found:#?}");
+    }
+    let mut unique = found.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), found.len(), "distinct: {found:#?}");
+    let hits: u64 = report.failures.iter().map(|failure| failure.hits).sum();
+    assert_eq!(hits, report.failed, "every failing request is in one group");
+    for failure in &report.failures {
+        assert!(failure.hits >= 1 && failure.index.is_some());
+        assert_eq!(
+            conformance::runner::signature(&failure.request, &failure.findings),
+            failure.signature,
+            "the shrunk request fails as its group does"
+        );
+    }
+    // Shrinking made the names simple: the dotted flow name is `a.`, the long execution
+    // name is made of `a`s.
+    let request = |signature: &str| {
+        &report
+            .failures
+            .iter()
+            .find(|failure| failure.signature == signature)
+            .unwrap()
+            .request
+    };
+    let value = |request: &conformance::strategies::FuzzRequest, name: &str| {
+        request
+            .params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(value(request(THREE_SIGNATURES[1]), "FlowName"), "a.");
+    let long = value(request(THREE_SIGNATURES[0]), "ExecutionName");
+    let max = Contract::embedded().names().rules().max_length;
+    assert_eq!(long, "a".repeat(max + 1));
+}
+
+#[tokio::test]
+async fn max_failures_stops_at_the_first_distinct_failure() {
+    let target = Target::faulty(three_faults()).await;
+    let report = fuzz(
+        &options(&target),
+        &FuzzOptions {
+            max_failures: Some(1),
+            ..budget(10_000, 1, None)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.failures.len(), 1, "{:#?}", signatures(&report));
+    assert!(report.stopped_early);
+    let first = report.failures[0].index.unwrap();
+    assert_eq!(
+        report.generated,
+        first + 1,
+        "counted up to the first failing request"
+    );
+    assert_eq!(report.failed, report.failures[0].hits);
+}
+
+#[tokio::test]
+async fn the_regressions_file_keeps_every_distinct_failure_once() {
+    let target = Target::faulty(three_faults()).await;
+    let file = temp_file("regressions-distinct");
+    // A line kept by an earlier run whose request passes now: its signature is in the file
+    // all the same, so another request with it is not added.
+    let passing = format!(
+        "FlowName=f&ExecutionName=e # {} (seed 0, request 0)\n",
+        THREE_SIGNATURES[1]
+    );
+    std::fs::write(&file, &passing).unwrap();
+    let first = fuzz(&options(&target), &budget(10_000, 1, Some(file.clone())))
+        .await
+        .unwrap();
+    assert_eq!(first.replayed, 1);
+    let dotted = first
+        .failures
+        .iter()
+        .find(|failure| failure.signature == THREE_SIGNATURES[1])
+        .expect("found again");
+    assert!(!dotted.kept, "already in the file");
+    let lines = |file: &std::path::Path| -> Vec<(String, String)> {
+        std::fs::read_to_string(file)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let (request, comment) = line.split_once(" # ").unwrap();
+                let signature = comment.split(" (seed ").next().unwrap();
+                (request.to_owned(), signature.to_owned())
+            })
+            .collect()
+    };
+    let kept = lines(&file);
+    let kept_signatures: Vec<&str> = kept.iter().map(|(_, s)| s.as_str()).collect();
+    let mut expected = vec![THREE_SIGNATURES[1]];
+    expected.extend(
+        signatures(&first)
+            .into_iter()
+            .filter(|signature| *signature != THREE_SIGNATURES[1]),
+    );
+    assert_eq!(kept_signatures, expected, "one line each");
+
+    // A second run with another seed replays all of them first, then generates, and adds
+    // only signatures the file does not hold.
+    let second = fuzz(&options(&target), &budget(10_000, 3, Some(file.clone())))
+        .await
+        .unwrap();
+    assert_eq!(second.replayed, kept.len());
+    assert_eq!(second.generated, 10_000);
+    assert_eq!(
+        &signatures(&second)[..kept.len() - 1],
+        &kept_signatures[1..],
+        "the failing replays come first, each its own failure"
+    );
+    let after = lines(&file);
+    assert_eq!(&after[..kept.len()], &kept[..]);
+    let mut all: Vec<&str> = after.iter().map(|(_, s)| s.as_str()).collect();
+    for signature in signatures(&second) {
+        assert!(all.contains(&signature), "{signature} kept");
+    }
+    all.sort_unstable();
+    let count = all.len();
+    all.dedup();
+    assert_eq!(all.len(), count, "no signature twice: {after:#?}");
     std::fs::remove_file(file).unwrap();
 }
 

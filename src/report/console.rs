@@ -78,7 +78,9 @@ fn write_failure(
     writeln!(out, "     reproduce: {}", rerun(report, case.id()))
 }
 
-/// Writes the report of a fuzz run.
+/// Writes the report of a fuzz run: each distinct failure (its signature, how many
+/// requests hit it, the representative's findings, request and replay command), then a
+/// summary line.
 pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write) -> io::Result<()> {
     let target_flag = if report.embedded {
         String::new()
@@ -86,17 +88,26 @@ pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write)
         format!(" --target {}", report.target)
     };
     for failure in &report.failures {
+        let hits = match failure.hits {
+            1 => "1 request".to_owned(),
+            hits => format!("{hits} requests"),
+        };
         let origin = match failure.index {
             Some(index) => format!(
-                "generated request {index} of seed {}, shrunk {} times",
+                "first: generated request {index} of seed {}, shrunk {} times",
                 report.seed, failure.shrinks
             ),
-            None => format!("replayed from {}", regressions.display()),
+            None => format!("first: replayed from {}", regressions.display()),
         };
+        writeln!(
+            out,
+            "{FAIL}FAIL{FAIL:#} fuzz [{}] {hits}; {origin}",
+            failure.signature
+        )?;
         for finding in &failure.findings {
             writeln!(
                 out,
-                "{FAIL}FAIL{FAIL:#} fuzz ({origin}) [{}] expected: {}; actual: {}",
+                "     [{}] expected: {}; actual: {}",
                 finding.check, finding.expected, finding.actual
             )?;
         }
@@ -107,22 +118,38 @@ pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write)
             "     replay: conformance fuzz{target_flag} --replay '{}'",
             line.replace('\'', "'\\''")
         )?;
-        if failure.index.is_some() {
+        if failure.kept {
             writeln!(out, "     kept in {}", regressions.display())?;
+        } else if failure.index.is_some() {
+            writeln!(out, "     already in {}", regressions.display())?;
         }
     }
-    let failed = report.failures.len() as u64;
+    let checked = report.generated + report.replayed as u64;
+    let distinct = match report.failures.len() {
+        1 => "1 distinct failure".to_owned(),
+        count => format!("{count} distinct failures"),
+    };
     let seconds = report.elapsed.as_secs_f64();
+    let generating = report.generating.as_secs_f64();
     writeln!(
         out,
-        "{} passed, {failed} failed (seed {}: {} generated and {} replayed requests; {} sent with shrinking, in {seconds:.1} s, {:.0} requests/s)",
-        (report.generated + report.replayed as u64).saturating_sub(failed),
+        "{} passed, {} failed, {distinct} (seed {}: {} generated and {} replayed requests; {} sent with shrinking, in {seconds:.1} s; generated and checked {:.0} requests/s)",
+        checked.saturating_sub(report.failed),
+        report.failed,
         report.seed,
         report.generated,
         report.replayed,
         report.sent,
-        report.sent as f64 / seconds.max(f64::EPSILON)
-    )
+        report.generated as f64 / generating.max(f64::EPSILON)
+    )?;
+    if report.stopped_early {
+        writeln!(
+            out,
+            "stopped early: {} distinct failures reach --max-failures",
+            report.failures.len()
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes the cases as `--list` shows them.

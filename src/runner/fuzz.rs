@@ -1,12 +1,15 @@
 //! Fuzzing parameter validation: generated requests, each held to its contract-derived
-//! expectation through the same checks as the catalog; the first failure is shrunk to the
-//! smallest failing request, kept in a regressions file and replayed first by later runs.
+//! expectation through the same checks as the catalog. A run goes on until its budget
+//! (or `--max-failures`), groups failing requests by their [`signature`] (what they break),
+//! shrinks one of each group to a small failing request, keeps each distinct failure in a
+//! regressions file and replays that file first in later runs.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use proptest::strategy::{Strategy, ValueTree};
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -15,8 +18,13 @@ use super::{RunError, RunOptions, Session, open, provision, remove, run_case};
 use crate::cases::strategies::{FuzzRequest, describe_requests, expectation};
 use crate::cases::{Case, CaseRequest};
 use crate::checks::Finding;
-use crate::contract::{Contract, OPERATION};
+use crate::contract::{Contract, OPERATION, ParamFault};
 use crate::wire::{RpcRequest, decode_pairs, join_encoded};
+
+/// The most requests shrinking one distinct failure may send.
+pub const SHRINK_STEPS_PER_FAILURE: usize = 1_000;
+/// The most requests shrinking may send in a whole run.
+pub const SHRINK_STEPS: usize = 4_000;
 
 /// How long a fuzz run goes on, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,21 +39,30 @@ pub struct FuzzOptions {
     pub regressions: Option<PathBuf>,
     /// Send only this request (`FlowName=...&ExecutionName=...`), as a failure printed it.
     pub replay: Option<String>,
-    /// Whether the first failure is shrunk (a fault matrix only needs to know it failed).
+    /// Whether each distinct failure is shrunk (a fault matrix only needs to know it failed).
     pub shrink: bool,
+    /// Stop generating once this many distinct failures (replayed ones included) were found.
+    pub max_failures: Option<usize>,
 }
 
-/// A request the target answered against the contract.
+/// One distinct failure: every checked request with the same [`signature`], and the
+/// smallest of them found.
 #[derive(Debug, Clone)]
 pub struct FuzzFailure {
-    /// The smallest failing request found.
+    /// What the failing requests break: `checks @ rule class`, see [`signature`].
+    pub signature: String,
+    /// The representative: the first failing request of the group, shrunk.
     pub request: FuzzRequest,
-    /// What the checks found on it.
+    /// What the checks found on the representative.
     pub findings: Vec<Finding>,
-    /// Which generated request failed first (none for a replayed one).
+    /// Which generated request failed first (none when a replayed one did).
     pub index: Option<u64>,
+    /// How many checked requests (generated and replayed) had this signature.
+    pub hits: u64,
     /// How many smaller failing requests shrinking went through.
     pub shrinks: usize,
+    /// Whether this run added it to the regressions file (it was not there yet).
+    pub kept: bool,
 }
 
 /// A whole fuzz run.
@@ -63,8 +80,14 @@ pub struct FuzzReport {
     pub generated: u64,
     /// How many regressions were replayed first.
     pub replayed: usize,
-    /// The failures: a failing regression, or the shrunk first failure.
+    /// How many checked requests (generated and replayed) failed.
+    pub failed: u64,
+    /// The distinct failures: failing replays first, then in the order generation met them.
     pub failures: Vec<FuzzFailure>,
+    /// Whether `--max-failures` ended generation before its budget.
+    pub stopped_early: bool,
+    /// How long generating and checking took (shrinking and replays left out).
+    pub generating: Duration,
     /// How long the requests took.
     pub elapsed: Duration,
 }
@@ -84,6 +107,47 @@ pub fn decode(line: &str) -> FuzzRequest {
     FuzzRequest {
         params: decode_pairs(line.trim().as_bytes()),
     }
+}
+
+/// The contract rules a request breaks, as the contract's request rules name them:
+/// `Parameter:rule` for each broken rule (`FlowName:characters`, `ExecutionName:length`,
+/// `WaitTimeSeconds:maximum`, `FlowName:missing`, `WaitTimeSeconds:repeated`), sorted and
+/// joined by `+`; `valid` when it breaks none.
+pub fn rule_class(request: &FuzzRequest) -> String {
+    let violations = Contract::embedded().request().validate(
+        request
+            .params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
+    let rules: BTreeSet<String> = violations
+        .iter()
+        .map(|violation| {
+            let rule = match &violation.fault {
+                ParamFault::Missing => "missing",
+                ParamFault::Repeated => "repeated",
+                ParamFault::Invalid { rule, .. } => rule.as_str(),
+            };
+            format!("{}:{rule}", violation.parameter)
+        })
+        .collect();
+    if rules.is_empty() {
+        "valid".to_owned()
+    } else {
+        rules.into_iter().collect::<Vec<_>>().join("+")
+    }
+}
+
+/// What a failing request breaks: the ids of the checks it fails, sorted and joined by `+`,
+/// then ` @ ` and its [`rule_class`], such as `expected-outcome @ FlowName:characters`.
+/// Requests with the same signature are one distinct failure.
+pub fn signature(request: &FuzzRequest, findings: &[Finding]) -> String {
+    let checks: BTreeSet<&str> = findings.iter().map(|finding| finding.check).collect();
+    format!(
+        "{} @ {}",
+        checks.into_iter().collect::<Vec<_>>().join("+"),
+        rule_class(request)
+    )
 }
 
 fn case_of(session: &Session, index: u64, request: &FuzzRequest) -> Case {
@@ -125,9 +189,17 @@ fn rng(seed: u64) -> TestRng {
 
 /// Runs the fuzzer.
 pub async fn fuzz(options: &RunOptions, fuzz: &FuzzOptions) -> Result<FuzzReport, RunError> {
+    // Read before anything is created on the target, so that a bad file leaves nothing.
+    let kept = match &fuzz.regressions {
+        Some(path) => read_regressions(path)?,
+        None => Kept::default(),
+    };
     let (session, reference) = open(options).await?;
     if let Err(error) = provision(&session).await {
         remove(&session).await;
+        if let Some(reference) = reference {
+            let _ = reference.stop().await;
+        }
         return Err(error);
     }
     let started = Instant::now();
@@ -138,36 +210,66 @@ pub async fn fuzz(options: &RunOptions, fuzz: &FuzzOptions) -> Result<FuzzReport
         sent: 0,
         generated: 0,
         replayed: 0,
+        failed: 0,
         failures: Vec::new(),
+        stopped_early: false,
+        generating: Duration::ZERO,
         elapsed: Duration::ZERO,
     };
-    let kept = fuzz
-        .regressions
-        .as_deref()
-        .map(read_regressions)
-        .transpose()?
-        .unwrap_or_default();
     let replays = match &fuzz.replay {
         Some(line) => vec![decode(line)],
-        None => kept,
+        None => kept.requests.clone(),
     };
-    for request in replays {
+    // Signatures the regressions file holds already, by its comments and by replaying it.
+    let mut known = kept.signatures.clone();
+    for (request, findings) in replay(&session, options, replays).await {
         report.replayed += 1;
         report.sent += 1;
-        let findings = check(&session, 0, &request).await;
-        if !findings.is_empty() {
-            report.failures.push(FuzzFailure {
+        if findings.is_empty() {
+            continue;
+        }
+        report.failed += 1;
+        let signature = signature(&request, &findings);
+        known.insert(signature.clone());
+        match report
+            .failures
+            .iter_mut()
+            .find(|failure| failure.signature == signature)
+        {
+            Some(failure) => failure.hits += 1,
+            None => report.failures.push(FuzzFailure {
+                signature,
                 request,
                 findings,
                 index: None,
+                hits: 1,
                 shrinks: 0,
-            });
+                kept: false,
+            }),
         }
     }
-    if fuzz.replay.is_none() && report.failures.is_empty() {
-        generate(&session, options, fuzz, &mut report).await;
-        if let (Some(path), Some(failure)) = (&fuzz.regressions, report.failures.first()) {
-            keep_regression(path, failure, fuzz.seed)?;
+    let mut to_keep = Vec::new();
+    if fuzz.replay.is_none() {
+        let generating = Instant::now();
+        let trees = generate(&session, options, fuzz, &mut report).await;
+        report.generating = generating.elapsed();
+        if fuzz.shrink {
+            let mut steps = SHRINK_STEPS;
+            for (failure, tree) in report.failures.iter_mut().zip(trees) {
+                if let Some(tree) = tree {
+                    report.sent += shrink(&session, tree, failure, &mut steps).await;
+                }
+            }
+        }
+        for failure in &mut report.failures {
+            let line = encode(&failure.request);
+            let fresh = failure.index.is_some()
+                && !known.contains(&failure.signature)
+                && !kept.lines.contains(&line);
+            if fresh && fuzz.regressions.is_some() {
+                failure.kept = true;
+                to_keep.push((line, failure.signature.clone(), failure.index));
+            }
         }
     }
     report.elapsed = started.elapsed();
@@ -175,148 +277,400 @@ pub async fn fuzz(options: &RunOptions, fuzz: &FuzzOptions) -> Result<FuzzReport
     if let Some(reference) = reference {
         let _ = reference.stop().await;
     }
+    if let Some(path) = &fuzz.regressions {
+        keep_regressions(path, &to_keep, fuzz.seed)?;
+    }
     Ok(report)
 }
 
-/// Generates and sends requests in batches until the budget is spent or one fails, then
-/// shrinks that one.
+/// Sends the replayed requests, at most `concurrency` at once; each with its findings, in
+/// the order given.
+async fn replay(
+    session: &Arc<Session>,
+    options: &RunOptions,
+    requests: Vec<FuzzRequest>,
+) -> Vec<(FuzzRequest, Vec<Finding>)> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (at, request) in requests.into_iter().enumerate() {
+        let (session, permits) = (Arc::clone(session), Arc::clone(&permits));
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let findings = check(&session, 0, &request).await;
+            (at, request, findings)
+        });
+    }
+    let mut results = tasks.join_all().await;
+    results.sort_by_key(|(at, _, _)| *at);
+    results
+        .into_iter()
+        .map(|(_, request, findings)| (request, findings))
+        .collect()
+}
+
+type Tree = Box<dyn ValueTree<Value = FuzzRequest>>;
+
+/// A failing generated request, as generation met it.
+struct Failing {
+    index: u64,
+    signature: String,
+    request: FuzzRequest,
+    findings: Vec<Finding>,
+}
+
+/// Generates and checks requests, at most `concurrency` in flight, until the budget is
+/// spent (or `--max-failures` distinct failures were found), and groups the failing ones
+/// into `report.failures`. Returns, for each failure of the report in order, the value tree
+/// of its first generated request (none for a replayed failure), for shrinking.
+///
+/// The outcome does not depend on the order answers come in: failures are grouped in the
+/// order of the requests, and a run stopped by `--max-failures` counts exactly the requests
+/// up to the first of the last distinct failure.
 async fn generate(
     session: &Arc<Session>,
     options: &RunOptions,
     fuzz: &FuzzOptions,
     report: &mut FuzzReport,
-) {
-    let contract = Contract::embedded();
-    let strategy = describe_requests(
-        contract,
+) -> Vec<Option<Tree>> {
+    let strategy: BoxedStrategy<FuzzRequest> = describe_requests(
+        Contract::embedded(),
         &session.fixtures.flow,
         &session.fixtures.execution,
     );
     let mut runner = TestRunner::new_with_rng(Config::default(), rng(fuzz.seed));
     let deadline = fuzz.duration.map(|duration| Instant::now() + duration);
     let budget = fuzz.cases.unwrap_or(u64::MAX);
-    let batch = options.concurrency.max(1) as u64 * 4;
-    let mut index = 0u64;
-    while index < budget && deadline.is_none_or(|deadline| Instant::now() < deadline) {
-        let count = batch.min(budget - index);
-        let mut trees = Vec::with_capacity(count as usize);
-        let mut tasks = JoinSet::new();
-        for offset in 0..count {
+    let concurrency = options.concurrency.max(1);
+    let replayed: Vec<String> = report
+        .failures
+        .iter()
+        .map(|failure| failure.signature.clone())
+        .collect();
+    let reached = |distinct: usize| {
+        fuzz.max_failures
+            .is_some_and(|max| replayed.len() + distinct >= max)
+    };
+    if reached(0) {
+        report.stopped_early = true;
+        return report.failures.iter().map(|_| None).collect();
+    }
+
+    let mut in_flight: HashMap<u64, Tree> = HashMap::with_capacity(concurrency);
+    // The first generated request of each new signature met so far, and its tree.
+    let mut firsts: HashMap<String, (u64, Tree)> = HashMap::new();
+    let mut failing: Vec<Failing> = Vec::new();
+    let mut tasks = JoinSet::new();
+    let mut next = 0u64;
+    let mut stop = false;
+    loop {
+        while !stop
+            && tasks.len() < concurrency
+            && next < budget
+            && deadline.is_none_or(|deadline| Instant::now() < deadline)
+        {
             let Ok(tree) = strategy.new_tree(&mut runner) else {
+                next += 1;
                 continue;
             };
             let request = tree.current();
-            trees.push(tree);
+            in_flight.insert(next, tree);
             let session = Arc::clone(session);
-            let at = index + offset;
-            tasks.spawn(async move { (at, check(&session, at, &request).await) });
+            let at = next;
+            tasks.spawn(async move {
+                let findings = check(&session, at, &request).await;
+                (at, request, findings)
+            });
+            next += 1;
         }
-        let mut results = tasks.join_all().await;
-        report.sent += results.len() as u64;
-        report.generated += results.len() as u64;
-        results.sort_by_key(|(at, _)| *at);
-        if let Some((at, findings)) = results
-            .into_iter()
-            .find(|(_, findings)| !findings.is_empty())
-        {
-            let tree = trees.swap_remove((at - index) as usize);
-            let failure = if fuzz.shrink {
-                shrink(session, tree, at, findings, report).await
-            } else {
-                FuzzFailure {
-                    request: tree.current(),
-                    findings,
-                    index: Some(at),
-                    shrinks: 0,
+        let Some(done) = tasks.join_next().await else {
+            break;
+        };
+        let Ok((at, request, findings)) = done else {
+            continue;
+        };
+        report.sent += 1;
+        let tree = in_flight.remove(&at);
+        if findings.is_empty() {
+            continue;
+        }
+        let signature = signature(&request, &findings);
+        if let Some(tree) = tree.filter(|_| !replayed.contains(&signature)) {
+            match firsts.get(&signature) {
+                Some((first, _)) if *first < at => {}
+                _ => {
+                    firsts.insert(signature.clone(), (at, tree));
                 }
-            };
-            report.failures.push(failure);
-            return;
+            }
         }
-        index += count;
+        failing.push(Failing {
+            index: at,
+            signature,
+            request,
+            findings,
+        });
+        stop = stop || reached(firsts.len());
     }
+
+    failing.sort_by_key(|failing| failing.index);
+    // Where a run stopped by --max-failures ends: at the first request of its last
+    // distinct failure, in request order (every request before it was checked).
+    let mut end = next;
+    if stop {
+        let mut seen: HashSet<&str> = HashSet::new();
+        for failing in &failing {
+            if !replayed.contains(&failing.signature)
+                && seen.insert(&failing.signature)
+                && reached(seen.len())
+            {
+                end = failing.index + 1;
+                break;
+            }
+        }
+        report.stopped_early = end < budget;
+    }
+    report.generated = end;
+    let mut trees: Vec<Option<Tree>> = report.failures.iter().map(|_| None).collect();
+    for failing in failing.into_iter().filter(|failing| failing.index < end) {
+        report.failed += 1;
+        if let Some(failure) = report
+            .failures
+            .iter_mut()
+            .find(|failure| failure.signature == failing.signature)
+        {
+            failure.hits += 1;
+            continue;
+        }
+        trees.push(
+            firsts
+                .remove(&failing.signature)
+                .map(|(_, tree)| tree)
+                .filter(|_| fuzz.shrink),
+        );
+        report.failures.push(FuzzFailure {
+            signature: failing.signature,
+            request: failing.request,
+            findings: failing.findings,
+            index: Some(failing.index),
+            hits: 1,
+            shrinks: 0,
+            kept: false,
+        });
+    }
+    trees
 }
 
-/// Shrinks a failing request to the smallest one that still fails.
+/// Shrinks a failure's request to a smaller one with the same signature: first proptest's
+/// shrinking of the generated value, then [`simplify`] on the parameters themselves. Sends
+/// at most [`SHRINK_STEPS_PER_FAILURE`] requests, and no more than `steps` (what is left
+/// of the run's [`SHRINK_STEPS`]), which it lowers; returns how many it sent.
 async fn shrink(
     session: &Session,
-    mut tree: Box<dyn ValueTree<Value = FuzzRequest>>,
-    index: u64,
-    findings: Vec<Finding>,
-    report: &mut FuzzReport,
-) -> FuzzFailure {
-    let mut failure = FuzzFailure {
-        request: tree.current(),
-        findings,
-        index: Some(index),
-        shrinks: 0,
-    };
-    // Each step is one request: a few thousand take seconds.
-    let mut budget = 4000;
-    if !tree.simplify() {
-        return failure;
-    }
-    while budget > 0 {
-        budget -= 1;
+    mut tree: Tree,
+    failure: &mut FuzzFailure,
+    steps: &mut usize,
+) -> u64 {
+    let index = failure.index.unwrap_or(0);
+    let budget = SHRINK_STEPS_PER_FAILURE.min(*steps);
+    let mut left = budget;
+    // At most half for proptest's shrinking; the rest, and what it leaves, for the names.
+    let mut proptest_left = budget / 2;
+    let mut shrinks = 0;
+    let mut simplified = tree.simplify();
+    while simplified && proptest_left > 0 {
+        proptest_left -= 1;
+        left -= 1;
         let candidate = tree.current();
-        report.sent += 1;
         let findings = check(session, index, &candidate).await;
-        if findings.is_empty() {
-            if !tree.complicate() {
-                break;
-            }
+        if !findings.is_empty() && signature(&candidate, &findings) == failure.signature {
+            failure.request = candidate;
+            failure.findings = findings;
+            shrinks += 1;
+            simplified = tree.simplify();
         } else {
-            failure = FuzzFailure {
-                request: candidate,
-                findings,
-                index: Some(index),
-                shrinks: failure.shrinks + 1,
-            };
-            if !tree.simplify() {
-                break;
+            simplified = tree.complicate();
+        }
+    }
+    let wanted = failure.signature.clone();
+    let wanted = &wanted;
+    let probe = |request: FuzzRequest| async move {
+        let findings = check(session, index, &request).await;
+        let same = !findings.is_empty() && signature(&request, &findings) == *wanted;
+        same.then_some((request, findings))
+    };
+    if let Some((request, findings, steps)) = simplify(&failure.request, &mut left, probe).await {
+        failure.request = request;
+        failure.findings = findings;
+        shrinks += steps;
+    }
+    failure.shrinks += shrinks;
+    let sent = budget - left;
+    *steps -= sent;
+    sent as u64
+}
+
+/// The character a simplified value is made of, where the failure allows it.
+const SIMPLE: char = 'a';
+
+/// Simplifies a failing request step by step, deterministically: drops each parameter, then
+/// for each value replaces its characters by [`SIMPLE`] (all at once, then in halves, quarters,
+/// ... single characters), removes characters the same way, and replaces once more. A step
+/// is kept when `probe` says the request still fails the same way (it returns the findings);
+/// a candidate is never sent twice. Spends at most `left` probes. Returns the simplest
+/// request, its findings and how many steps were kept, if any was.
+async fn simplify<F, Fut>(
+    request: &FuzzRequest,
+    left: &mut usize,
+    probe: F,
+) -> Option<(FuzzRequest, Vec<Finding>, usize)>
+where
+    F: Fn(FuzzRequest) -> Fut,
+    Fut: Future<Output = Option<(FuzzRequest, Vec<Finding>)>>,
+{
+    let mut current = request.clone();
+    let mut best: Option<(FuzzRequest, Vec<Finding>, usize)> = None;
+    let mut tried: HashSet<Vec<(String, String)>> = HashSet::new();
+    tried.insert(current.params.clone());
+    // One probe: true when the candidate is kept.
+    macro_rules! attempt {
+        ($candidate:expr) => {{
+            let candidate: FuzzRequest = $candidate;
+            if *left == 0 || !tried.insert(candidate.params.clone()) {
+                false
+            } else {
+                *left -= 1;
+                match probe(candidate).await {
+                    Some((kept, findings)) => {
+                        current = kept.clone();
+                        let steps = best.as_ref().map_or(0, |(_, _, steps)| *steps) + 1;
+                        best = Some((kept, findings, steps));
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }};
+    }
+
+    let mut at = current.params.len();
+    while at > 0 {
+        at -= 1;
+        let mut candidate = current.clone();
+        candidate.params.remove(at);
+        attempt!(candidate);
+    }
+    for pass in [Pass::Replace, Pass::Remove, Pass::Replace] {
+        for param in 0..current.params.len() {
+            let mut chunk = current.params[param].1.chars().count();
+            while chunk > 0 && *left > 0 {
+                let mut start = 0;
+                while start < current.params[param].1.chars().count() {
+                    let value: Vec<char> = current.params[param].1.chars().collect();
+                    let end = (start + chunk).min(value.len());
+                    let changed: String = match pass {
+                        Pass::Replace => value
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| {
+                                if (start..end).contains(&i) {
+                                    SIMPLE
+                                } else {
+                                    *c
+                                }
+                            })
+                            .collect(),
+                        Pass::Remove => value[..start].iter().chain(&value[end..]).collect(),
+                    };
+                    let mut candidate = current.clone();
+                    candidate.params[param].1 = changed;
+                    let kept = attempt!(candidate);
+                    // A removal kept leaves the next characters at `start`.
+                    if !(kept && pass == Pass::Remove) {
+                        start += chunk;
+                    }
+                }
+                chunk = if chunk == 1 { 0 } else { chunk.div_ceil(2) };
             }
         }
     }
-    failure
+    best
 }
 
-fn read_regressions(path: &Path) -> Result<Vec<FuzzRequest>, RunError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text
-            .lines()
-            .map(|line| line.split(" #").next().unwrap_or_default())
-            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-            .map(decode)
-            .collect()),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(error) => Err(RunError::Setup(format!(
-            "failed to read {}: {error}",
-            path.display()
-        ))),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Replace,
+    Remove,
+}
+
+/// What a regressions file holds.
+#[derive(Debug, Default)]
+struct Kept {
+    /// The requests, in the file's order.
+    requests: Vec<FuzzRequest>,
+    /// The request lines as written.
+    lines: HashSet<String>,
+    /// The signatures named in the comments.
+    signatures: HashSet<String>,
+}
+
+/// Reads a regressions file: a request per line (as [`encode`] writes it), then ` # ` and
+/// a comment that starts with its signature; `#` starts a comment line. A missing file
+/// holds nothing.
+fn read_regressions(path: &Path) -> Result<Kept, RunError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(error) => {
+            return Err(RunError::Setup(format!(
+                "failed to read {}: {error}",
+                path.display()
+            )));
+        }
+    };
+    let mut kept = Kept::default();
+    for line in text.lines() {
+        let (request, comment) = line.split_once(" #").unwrap_or((line, ""));
+        if request.trim().is_empty() || request.starts_with('#') {
+            continue;
+        }
+        if let Some(signature) = comment.trim().split(" (seed ").next() {
+            if signature.contains(" @ ") {
+                kept.signatures.insert(signature.to_owned());
+            }
+        }
+        kept.lines.insert(request.trim().to_owned());
+        kept.requests.push(decode(request));
     }
+    Ok(kept)
 }
 
-fn keep_regression(path: &Path, failure: &FuzzFailure, seed: u64) -> Result<(), RunError> {
+/// Appends each new distinct failure to the regressions file: the request, then its
+/// signature, seed and index in the comment.
+fn keep_regressions(
+    path: &Path,
+    failures: &[(String, String, Option<u64>)],
+    seed: u64,
+) -> Result<(), RunError> {
     use std::io::Write;
-    let checks: Vec<&str> = failure
-        .findings
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let text: String = failures
         .iter()
-        .map(|finding| finding.check)
+        .map(|(line, signature, index)| {
+            format!(
+                "{line} # {signature} (seed {seed}, request {})\n",
+                index.unwrap_or(0)
+            )
+        })
         .collect();
-    let line = format!(
-        "{} # seed {seed}, case {}: {}\n",
-        encode(&failure.request),
-        failure.index.unwrap_or(0),
-        checks.join(", ")
-    );
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .and_then(|mut file| file.write_all(line.as_bytes()))
+        .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|error| {
             RunError::Setup(format!(
-                "failed to keep the regression in {}: {error}",
+                "failed to keep the regressions in {}: {error}",
                 path.display()
             ))
         })
@@ -350,5 +704,113 @@ mod tests {
             ],
         };
         assert_eq!(decode(&encode(&request)), request);
+    }
+
+    fn request(params: &[(&str, &str)]) -> FuzzRequest {
+        FuzzRequest {
+            params: params
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+        }
+    }
+
+    fn finding(check: &'static str) -> Finding {
+        Finding {
+            case: "fuzz/0".to_owned(),
+            check,
+            expected: String::new(),
+            actual: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_signature_names_the_checks_and_the_rules_broken() {
+        let dotted = request(&[("FlowName", "a.b"), ("ExecutionName", "e")]);
+        assert_eq!(rule_class(&dotted), "FlowName:characters");
+        assert_eq!(
+            signature(
+                &dotted,
+                &[
+                    finding("schema"),
+                    finding("expected-outcome"),
+                    finding("schema")
+                ]
+            ),
+            "expected-outcome+schema @ FlowName:characters"
+        );
+        assert_eq!(
+            rule_class(&request(&[("FlowName", "f"), ("ExecutionName", "e")])),
+            "valid"
+        );
+        let long = "a".repeat(Contract::embedded().names().rules().max_length + 1);
+        assert_eq!(
+            rule_class(&request(&[
+                ("ExecutionName", &long),
+                ("WaitTimeSeconds", "61"),
+                ("WaitTimeSeconds", "1"),
+            ])),
+            "ExecutionName:length+FlowName:missing+WaitTimeSeconds:maximum+WaitTimeSeconds:repeated"
+        );
+    }
+
+    /// Simplifies with a probe that fails (the same way) when `fails` says so.
+    fn simplified(
+        start: &FuzzRequest,
+        budget: usize,
+        fails: impl Fn(&FuzzRequest) -> bool,
+    ) -> (FuzzRequest, usize) {
+        let mut left = budget;
+        let probes = std::cell::Cell::new(0);
+        let probe = |candidate: FuzzRequest| {
+            probes.set(probes.get() + 1);
+            let failed = fails(&candidate).then(|| (candidate, vec![finding("expected-outcome")]));
+            std::future::ready(failed)
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let best = runtime.block_on(simplify(start, &mut left, probe));
+        assert_eq!(probes.get(), budget - left, "every probe is counted");
+        (
+            best.map_or_else(|| start.clone(), |(request, _, _)| request),
+            probes.get(),
+        )
+    }
+
+    #[test]
+    fn shrinking_makes_names_short_and_simple() {
+        let value = |request: &FuzzRequest, name: &str| {
+            request
+                .params
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+        // Accepting a dotted FlowName: the simplest is `a.`, with no other parameter.
+        let dots = |candidate: &FuzzRequest| {
+            rule_class(candidate) == "ExecutionName:missing+FlowName:characters"
+        };
+        let start = request(&[("FlowName", "Zq9-x.Yw_3"), ("WaitTimeSeconds", "17")]);
+        let (shrunk, _) = simplified(&start, 1000, dots);
+        assert_eq!(shrunk, request(&[("FlowName", "a.")]));
+
+        // Accepting a name one over the maximum: as long, all `a`, in few probes.
+        let max = Contract::embedded().names().rules().max_length;
+        let random: String = (0..=max)
+            .map(|i| char::from(b"Ab3_-xYz"[i % 8]))
+            .map(|c| if c == '3' || c == '-' { 'k' } else { c })
+            .collect();
+        let start = request(&[("FlowName", "f"), ("ExecutionName", &random)]);
+        let too_long = |candidate: &FuzzRequest| rule_class(candidate) == "ExecutionName:length";
+        let (shrunk, probes) = simplified(&start, 1000, too_long);
+        assert_eq!(value(&shrunk, "ExecutionName"), Some("a".repeat(max + 1)));
+        assert_eq!(value(&shrunk, "FlowName").as_deref(), Some("a"));
+        assert!(probes < 100, "{probes} probes");
+
+        // The budget bounds the probes; the same start gives the same result.
+        let (few, probes) = simplified(&start, 3, too_long);
+        assert_eq!(probes, 3);
+        assert_eq!(simplified(&start, 3, too_long).0, few);
     }
 }

@@ -123,6 +123,8 @@ async fn suite(target: ReferenceOptions, fuzz_cases: u64) -> Result<Vec<Finding>
                 regressions: None,
                 replay: None,
                 shrink: false,
+                // Which checks a fault fails is known at its first failure.
+                max_failures: Some(1),
             },
         )
         .await?;

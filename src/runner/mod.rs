@@ -33,7 +33,10 @@ use crate::wire::{
 };
 
 pub use events::{Events, RunEvent};
-pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
+pub use fuzz::{
+    FuzzFailure, FuzzOptions, FuzzReport, SHRINK_STEPS, SHRINK_STEPS_PER_FAILURE, decode, encode,
+    fuzz, rule_class, signature,
+};
 pub use matrix::{
     CHOICE_FUZZ_CASES, ChoiceOutcome, FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED,
     choice_matrix, fault_matrix,
