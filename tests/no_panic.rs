@@ -270,6 +270,7 @@ fn a_case_request_without_parameters_is_fine_too() {
         description: String::new(),
         request: CaseRequest::signed(RpcRequest::get("DescribeExecution")),
         expect: Vec::new(),
+        questions: Vec::new(),
     };
     let exchange = Exchange {
         method: Method::GET,

@@ -10,6 +10,7 @@ pub mod timing;
 
 use std::time::Duration;
 
+use crate::contract::OpenQuestion;
 pub use crate::contract::{Expected, Outcome};
 use crate::wire::{RpcRequest, SignatureVersion};
 
@@ -73,6 +74,9 @@ pub struct Case {
     pub request: CaseRequest,
     /// The answers the contract allows; the first is the one the reference target gives.
     pub expect: Vec<Outcome>,
+    /// The open questions the request touches (their other answers are in `expect`); a
+    /// finding of `expected-outcome` names them.
+    pub questions: Vec<OpenQuestion>,
 }
 
 /// What `--list`, `--case` and `--filter` see of a case of any kind.

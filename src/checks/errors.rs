@@ -3,7 +3,7 @@
 
 use super::{Check, Mismatch, Observed};
 use crate::cases::{Expected, Outcome};
-use crate::contract::{Contract, describe_outcomes};
+use crate::contract::{Contract, describe_outcomes, open_note};
 
 /// The answer is one the contract allows for the case.
 pub(super) const EXPECTED_OUTCOME: Check = Check {
@@ -27,7 +27,11 @@ pub(super) const MESSAGE_TEMPLATE: Check = Check {
 };
 
 fn allowed(contract: &Contract, observed: &Observed<'_>) -> String {
-    describe_outcomes(&observed.case.expect, contract)
+    format!(
+        "{}{}",
+        describe_outcomes(&observed.case.expect, contract),
+        open_note(&observed.case.questions)
+    )
 }
 
 fn actual(observed: &Observed<'_>) -> String {
@@ -256,6 +260,21 @@ mod tests {
         assert_eq!(failing(&case, &naming("ExecutionName")), Vec::<&str>::new());
         assert_eq!(failing(&case, &naming("FlowName")), Vec::<&str>::new());
         assert_eq!(failing(&case, &naming("Version")), ["message-template"]);
+    }
+
+    #[test]
+    fn a_finding_names_the_open_questions_of_its_case() {
+        let mut case = case(vec![Outcome::AnyError]);
+        case.questions = vec![crate::contract::OpenQuestion::RepeatedParameter];
+        let findings = findings(&case, &exchange(200, &success_body()));
+        let finding = findings
+            .iter()
+            .find(|finding| finding.check == "expected-outcome")
+            .expect("a finding");
+        assert_eq!(
+            finding.expected,
+            "any documented error (open: repeated-parameter)"
+        );
     }
 
     #[test]

@@ -161,6 +161,7 @@ pub(crate) mod canned {
             description: String::new(),
             request: CaseRequest::signed(RpcRequest::get("DescribeExecution")),
             expect,
+            questions: Vec::new(),
         }
     }
 

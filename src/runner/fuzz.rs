@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{RunError, RunOptions, Session, open, provision, remove, run_case};
-use crate::cases::strategies::{FuzzRequest, describe_requests, expectation};
+use crate::cases::strategies::{FuzzRequest, describe_requests, expectation_with_questions};
 use crate::cases::{Case, CaseRequest};
 use crate::checks::Finding;
 use crate::contract::{Contract, OPERATION, ParamFault};
@@ -154,17 +154,19 @@ fn case_of(session: &Session, index: u64, request: &FuzzRequest) -> Case {
     let fixtures = &session.fixtures;
     let mut rpc = RpcRequest::get(OPERATION);
     rpc.params = request.params.clone();
+    let (expect, questions) = expectation_with_questions(
+        Contract::embedded(),
+        request,
+        &fixtures.flow,
+        &fixtures.execution,
+    );
     Case {
         id: format!("fuzz/{index}"),
         tags: vec!["fuzz"],
         description: encode(request),
         request: CaseRequest::signed(rpc),
-        expect: expectation(
-            Contract::embedded(),
-            request,
-            &fixtures.flow,
-            &fixtures.execution,
-        ),
+        expect,
+        questions,
     }
 }
 
