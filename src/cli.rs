@@ -15,7 +15,7 @@ use crate::contract::{API_VERSION, Contract};
 use crate::exit;
 use crate::reference::{Fault, Reference, ReferenceOptions, default_accounts};
 use crate::report::{self, Progress, ReportFormat, Snapshots};
-use crate::runner::{self, RunError, RunOptions};
+use crate::runner::{self, Interrupt, RunError, RunOptions};
 use crate::wire::{
     ClientOptions, Credentials, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
     Endpoint, SignatureVersion,
@@ -529,19 +529,26 @@ fn run_cases(args: &RunArgs) -> ExitCode {
         Ok(run) => report_run(args, &run),
         Err(error) => {
             eprintln!("conformance: {error}");
-            let code = match error {
-                RunError::Setup(_) => exit::USAGE_ERROR,
-                RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
-                RunError::Interrupted { .. } => exit::INTERRUPTED,
-            };
-            ExitCode::from(code)
+            ExitCode::from(exit_code(&error))
         }
+    }
+}
+
+/// The exit code of a run or fuzz run that could not be carried out.
+fn exit_code(error: &RunError) -> u8 {
+    match error {
+        RunError::Setup(_) => exit::USAGE_ERROR,
+        RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
+        RunError::Interrupted { .. } => exit::INTERRUPTED,
     }
 }
 
 /// Writes the console report, the report files and the snapshots of a run, and says how
 /// the process should exit.
 fn report_run(args: &RunArgs, run: &runner::RunReport) -> ExitCode {
+    if let Some(left) = run.left_behind() {
+        eprintln!("conformance: warning: {left}");
+    }
     let mut stdout = anstream::stdout().lock();
     if let Err(error) = report::write_report(run, &mut stdout) {
         return finish(Err(error), exit::USAGE_ERROR);
@@ -630,11 +637,7 @@ fn fuzz(args: &FuzzArgs) -> ExitCode {
         }
         Err(error) => {
             eprintln!("conformance: {error}");
-            ExitCode::from(match error {
-                RunError::Setup(_) => exit::USAGE_ERROR,
-                RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
-                RunError::Interrupted { .. } => exit::INTERRUPTED,
-            })
+            ExitCode::from(exit_code(&error))
         }
     }
 }
@@ -716,27 +719,17 @@ fn serve(args: &ServeArgs) -> ExitCode {
             "conformance: serving the reference target at {} (state in memory; Ctrl-C stops)",
             reference.url()
         );
-        interrupted().await;
+        match Interrupt::listen() {
+            Ok(mut interrupt) => interrupt.recv().await,
+            Err(error) => {
+                eprintln!("conformance: failed to listen for Ctrl-C: {error}");
+                return ExitCode::from(exit::USAGE_ERROR);
+            }
+        }
         // Long polls in flight get a moment to finish, not their whole wait.
         let _ = tokio::time::timeout(Duration::from_secs(1), reference.stop()).await;
         ExitCode::from(exit::CONFORMANT)
     })
-}
-
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Writes the contract as a person reads it.

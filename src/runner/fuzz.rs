@@ -11,7 +11,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{RunError, RunOptions, Session, open, provision, remove, run_case};
+use super::{Lifecycle, RunError, RunOptions, Session, provision, run_case};
 use crate::cases::strategies::{FuzzRequest, describe_requests, expectation};
 use crate::cases::{Case, CaseRequest};
 use crate::checks::Finding;
@@ -123,13 +123,22 @@ fn rng(seed: u64) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
-/// Runs the fuzzer.
+/// Runs the fuzzer. However it ends (at the end, on an error, or interrupted at any
+/// moment), it first removes what it created.
 pub async fn fuzz(options: &RunOptions, fuzz: &FuzzOptions) -> Result<FuzzReport, RunError> {
-    let (session, reference) = open(options).await?;
-    if let Err(error) = provision(&session).await {
-        remove(&session).await;
-        return Err(error);
-    }
+    let lifecycle = Lifecycle::open(options).await?;
+    let session = lifecycle.session();
+    let (report, _) = lifecycle.run(fuzz_in(session, options, fuzz)).await?;
+    Ok(report)
+}
+
+/// The fuzz run on an open session.
+async fn fuzz_in(
+    session: Arc<Session>,
+    options: &RunOptions,
+    fuzz: &FuzzOptions,
+) -> Result<FuzzReport, RunError> {
+    provision(&session).await?;
     let started = Instant::now();
     let mut report = FuzzReport {
         target: session.endpoint.to_string(),
@@ -171,10 +180,6 @@ pub async fn fuzz(options: &RunOptions, fuzz: &FuzzOptions) -> Result<FuzzReport
         }
     }
     report.elapsed = started.elapsed();
-    remove(&session).await;
-    if let Some(reference) = reference {
-        let _ = reference.stop().await;
-    }
     Ok(report)
 }
 

@@ -1,10 +1,12 @@
 //! The runner: provisions the fixtures, sends every selected case with bounded
-//! concurrency and an optional rate limit, checks each exchange, and removes what it
-//! provisioned. It knows nothing of output formats: it returns a [`RunReport`].
+//! concurrency and an optional rate limit, checks each exchange, and removes what it provisioned,
+//! however the run ends. It knows nothing of output formats: it returns a [`RunReport`].
 
 mod events;
 mod fuzz;
+mod interrupt;
 mod matrix;
+mod provisioned;
 mod timing;
 
 use std::net::SocketAddr;
@@ -34,8 +36,11 @@ use crate::wire::{
 
 pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
+pub use interrupt::Interrupt;
 pub use matrix::{FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, fault_matrix};
 pub use timing::TimingResult;
+
+use provisioned::{Lifecycle, Provisioned};
 
 /// How many times a throttled request is sent again.
 const MAX_RETRIES: u32 = 3;
@@ -69,7 +74,7 @@ pub struct RunOptions {
     pub timing_margin: Duration,
     /// Whether the timing cases include waits up to the contract's maximum.
     pub long_waits: bool,
-    /// Whether Ctrl-C stops the run, after removing what it created.
+    /// Whether Ctrl-C or SIGTERM stops the run, after removing what it created.
     pub stop_on_interrupt: bool,
     /// Executions that exist already; the run then creates (and removes) nothing.
     pub fixtures: Option<FixtureFile>,
@@ -110,11 +115,13 @@ pub enum RunError {
     /// The options or the set-up are wrong (exit code 2).
     #[error("{0}")]
     Setup(String),
-    /// Ctrl-C stopped the run; what it had created was removed.
-    #[error("interrupted; removed the run's flows {}", removed.join(", "))]
+    /// Ctrl-C or SIGTERM stopped the run; what it had created was removed (exit code 130).
+    #[error("interrupted; {}", provisioned::summary(removed, left))]
     Interrupted {
         /// The flows removed.
         removed: Vec<String>,
+        /// The flows that could not be removed and may still be on the target.
+        left: Vec<String>,
     },
     /// The target could not be reached (exit code 3).
     #[error("the target {target} is unreachable: {reason}")]
@@ -199,6 +206,8 @@ pub struct RunReport {
     pub skipped: Vec<SkippedCase>,
     /// How long the run took, set-up included.
     pub elapsed: Duration,
+    /// The flows of the run that could not be deleted and may still be on the target.
+    pub left_behind: Vec<String>,
 }
 
 impl RunReport {
@@ -206,6 +215,11 @@ impl RunReport {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         let catalog = self.results.iter().flat_map(|result| &result.findings);
         catalog.chain(self.timing.iter().flat_map(|result| &result.findings))
+    }
+
+    /// What the clean-up could not delete, for people, if anything.
+    pub fn left_behind(&self) -> Option<String> {
+        (!self.left_behind.is_empty()).then(|| provisioned::summary(&[], &self.left_behind))
     }
 
     /// Whether the target is conformant: every case passed.
@@ -335,8 +349,8 @@ struct Session {
     events: Option<Events>,
     /// What is left of the run's time for waiting out throttling (429).
     backoff_budget: Mutex<Duration>,
-    /// The flows the run asked the target to create, and as whom: the ones it removes.
-    created: Mutex<Vec<(String, Caller)>>,
+    /// What the run created on the target: what its clean-up removes.
+    provisioned: Provisioned,
 }
 
 impl Session {
@@ -460,9 +474,9 @@ impl Session {
         self.send_holding(built, wait).await.ok()
     }
 
-    /// Sends a set-up request as the main caller, or as the other one, and returns its
-    /// body, or the error that stops the run.
-    async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, RunError> {
+    /// Sends a set-up (or clean-up) request as `caller` and returns its body: a 2xx answer
+    /// with a JSON object. Anything else is a [`CallError`]: no answer, or a wrong one.
+    async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, CallError> {
         let signing = self.signing(&CaseRequest {
             caller,
             ..CaseRequest::signed(rpc.clone())
@@ -470,49 +484,134 @@ impl Session {
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .map_err(|error| RunError::Setup(error.to_string()))?;
-        // No HTTP answer to set-up is an unreachable target; a wrong answer is a set-up error.
-        let exchange = self.send(built).await.map_err(|error| match error {
-            TransportError::Setup(reason) => RunError::Setup(reason),
-            other => RunError::Unreachable {
-                target: self.endpoint.to_string(),
-                reason: format!("{} got no HTTP answer: {other}", rpc_name(rpc)),
-            },
-        })?;
+        let exchange = match self.send(built).await {
+            Ok(exchange) => exchange,
+            Err(TransportError::Setup(reason)) => return Err(RunError::Setup(reason).into()),
+            // No HTTP answer to set-up is an unreachable target.
+            Err(other) => {
+                return Err(RunError::Unreachable {
+                    target: self.endpoint.to_string(),
+                    reason: format!("{} got no HTTP answer: {other}", rpc_name(rpc)),
+                }
+                .into());
+            }
+        };
         let body = exchange.json().unwrap_or(Value::Null);
         if exchange.status.is_success() && body.is_object() {
             Ok(body)
         } else if exchange.status.is_success() {
             let text = String::from_utf8_lossy(&exchange.body);
-            Err(RunError::Setup(format!(
-                "failed to set up the fixtures: {} answered {} with a body that is not a JSON object: {:?}",
-                rpc_name(rpc),
-                exchange.status.as_u16(),
-                text.chars().take(120).collect::<String>()
-            )))
+            Err(CallError::Refused {
+                code: String::new(),
+                text: format!(
+                    "{} answered {} with a body that is not a JSON object: {:?}",
+                    rpc_name(rpc),
+                    exchange.status.as_u16(),
+                    text.chars().take(120).collect::<String>()
+                ),
+            })
         } else {
-            Err(RunError::Setup(format!(
-                "failed to set up the fixtures: {} answered {} {} {}",
-                rpc_name(rpc),
-                exchange.status.as_u16(),
-                body["Code"].as_str().unwrap_or_default(),
-                body["Message"].as_str().unwrap_or_default()
-            )))
+            let code = body["Code"].as_str().unwrap_or_default().to_owned();
+            Err(CallError::Refused {
+                text: format!(
+                    "{} answered {} {code} {}",
+                    rpc_name(rpc),
+                    exchange.status.as_u16(),
+                    body["Message"].as_str().unwrap_or_default()
+                ),
+                code,
+            })
         }
     }
 
-    /// Creates a fixture flow, noting it for removal first (an answer lost on the way does
-    /// not mean the flow was not made).
+    /// Sends a request that creates something (a flow, an execution), from a task of its
+    /// own that holds the in-flight lock: a run interrupted meanwhile lets it land before
+    /// its clean-up, so that nothing is created after the clean-up removed it.
+    async fn create_call(
+        self: &Arc<Self>,
+        rpc: RpcRequest,
+        caller: Caller,
+    ) -> Result<Value, CallError> {
+        let landing = self.provisioned.on_its_way().await;
+        let session = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let answer = session.call(&rpc, caller).await;
+            drop(landing);
+            answer
+        });
+        task.await.unwrap_or_else(|error| {
+            Err(RunError::Setup(format!("a set-up request failed: {error}")).into())
+        })
+    }
+
+    /// Creates a fixture flow, recording it for removal first (an answer lost on the way
+    /// does not mean the flow was not made).
     async fn create(
-        &self,
+        self: &Arc<Self>,
         name: &str,
         flow: FixtureFlow,
         caller: Caller,
-    ) -> Result<Value, RunError> {
-        self.created
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((name.to_owned(), caller));
-        self.call(&create_flow(name, flow), caller).await
+    ) -> Result<Value, CallError> {
+        self.provisioned.flow(name, caller);
+        self.create_call(create_flow(name, flow), caller).await
+    }
+
+    /// Starts an execution that the run must stop (or see end) before it removes its
+    /// flow, recording it first.
+    async fn start_execution(
+        self: &Arc<Self>,
+        flow: &str,
+        name: &str,
+        input: &str,
+    ) -> Result<Value, CallError> {
+        self.provisioned.execution(flow, name);
+        let start = RpcRequest::post("StartExecution")
+            .param("FlowName", flow)
+            .param("ExecutionName", name)
+            .param("Input", input);
+        self.create_call(start, Caller::Main).await
+    }
+
+    /// Stops an execution the run started; once stopped, clean-up need not.
+    async fn stop_execution(&self, flow: &str, name: &str) {
+        let stop = RpcRequest::post("StopExecution")
+            .param("FlowName", flow)
+            .param("ExecutionName", name);
+        if self.call(&stop, Caller::Main).await.is_ok() {
+            self.provisioned.ended(flow, name);
+        }
+    }
+}
+
+/// Why a set-up or clean-up request gave the run no body to go on with.
+#[derive(Debug)]
+enum CallError {
+    /// What stops the run: no HTTP answer, or a request the harness could not make.
+    Run(RunError),
+    /// An answer the run cannot use.
+    Refused {
+        /// The Code, if any.
+        code: String,
+        /// What came back, for people.
+        text: String,
+    },
+}
+
+impl From<RunError> for CallError {
+    fn from(error: RunError) -> Self {
+        CallError::Run(error)
+    }
+}
+
+impl CallError {
+    /// The error that stops the run, where the run cannot go on without the answer.
+    fn into_run_error(self) -> RunError {
+        match self {
+            CallError::Run(error) => error,
+            CallError::Refused { text, .. } => {
+                RunError::Setup(format!("failed to set up the fixtures: {text}"))
+            }
+        }
     }
 }
 
@@ -531,8 +630,15 @@ fn create_flow(name: &str, flow: FixtureFlow) -> RpcRequest {
         .param("Type", "FDL")
 }
 
-/// Creates the run's flows and its finished execution.
-async fn provision(session: &Session) -> Result<(), RunError> {
+/// Creates the run's flows and its finished execution (or checks the executions of the
+/// fixture file).
+async fn provision(session: &Arc<Session>) -> Result<(), RunError> {
+    provision_steps(session)
+        .await
+        .map_err(CallError::into_run_error)
+}
+
+async fn provision_steps(session: &Arc<Session>) -> Result<(), CallError> {
     let fixtures = &session.fixtures;
     if let Some(existing) = &fixtures.existing {
         return check_existing(session, &existing.executions).await;
@@ -545,7 +651,7 @@ async fn provision(session: &Session) -> Result<(), RunError> {
         .param("FlowName", &fixtures.flow)
         .param("ExecutionName", &fixtures.execution)
         .param("Input", "{\"from\":\"conformance\"}");
-    session.call(&start, main).await?;
+    session.create_call(start, main).await?;
     // The flow ends at once. Polled without WaitTimeSeconds: set-up must not lean on the
     // long polling under test.
     let contract = Contract::embedded();
@@ -558,7 +664,7 @@ async fn provision(session: &Session) -> Result<(), RunError> {
             Ok(body) => body,
             // DescribeExecution is what the run tests: when it answers wrongly, the cases
             // say so; set-up gives the execution a moment to end and goes on.
-            Err(RunError::Setup(_)) => {
+            Err(CallError::Refused { .. }) => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 break;
             }
@@ -579,7 +685,8 @@ async fn provision(session: &Session) -> Result<(), RunError> {
             return Err(RunError::Setup(format!(
                 "the fixture execution {} did not finish in {:?} (status {status:?})",
                 fixtures.execution, session.timeout
-            )));
+            ))
+            .into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -598,7 +705,7 @@ async fn provision(session: &Session) -> Result<(), RunError> {
 async fn check_existing(
     session: &Session,
     executions: &[crate::cases::fixtures::ExistingExecution],
-) -> Result<(), RunError> {
+) -> Result<(), CallError> {
     for execution in executions {
         let describe = RpcRequest::get("DescribeExecution")
             .param("FlowName", &execution.flow)
@@ -609,27 +716,11 @@ async fn check_existing(
             return Err(RunError::Setup(format!(
                 "the fixture execution {} of flow {} is {status:?}, not {:?} as the fixture file says",
                 execution.execution, execution.flow, execution.state
-            )));
+            ))
+            .into());
         }
     }
     Ok(())
-}
-
-/// Deletes the flows [`provision`] asked for, and only those; what is gone already is
-/// fine. A target that stops answering is not asked again.
-async fn remove(session: &Session) {
-    let created = std::mem::take(
-        &mut *session
-            .created
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    );
-    for (name, caller) in created.into_iter().rev() {
-        let delete = RpcRequest::post("DeleteFlow").param("Name", &name);
-        if let Err(RunError::Unreachable { .. }) = session.call(&delete, caller).await {
-            return;
-        }
-    }
 }
 
 /// The session of a run (and the embedded reference target it runs against, if any).
@@ -689,65 +780,41 @@ async fn open(options: &RunOptions) -> Result<(Arc<Session>, Option<Reference>),
             .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
         events: options.events.clone(),
         backoff_budget: Mutex::new(BACKOFF_BUDGET),
-        created: Mutex::new(Vec::new()),
+        provisioned: Provisioned::default(),
     });
     Ok((session, reference))
 }
 
-/// Runs the selected cases and checks every answer.
+/// Runs the selected cases and checks every answer. However it ends (at the end, on an
+/// error, or interrupted at any moment, set-up included), it first removes what it created.
 pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let (session, reference) = open(options).await?;
-    let endpoint = session.endpoint.clone();
+    let lifecycle = Lifecycle::open(options).await?;
+    let session = lifecycle.session();
+    let (mut report, removal) = lifecycle.run(run_in(&session, options)).await?;
+    report.left_behind = removal.left;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The run on an open session: set-up, then the cases.
+async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
     let (cases, timing_cases) = selected(&session.fixtures, options);
-
+    provision(session).await?;
     let mut skipped = Vec::new();
-    let cases = skip(cases, &mut skipped, |case| case_skip(&session, case));
+    let cases = skip(cases, &mut skipped, |case| case_skip(session, case));
     let timing_cases = skip(timing_cases, &mut skipped, |case| {
-        timing_skip(&session, case)
+        timing_skip(session, case)
     });
-
-    if let Err(error) = provision(&session).await {
-        // Leave nothing behind even when set-up fails half way.
-        remove(&session).await;
-        if let Some(reference) = reference {
-            let _ = reference.stop().await;
-        }
-        return Err(error);
-    }
     session.emit(RunEvent::Started {
         cases: cases.len() + timing_cases.len(),
     });
-    let timing_run = run_timing(&session, timing_cases, options.timing_margin);
-    let both = async {
-        tokio::join!(
-            run_cases(&session, cases, options.concurrency.max(1)),
-            timing_run
-        )
-    };
-    let interrupted = async {
-        if options.stop_on_interrupt {
-            let _ = tokio::signal::ctrl_c().await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    let (results, (timing, timing_bounds)) = tokio::select! {
-        done = both => done,
-        () = interrupted => {
-            remove(&session).await;
-            if let Some(reference) = reference {
-                let _ = reference.stop().await;
-            }
-            return Err(RunError::Interrupted { removed: session.fixtures.created(session.other.is_some()) });
-        }
-    };
-    remove(&session).await;
-    if let Some(reference) = reference {
-        let _ = reference.stop().await;
-    }
+    let (results, (timing, timing_bounds)) = tokio::join!(
+        run_cases(session, cases, options.concurrency.max(1)),
+        run_timing(session, timing_cases, options.timing_margin)
+    );
     Ok(RunReport {
-        target: endpoint.to_string(),
+        target: session.endpoint.to_string(),
         embedded: options.target.is_none(),
         run_id: session.fixtures.run_id.clone(),
         signature: options.signature,
@@ -755,7 +822,8 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
         timing,
         timing_bounds,
         skipped,
-        elapsed: started.elapsed(),
+        elapsed: Duration::ZERO,
+        left_behind: Vec::new(),
     })
 }
 
