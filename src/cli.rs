@@ -538,6 +538,7 @@ fn run_cases(args: &RunArgs) -> ExitCode {
 fn exit_code(error: &RunError) -> u8 {
     match error {
         RunError::Setup(_) => exit::USAGE_ERROR,
+        RunError::Broken(_) => exit::NOT_CONFORMANT,
         RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
         RunError::Interrupted { .. } => exit::INTERRUPTED,
     }

@@ -11,7 +11,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Lifecycle, RunError, RunOptions, Session, provision, run_case};
+use super::{Lifecycle, RunError, RunOptions, Session, provision_all, run_case};
 use crate::cases::strategies::{FuzzRequest, describe_requests, expectation};
 use crate::cases::{Case, CaseRequest};
 use crate::checks::Finding;
@@ -138,7 +138,7 @@ async fn fuzz_in(
     options: &RunOptions,
     fuzz: &FuzzOptions,
 ) -> Result<FuzzReport, RunError> {
-    provision(&session).await?;
+    provision_all(&session).await?;
     let started = Instant::now();
     let mut report = FuzzReport {
         target: session.endpoint.to_string(),

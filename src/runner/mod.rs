@@ -24,10 +24,10 @@ use crate::cases::catalog::{SIGNED_RUN, catalog, unknown_access_key};
 use crate::cases::fixtures::{FixtureFile, FixtureFlow, Fixtures, fresh_run_id};
 use crate::cases::timing::Scenario;
 use crate::cases::timing::{TimingCase, timing_cases};
-use crate::cases::{Caller, Case, CaseRequest, Selectable};
+use crate::cases::{Caller, Case, CaseRequest, Outcome, Selectable};
 use crate::checks::timing::TimingBounds;
 use crate::checks::{self, Finding, Observed};
-use crate::contract::Contract;
+use crate::contract::{BodyKind, Contract};
 use crate::reference::{Reference, ReferenceOptions};
 use crate::wire::{
     Client, ClientOptions, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
@@ -41,6 +41,10 @@ pub use matrix::{FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, fault_matrix
 pub use timing::TimingResult;
 
 use provisioned::{Lifecycle, Provisioned};
+
+/// The family of the results of set-up requests whose answers broke the wire format
+/// (`setup/CreateFlow`): they are reported as findings, not as the user's mistake.
+pub const SETUP_FAMILY: &str = "setup";
 
 /// How many times a throttled request is sent again.
 const MAX_RETRIES: u32 = 3;
@@ -112,9 +116,13 @@ impl Default for RunOptions {
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The options or the set-up are wrong (exit code 2).
+    /// The options or the set-up are wrong: the user's to mend (exit code 2).
     #[error("{0}")]
     Setup(String),
+    /// The target broke the wire format where a run cannot go on without the answer (a
+    /// fuzz run's set-up): the target's fault (exit code 1, as a finding would be).
+    #[error("{0}")]
+    Broken(String),
     /// Ctrl-C or SIGTERM stopped the run; what it had created was removed (exit code 130).
     #[error("interrupted; {}", provisioned::summary(removed, left))]
     Interrupted {
@@ -475,16 +483,15 @@ impl Session {
     }
 
     /// Sends a set-up (or clean-up) request as `caller` and returns its body: a 2xx answer
-    /// with a JSON object. Anything else is a [`CallError`]: no answer, or a wrong one.
+    /// with a JSON object. Anything else is a [`CallError`]: no answer, a well-formed
+    /// refusal, or an answer that breaks the wire format.
     async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, CallError> {
-        let signing = self.signing(&CaseRequest {
-            caller,
-            ..CaseRequest::signed(rpc.clone())
-        })?;
+        let case = setup_case(rpc, caller);
+        let signing = self.signing(&case.request)?;
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .map_err(|error| RunError::Setup(error.to_string()))?;
-        let exchange = match self.send(built).await {
+        let exchange = match self.send(built.clone()).await {
             Ok(exchange) => exchange,
             Err(TransportError::Setup(reason)) => return Err(RunError::Setup(reason).into()),
             // No HTTP answer to set-up is an unreachable target.
@@ -496,32 +503,44 @@ impl Session {
                 .into());
             }
         };
-        let body = exchange.json().unwrap_or(Value::Null);
-        if exchange.status.is_success() && body.is_object() {
-            Ok(body)
-        } else if exchange.status.is_success() {
-            let text = String::from_utf8_lossy(&exchange.body);
-            Err(CallError::Refused {
-                code: String::new(),
-                text: format!(
-                    "{} answered {} with a body that is not a JSON object: {:?}",
-                    rpc_name(rpc),
-                    exchange.status.as_u16(),
-                    text.chars().take(120).collect::<String>()
-                ),
-            })
-        } else {
-            let code = body["Code"].as_str().unwrap_or_default().to_owned();
-            Err(CallError::Refused {
-                text: format!(
-                    "{} answered {} {code} {}",
-                    rpc_name(rpc),
-                    exchange.status.as_u16(),
-                    body["Message"].as_str().unwrap_or_default()
-                ),
-                code,
-            })
+        let body = exchange.json();
+        let status = exchange.status;
+        if let Some(body) = body
+            .as_ref()
+            .filter(|body| status.is_success() && body.is_object())
+        {
+            return Ok(body.clone());
         }
+        if let Some(refused) = refusal(rpc, &exchange, body.as_ref()) {
+            return Err(refused);
+        }
+        // An answer over HTTP that is not one of the wire protocol: the target's fault, so
+        // findings of the set-up step, held to the checks of the wire format.
+        let contract = Contract::embedded();
+        let observed = Observed {
+            case: &case,
+            exchange: &exchange,
+            body: body.as_ref(),
+            sent_time: "",
+            time_bound: self.timeout,
+        };
+        let findings: Vec<Finding> = checks::check(contract, &observed)
+            .into_iter()
+            .filter(|finding| WIRE_FORMAT_CHECKS.contains(&finding.check))
+            .collect();
+        if findings.is_empty() {
+            // Well-formed by every check of the wire format: a refusal after all.
+            return Err(CallError::Refused {
+                code: String::new(),
+                text: format!("{} answered {}", rpc_name(rpc), status.as_u16()),
+            });
+        }
+        Err(CallError::Broken(Box::new(CaseResult {
+            case,
+            request: built,
+            answer: Ok(exchange),
+            findings,
+        })))
     }
 
     /// Sends a request that creates something (a flow, an execution), from a task of its
@@ -583,18 +602,25 @@ impl Session {
     }
 }
 
+/// The checks that say whether an answer is one of the wire protocol at all: what a set-up
+/// answer is held to when the run cannot use it.
+const WIRE_FORMAT_CHECKS: [&str; 4] = ["no-5xx", "content-type-json", "json-body", "error-schema"];
+
 /// Why a set-up or clean-up request gave the run no body to go on with.
 #[derive(Debug)]
 enum CallError {
     /// What stops the run: no HTTP answer, or a request the harness could not make.
     Run(RunError),
-    /// An answer the run cannot use.
+    /// A well-formed refusal: an error body of the wire protocol (its Code), or a redirect.
     Refused {
-        /// The Code, if any.
+        /// The Code (empty for a redirect).
         code: String,
         /// What came back, for people.
         text: String,
     },
+    /// An answer over HTTP that breaks the wire format: the target's fault, with the
+    /// findings of the set-up step.
+    Broken(Box<CaseResult>),
 }
 
 impl From<RunError> for CallError {
@@ -611,7 +637,90 @@ impl CallError {
             CallError::Refused { text, .. } => {
                 RunError::Setup(format!("failed to set up the fixtures: {text}"))
             }
+            CallError::Broken(result) => {
+                let found: Vec<String> = result
+                    .findings
+                    .iter()
+                    .map(|finding| {
+                        format!(
+                            "[{}] expected: {}; actual: {}",
+                            finding.check, finding.expected, finding.actual
+                        )
+                    })
+                    .collect();
+                RunError::Broken(format!(
+                    "the target's answer to {} breaks the wire format: {}",
+                    result.case.id,
+                    found.join("; ")
+                ))
+            }
         }
+    }
+}
+
+/// The refusal an answer is, if it is one: a redirect (which the harness never follows),
+/// or a status below 500 with an error body of the wire protocol. Refusals are the user's
+/// to act on (credentials, permissions, the URL, the rate); they stop the run.
+fn refusal(rpc: &RpcRequest, exchange: &Exchange, body: Option<&Value>) -> Option<CallError> {
+    let status = exchange.status;
+    let action = rpc_name(rpc);
+    if status.is_redirection() {
+        // Only the origin: the location may carry the request's signature.
+        let origin = exchange
+            .header("location")
+            .and_then(|location| location.parse::<http::Uri>().ok())
+            .and_then(|uri| Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?)))
+            .map_or_else(String::new, |origin| format!(" to {origin}"));
+        return Some(CallError::Refused {
+            code: String::new(),
+            text: format!(
+                "{action} answered {} (a redirect{origin}; the harness follows none: is the URL right?)",
+                status.as_u16()
+            ),
+        });
+    }
+    let body = body.filter(|body| {
+        !status.is_success()
+            && !status.is_server_error()
+            && body.is_object()
+            && Contract::embedded()
+                .bodies()
+                .validate(BodyKind::Error, body)
+                .is_empty()
+    })?;
+    let code = body["Code"].as_str().unwrap_or_default().to_owned();
+    let message = body["Message"].as_str().unwrap_or_default();
+    let hint = match status.as_u16() {
+        401 | 403 => {
+            " (check the credentials and what the account may do; --fixtures uses executions that exist already)"
+        }
+        429 => " (the target throttles the run: a lower --rate may help)",
+        _ => "",
+    };
+    Some(CallError::Refused {
+        text: format!(
+            "{action} answered {} {code} {message}{hint}",
+            status.as_u16()
+        ),
+        code,
+    })
+}
+
+/// The case a set-up request stands for in the report when its answer breaks the wire
+/// format: `setup/CreateFlow`.
+fn setup_case(rpc: &RpcRequest, caller: Caller) -> Case {
+    let action = rpc_name(rpc);
+    Case {
+        id: format!("{SETUP_FAMILY}/{action}"),
+        tags: vec![SETUP_FAMILY],
+        description: format!(
+            "set-up: {action}, which the run's fixtures need: a 2xx answer with a JSON object, or an error body of the wire protocol"
+        ),
+        request: CaseRequest {
+            caller,
+            ..CaseRequest::signed(rpc.clone())
+        },
+        expect: Vec::new(),
     }
 }
 
@@ -630,23 +739,83 @@ fn create_flow(name: &str, flow: FixtureFlow) -> RpcRequest {
         .param("Type", "FDL")
 }
 
+/// What a case needs set-up to have made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// The run's flow.
+    Flow,
+    /// The run's finished execution (and so its flow).
+    Execution,
+    /// The run's flow of this fixture, for the timing cases that start executions.
+    TimingFlow(FixtureFlow),
+    /// The other account's flow.
+    OtherFlow,
+}
+
+/// What set-up made, and where it stopped.
+#[derive(Debug, Default)]
+struct Setup {
+    /// What the cases may lean on.
+    made: Vec<Need>,
+    /// The set-up step whose answer broke the wire format, with its findings: where set-up
+    /// stopped.
+    broken: Option<CaseResult>,
+}
+
+impl Setup {
+    /// Why a case with these needs cannot run, if set-up did not make one of them.
+    fn lacks(&self, needs: &[Need]) -> Option<String> {
+        let broken = self.broken.as_ref()?;
+        let missing = needs.iter().find(|need| !self.made.contains(need))?;
+        let what = match missing {
+            Need::Flow => "the run's flow".to_owned(),
+            Need::Execution => "the run's finished execution".to_owned(),
+            Need::TimingFlow(flow) => format!("the run's {} flow", flow.label()),
+            Need::OtherFlow => "the other account's flow".to_owned(),
+        };
+        Some(format!(
+            "needs {what}, which set-up could not make: the answer to {} broke the wire format",
+            broken.case.id
+        ))
+    }
+}
+
 /// Creates the run's flows and its finished execution (or checks the executions of the
-/// fixture file).
-async fn provision(session: &Arc<Session>) -> Result<(), RunError> {
-    provision_steps(session)
+/// fixture file), and says what it made. An answer that breaks the wire format ends
+/// set-up there, as findings; a refusal or no answer ends the run.
+async fn provision(session: &Arc<Session>) -> Result<Setup, RunError> {
+    let mut setup = Setup::default();
+    match provision_steps(session, &mut setup.made).await {
+        Ok(()) => Ok(setup),
+        Err(CallError::Broken(result)) => {
+            setup.broken = Some(*result);
+            Ok(setup)
+        }
+        Err(other) => Err(other.into_run_error()),
+    }
+}
+
+/// Provisions what a fuzz run needs: all of it, or the run cannot go on.
+async fn provision_all(session: &Arc<Session>) -> Result<(), RunError> {
+    let mut made = Vec::new();
+    provision_steps(session, &mut made)
         .await
         .map_err(CallError::into_run_error)
 }
 
-async fn provision_steps(session: &Arc<Session>) -> Result<(), CallError> {
+async fn provision_steps(session: &Arc<Session>, made: &mut Vec<Need>) -> Result<(), CallError> {
     let fixtures = &session.fixtures;
     if let Some(existing) = &fixtures.existing {
-        return check_existing(session, &existing.executions).await;
+        check_existing(session, &existing.executions).await?;
+        made.extend([Need::Flow, Need::Execution, Need::OtherFlow]);
+        made.extend(FixtureFlow::ALL.map(Need::TimingFlow));
+        return Ok(());
     }
     let main = Caller::Main;
     session
         .create(&fixtures.flow, FixtureFlow::Immediate, main)
         .await?;
+    made.push(Need::Flow);
     let start = RpcRequest::post("StartExecution")
         .param("FlowName", &fixtures.flow)
         .param("ExecutionName", &fixtures.execution)
@@ -664,7 +833,7 @@ async fn provision_steps(session: &Arc<Session>) -> Result<(), CallError> {
             Ok(body) => body,
             // DescribeExecution is what the run tests: when it answers wrongly, the cases
             // say so; set-up gives the execution a moment to end and goes on.
-            Err(CallError::Refused { .. }) => {
+            Err(CallError::Refused { .. } | CallError::Broken(_)) => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 break;
             }
@@ -690,13 +859,16 @@ async fn provision_steps(session: &Arc<Session>) -> Result<(), CallError> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    made.push(Need::Execution);
     for flow in [FixtureFlow::Wait, FixtureFlow::Fail, FixtureFlow::Long] {
         session.create(&fixtures.flow_of(flow), flow, main).await?;
+        made.push(Need::TimingFlow(flow));
     }
     if session.other.is_some() {
         session
             .create(&fixtures.other_flow, FixtureFlow::Immediate, Caller::Other)
             .await?;
+        made.push(Need::OtherFlow);
     }
     Ok(())
 }
@@ -800,11 +972,17 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
 /// The run on an open session: set-up, then the cases.
 async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
     let (cases, timing_cases) = selected(&session.fixtures, options);
-    provision(session).await?;
+    let setup = provision(session).await?;
     let mut skipped = Vec::new();
-    let cases = skip(cases, &mut skipped, |case| case_skip(session, case));
+    let cases = skip(cases, &mut skipped, |case| {
+        case_skip(session, case)
+            .map(str::to_owned)
+            .or_else(|| setup.lacks(&case_needs(&session.fixtures, case)))
+    });
     let timing_cases = skip(timing_cases, &mut skipped, |case| {
         timing_skip(session, case)
+            .map(str::to_owned)
+            .or_else(|| setup.lacks(&timing_needs(case)))
     });
     session.emit(RunEvent::Started {
         cases: cases.len() + timing_cases.len(),
@@ -813,12 +991,14 @@ async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunRepor
         run_cases(session, cases, options.concurrency.max(1)),
         run_timing(session, timing_cases, options.timing_margin)
     );
+    let mut all: Vec<CaseResult> = setup.broken.into_iter().collect();
+    all.extend(results);
     Ok(RunReport {
         target: session.endpoint.to_string(),
         embedded: options.target.is_none(),
         run_id: session.fixtures.run_id.clone(),
         signature: options.signature,
-        results,
+        results: all,
         timing,
         timing_bounds,
         skipped,
@@ -831,7 +1011,7 @@ async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunRepor
 fn skip<T: Selectable>(
     cases: Vec<T>,
     skipped: &mut Vec<SkippedCase>,
-    why_not: impl Fn(&T) -> Option<&'static str>,
+    why_not: impl Fn(&T) -> Option<String>,
 ) -> Vec<T> {
     cases
         .into_iter()
@@ -841,13 +1021,63 @@ fn skip<T: Selectable>(
                     id: case.id().to_owned(),
                     tags: case.tags().to_vec(),
                     description: case.description().to_owned(),
-                    reason: reason.to_owned(),
+                    reason,
                 });
                 false
             }
             None => true,
         })
         .collect()
+}
+
+/// What a catalog case needs set-up to have made. Most need nothing: an invalid parameter,
+/// a missing one, a protocol fault or a name that names nothing is answered alike whatever
+/// exists. A case that expects the finished execution (a success, or its names in another
+/// case) needs it; one that expects a lookup in the run's flow (404 for an execution of
+/// it) needs the flow; the isolation case needs the other account's flow.
+fn case_needs(fixtures: &Fixtures, case: &Case) -> Vec<Need> {
+    if case.tags.contains(&"isolation") {
+        return vec![Need::OtherFlow];
+    }
+    let success = case
+        .expect
+        .iter()
+        .any(|outcome| matches!(outcome, Outcome::Success { .. }));
+    if success || case.tags.contains(&"case-sensitivity") {
+        return vec![Need::Execution];
+    }
+    let errors = Contract::embedded().errors();
+    let looked_up = case.expect.iter().any(|outcome| {
+        matches!(outcome, Outcome::Error { code, .. }
+            if errors.status_of(*code) == http::StatusCode::NOT_FOUND)
+    });
+    let names_the_flow = case
+        .request
+        .rpc
+        .params
+        .iter()
+        .any(|(name, value)| name == "FlowName" && value == &fixtures.flow);
+    if looked_up && names_the_flow {
+        vec![Need::Flow]
+    } else {
+        Vec::new()
+    }
+}
+
+/// What a timing case needs set-up to have made: the finished execution (the baseline
+/// polls it), and the flow of the executions it starts.
+fn timing_needs(case: &TimingCase) -> Vec<Need> {
+    let mut needs = vec![Need::Execution];
+    match case.scenario {
+        Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. } | Scenario::Stopped => {
+            needs.push(Need::TimingFlow(FixtureFlow::Long));
+        }
+        Scenario::EndsDuringWait { flow, .. } => needs.push(Need::TimingFlow(flow)),
+        Scenario::AtOnceOnFinished { .. }
+        | Scenario::AtOnceOnUnknown { .. }
+        | Scenario::RejectedAtOnce { .. } => {}
+    }
+    needs
 }
 
 /// Why a catalog case cannot mean anything in this run, if it cannot.

@@ -244,6 +244,7 @@ impl RunError {
         let done = summary(&removal.removed, &removal.left);
         match self {
             RunError::Setup(text) => RunError::Setup(format!("{text}; {done}")),
+            RunError::Broken(text) => RunError::Broken(format!("{text}; {done}")),
             RunError::Unreachable { target, reason } => RunError::Unreachable {
                 target,
                 reason: format!("{reason}; {done}"),
