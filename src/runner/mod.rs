@@ -1,20 +1,19 @@
 //! The runner: provisions the fixtures, sends every selected case with bounded
-//! concurrency and an optional rate limit, checks each exchange, and removes what it provisioned,
+//! concurrency at the run's pace, checks each exchange, and removes what it provisioned,
 //! however the run ends. It knows nothing of output formats: it returns a [`RunReport`].
 
 mod events;
 mod fuzz;
 mod interrupt;
 mod matrix;
+mod pacing;
 mod provisioned;
 mod timing;
 
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
@@ -38,8 +37,10 @@ pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz};
 pub use interrupt::Interrupt;
 pub use matrix::{FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, fault_matrix};
+pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
 pub use timing::TimingResult;
 
+use pacing::Pacer;
 use provisioned::{Lifecycle, Provisioned};
 
 /// The family of the results of set-up requests whose answers broke the wire format
@@ -66,8 +67,8 @@ pub struct RunOptions {
     pub signature: SignatureVersion,
     /// How many cases are in flight at once.
     pub concurrency: usize,
-    /// At most this many requests a second, if set.
-    pub rate: Option<NonZeroU32>,
+    /// How fast requests may go.
+    pub pacing: Pacing,
     /// The latest an answer may come.
     pub timeout: Duration,
     /// Case ids to run (all if empty).
@@ -98,7 +99,7 @@ impl Default for RunOptions {
             other_credentials: None,
             signature: SignatureVersion::V1,
             concurrency: 16,
-            rate: None,
+            pacing: Pacing::Unlimited,
             timeout: Duration::from_secs(10),
             cases: Vec::new(),
             filters: Vec::new(),
@@ -353,7 +354,7 @@ struct Session {
     other: Option<Credentials>,
     signature: SignatureVersion,
     timeout: Duration,
-    limiter: Option<DefaultDirectRateLimiter>,
+    pacer: Pacer,
     events: Option<Events>,
     /// What is left of the run's time for waiting out throttling (429).
     backoff_budget: Mutex<Duration>,
@@ -422,25 +423,29 @@ impl Session {
         Ok(built)
     }
 
-    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Exchange, TransportError> {
-        self.send_holding(request, Duration::ZERO).await
+    async fn send(
+        &self,
+        action: Option<&str>,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<Exchange, TransportError> {
+        self.send_holding(action, request, Duration::ZERO).await
     }
 
-    /// Sends under the rate limit, allowing `hold` (a long poll's rightful wait), then the
-    /// run's timeout, then a second so that a late answer is told from none. A throttled
-    /// request (429) is sent again after the wait its answer asks for, a few times, within
-    /// the run's budget for such waits; then its last answer stands.
+    /// Sends a request of `action` at the run's pace, allowing `hold` (a long poll's
+    /// rightful wait), then the run's timeout, then a second so that a late answer is told
+    /// from none. A throttled request (429) is sent again after the wait its answer asks
+    /// for, a few times, within the run's budget for such waits; then its last answer
+    /// stands.
     async fn send_holding(
         &self,
+        action: Option<&str>,
         request: http::Request<Vec<u8>>,
         hold: Duration,
     ) -> Result<Exchange, TransportError> {
         let limit = hold + self.timeout + Duration::from_secs(1);
         let mut retries = 0;
         loop {
-            if let Some(limiter) = &self.limiter {
-                limiter.until_ready().await;
-            }
+            self.pacer.ready(action).await;
             let exchange = self.client.send(request.clone(), limit).await?;
             let wait = (exchange.status == http::StatusCode::TOO_MANY_REQUESTS
                 && retries < MAX_RETRIES)
@@ -479,7 +484,9 @@ impl Session {
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .ok()?;
-        self.send_holding(built, wait).await.ok()
+        self.send_holding(rpc.action.as_deref(), built, wait)
+            .await
+            .ok()
     }
 
     /// Sends a set-up (or clean-up) request as `caller` and returns its body: a 2xx answer
@@ -491,7 +498,7 @@ impl Session {
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .map_err(|error| RunError::Setup(error.to_string()))?;
-        let exchange = match self.send(built.clone()).await {
+        let exchange = match self.send(rpc.action.as_deref(), built.clone()).await {
             Ok(exchange) => exchange,
             Err(TransportError::Setup(reason)) => return Err(RunError::Setup(reason).into()),
             // No HTTP answer to set-up is an unreachable target.
@@ -947,9 +954,7 @@ async fn open(options: &RunOptions) -> Result<(Arc<Session>, Option<Reference>),
         other,
         signature: options.signature,
         timeout: options.timeout,
-        limiter: options
-            .rate
-            .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
+        pacer: Pacer::new(options.pacing),
         events: options.events.clone(),
         backoff_budget: Mutex::new(BACKOFF_BUDGET),
         provisioned: Provisioned::default(),
@@ -987,10 +992,19 @@ async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunRepor
     session.emit(RunEvent::Started {
         cases: cases.len() + timing_cases.len(),
     });
-    let (results, (timing, timing_bounds)) = tokio::join!(
-        run_cases(session, cases, options.concurrency.max(1)),
-        run_timing(session, timing_cases, options.timing_margin)
-    );
+    let concurrency = options.concurrency.max(1);
+    let margin = options.timing_margin;
+    let (results, (timing, timing_bounds)) = if session.pacer.is_paced() {
+        // At a pace, a request may wait for its turn: the timing cases go first, one at a
+        // time, so that no poll of theirs waits behind the catalog's requests.
+        let timing = run_timing(session, timing_cases, margin, true).await;
+        (run_cases(session, cases, concurrency).await, timing)
+    } else {
+        tokio::join!(
+            run_cases(session, cases, concurrency),
+            run_timing(session, timing_cases, margin, false)
+        )
+    };
     let mut all: Vec<CaseResult> = setup.broken.into_iter().collect();
     all.extend(results);
     Ok(RunReport {
@@ -1125,11 +1139,12 @@ fn timing_skip(session: &Session, case: &TimingCase) -> Option<&'static str> {
     }
 }
 
-/// Measures the baseline, then runs every timing case at once.
+/// Measures the baseline, then runs every timing case at once, or one after another.
 async fn run_timing(
     session: &Arc<Session>,
     cases: Vec<TimingCase>,
     margin: Duration,
+    one_at_a_time: bool,
 ) -> (Vec<TimingResult>, Option<TimingBounds>) {
     if cases.is_empty() {
         return (Vec::new(), None);
@@ -1138,6 +1153,18 @@ async fn run_timing(
         baseline: timing::baseline(session).await,
         margin,
     };
+    if one_at_a_time {
+        let mut results = Vec::with_capacity(cases.len());
+        for case in cases {
+            let result = timing::run_timing_case(session, case, bounds).await;
+            session.emit(RunEvent::Finished {
+                case: &result.case.id,
+                passed: result.passed(),
+            });
+            results.push(result);
+        }
+        return (results, Some(bounds));
+    }
     let mut tasks = JoinSet::new();
     for (index, case) in cases.into_iter().enumerate() {
         let session = Arc::clone(session);
@@ -1231,7 +1258,9 @@ async fn run_case(session: &Session, case: Case) -> CaseResult {
             };
         }
     };
-    let answer = session.send(request.clone()).await;
+    let answer = session
+        .send(case.request.rpc.action.as_deref(), request.clone())
+        .await;
     let findings = match &answer {
         Ok(exchange) => {
             let body = exchange.json();

@@ -273,9 +273,10 @@ async fn poll(
     let sent = origin.elapsed();
     let started = Instant::now();
     match session.exchange(&request, hold).await {
+        // Sent when it left, after any wait for its turn at the run's pace (or a retry).
         Some(exchange) => Poll {
             wait,
-            sent,
+            sent: origin.elapsed().saturating_sub(exchange.elapsed).max(sent),
             elapsed: exchange.elapsed,
             status: exchange.status.as_u16(),
             body: exchange.json(),
