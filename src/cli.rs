@@ -15,7 +15,7 @@ use crate::contract::{API_VERSION, Contract};
 use crate::exit;
 use crate::reference::{Choice, Fault, Reference, ReferenceOptions, default_accounts};
 use crate::report::{self, Progress, ReportFormat, Snapshots};
-use crate::runner::{self, RunError, RunOptions};
+use crate::runner::{self, Interrupt, Pacing, RunError, RunOptions};
 use crate::wire::{
     ClientOptions, Credentials, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
     Endpoint, SignatureVersion,
@@ -86,7 +86,9 @@ pub struct TargetArgs {
     /// How many cases are in flight at once.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
-    /// At most this many requests a second.
+    /// At most this many requests a second, whatever the operation. Without it, a target
+    /// that is not this machine gets the real service's published limits: 5 a second
+    /// (bursts of 50) for DescribeExecution, 2 a second (bursts of 10) for the others.
     #[arg(long, value_name = "PER_SECOND")]
     pub rate: Option<NonZeroU32>,
     /// The latest an answer may come, in seconds.
@@ -99,10 +101,6 @@ pub struct TargetArgs {
     #[arg(long)]
     pub insecure: bool,
 }
-
-/// The request rate a run keeps to against a target that is not this machine, unless
-/// `--rate` says otherwise.
-pub const REMOTE_RATE: u32 = 20;
 
 /// The options of a conformance run.
 #[derive(Debug, Args)]
@@ -211,11 +209,7 @@ impl TargetArgs {
             other_credentials: self.other_credentials.clone(),
             signature,
             concurrency: usize::from(self.concurrency),
-            rate: self.rate.or_else(|| {
-                self.is_remote()
-                    .then_some(REMOTE_RATE)
-                    .and_then(NonZeroU32::new)
-            }),
+            pacing: self.pacing(),
             timeout: self.timeout,
             stop_on_interrupt: true,
             client: ClientOptions {
@@ -225,6 +219,16 @@ impl TargetArgs {
             },
             ..RunOptions::default()
         })
+    }
+
+    /// How fast the run sends: `--rate`; without it, the real service's limits toward
+    /// another machine, and no limit on this one.
+    pub fn pacing(&self) -> Pacing {
+        match self.rate {
+            Some(rate) => Pacing::Rate(rate),
+            None if self.is_remote() => Pacing::Service,
+            None => Pacing::Unlimited,
+        }
     }
 
     /// Whether the target is another machine: a real service, to be treated politely.
@@ -242,9 +246,11 @@ impl TargetArgs {
                 "warning: --insecure: TLS certificates are not checked; anyone on the path can read and change the run's requests".to_owned(),
             );
         }
-        if self.is_remote() && self.rate.is_none() {
+        if self.pacing() == Pacing::Service {
+            let (describe, other) = (runner::SERVICE_DESCRIBE_LIMIT, runner::SERVICE_OTHER_LIMIT);
             notes.push(format!(
-                "note: a target that is not this machine: at most {REMOTE_RATE} requests a second (--rate to change)"
+                "note: a target that is not this machine: at the real service's limits, {} DescribeExecution requests a second (bursts of {}) and {} of the others (bursts of {}); --rate to change",
+                describe.per_second, describe.burst, other.per_second, other.burst
             ));
         }
         notes
@@ -556,19 +562,27 @@ fn run_cases(args: &RunArgs) -> ExitCode {
         Ok(run) => report_run(args, &run),
         Err(error) => {
             eprintln!("conformance: {error}");
-            let code = match error {
-                RunError::Setup(_) => exit::USAGE_ERROR,
-                RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
-                RunError::Interrupted { .. } => exit::INTERRUPTED,
-            };
-            ExitCode::from(code)
+            ExitCode::from(exit_code(&error))
         }
+    }
+}
+
+/// The exit code of a run or fuzz run that could not be carried out.
+fn exit_code(error: &RunError) -> u8 {
+    match error {
+        RunError::Setup(_) => exit::USAGE_ERROR,
+        RunError::Broken(_) => exit::NOT_CONFORMANT,
+        RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
+        RunError::Interrupted { .. } => exit::INTERRUPTED,
     }
 }
 
 /// Writes the console report, the report files and the snapshots of a run, and says how
 /// the process should exit.
 fn report_run(args: &RunArgs, run: &runner::RunReport) -> ExitCode {
+    if let Some(left) = run.left_behind() {
+        eprintln!("conformance: warning: {left}");
+    }
     let mut stdout = anstream::stdout().lock();
     if let Err(error) = report::write_report(run, &mut stdout) {
         return finish(Err(error), exit::USAGE_ERROR);
@@ -660,11 +674,7 @@ fn fuzz(args: &FuzzArgs) -> ExitCode {
         }
         Err(error) => {
             eprintln!("conformance: {error}");
-            ExitCode::from(match error {
-                RunError::Setup(_) => exit::USAGE_ERROR,
-                RunError::Unreachable { .. } => exit::TARGET_UNREACHABLE,
-                RunError::Interrupted { .. } => exit::INTERRUPTED,
-            })
+            ExitCode::from(exit_code(&error))
         }
     }
 }
@@ -774,27 +784,17 @@ fn serve(args: &ServeArgs) -> ExitCode {
             "conformance: serving the reference target at {} (state in memory; Ctrl-C stops)",
             reference.url()
         );
-        interrupted().await;
+        match Interrupt::listen() {
+            Ok(mut interrupt) => interrupt.recv().await,
+            Err(error) => {
+                eprintln!("conformance: failed to listen for Ctrl-C: {error}");
+                return ExitCode::from(exit::USAGE_ERROR);
+            }
+        }
         // Long polls in flight get a moment to finish, not their whole wait.
         let _ = tokio::time::timeout(Duration::from_secs(1), reference.stop()).await;
         ExitCode::from(exit::CONFORMANT)
     })
-}
-
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Writes the contract as a person reads it.
@@ -880,20 +880,19 @@ mod tests {
     }
 
     #[test]
-    fn a_target_elsewhere_gets_a_default_rate_that_rate_overrides() {
+    fn a_target_elsewhere_is_paced_at_the_services_limits_unless_rate_says_otherwise() {
         let remote = target_args(&["--target", "https://cloudflow.invalid"]);
-        assert_eq!(remote.options().unwrap().rate, NonZeroU32::new(REMOTE_RATE));
-        assert!(
-            remote
-                .notes()
-                .iter()
-                .any(|note| note.contains("20 requests a second"))
-        );
+        assert_eq!(remote.options().unwrap().pacing, Pacing::Service);
+        assert!(remote.notes().iter().any(|note| note
+            .contains("5 DescribeExecution requests a second (bursts of 50) and 2 of the others (bursts of 10)")));
         let chosen = target_args(&["--target", "https://cloudflow.invalid", "--rate", "5"]);
-        assert_eq!(chosen.options().unwrap().rate, NonZeroU32::new(5));
+        assert_eq!(
+            chosen.options().unwrap().pacing,
+            Pacing::Rate(NonZeroU32::new(5).unwrap())
+        );
         assert!(chosen.notes().is_empty());
         let local = target_args(&["--target", "http://127.0.0.1:8080"]);
-        assert_eq!(local.options().unwrap().rate, None);
+        assert_eq!(local.options().unwrap().pacing, Pacing::Unlimited);
         assert!(local.notes().is_empty());
         let insecure = target_args(&["--target", "http://127.0.0.1:8080", "--insecure"]);
         assert!(insecure.options().unwrap().client.insecure);

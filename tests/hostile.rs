@@ -2,9 +2,11 @@
 //! service can. For each, the run ends within its bounds, says why, keeps its memory
 //! bounded, does not panic and exits with the documented code.
 //!
-//! Each server either misbehaves on every request (the run cannot even set up), or only on
-//! the requests that carry WaitTimeSeconds and passes the rest on to a reference target
-//! (so the run sets up and the wait-time cases meet the misbehaviour).
+//! Each server either misbehaves on every request (set-up meets it first), or only on the
+//! requests whose request line holds a given text, and passes the rest on to a reference
+//! target: the requests that carry WaitTimeSeconds (so the run sets up and the wait-time
+//! cases meet the misbehaviour), or one set-up operation (so the run reports it and runs
+//! the cases that need nothing of set-up).
 
 mod common;
 
@@ -80,8 +82,8 @@ struct Hostile {
 
 impl Hostile {
     /// A server that misbehaves as `hostility` says on every request, or, with `upstream`,
-    /// only on those with WaitTimeSeconds (the rest go to `upstream`).
-    async fn start(hostility: Hostility, upstream: Option<SocketAddr>) -> Self {
+    /// only on those whose request line holds its text (the rest go to `upstream`).
+    async fn start(hostility: Hostility, upstream: Option<(SocketAddr, &'static str)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let other = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -167,14 +169,14 @@ fn response(status: &str, extra_headers: &str, body: &[u8]) -> Vec<u8> {
 async fn serve(
     mut stream: TcpStream,
     hostility: Hostility,
-    upstream: Option<SocketAddr>,
+    upstream: Option<(SocketAddr, &'static str)>,
     other: SocketAddr,
     hits: Arc<AtomicUsize>,
 ) {
     while let Some((head, body)) = read_request(&mut stream).await {
         let request_line = head.lines().next().unwrap_or_default();
-        if let Some(upstream) = upstream
-            && !request_line.contains("WaitTimeSeconds")
+        if let Some((upstream, only)) = upstream
+            && !request_line.contains(only)
         {
             let answer = forward(upstream, &head, &body).await;
             if stream.write_all(&answer).await.is_err() {
@@ -352,7 +354,7 @@ async fn hostile_answers_to_the_cases_are_reported_with_their_reason() {
     let dir = std::env::temp_dir().join(format!("conformance-hostile-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for hostility in Hostility::ALL {
-        let hostile = Hostile::start(hostility, Some(upstream)).await;
+        let hostile = Hostile::start(hostility, Some((upstream, "WaitTimeSeconds"))).await;
         let report = dir.join(format!("{hostility:?}.json"));
         let ran = tokio::task::spawn_blocking({
             let url = hostile.url();
@@ -408,12 +410,13 @@ async fn hostile_answers_to_the_cases_are_reported_with_their_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_target_hostile_to_every_request_ends_the_run_at_set_up_with_a_reason() {
+async fn a_target_hostile_to_every_request_is_reported_from_set_up_on_with_a_reason() {
     for hostility in Hostility::ALL {
         let hostile = Hostile::start(hostility, None).await;
+        // The wait-time cases only: every case that runs keeps its answer, up to 1 MiB.
         let ran = tokio::task::spawn_blocking({
             let url = hostile.url();
-            move || conformance(&url, &[])
+            move || conformance(&url, &["--filter", "wait-time"])
         })
         .await
         .unwrap();
@@ -433,30 +436,170 @@ async fn a_target_hostile_to_every_request_ends_the_run_at_set_up_with_a_reason(
             "{context} peaked at {} KiB",
             ran.peak_kib
         );
-        // No HTTP answer: unreachable (3); a wrong one: a set-up error (2).
-        let (code, says) = match hostility {
+        // No HTTP answer: unreachable (3). An answer that breaks the wire format: the
+        // target's fault, a finding of the set-up step (1). A well-formed refusal, which
+        // the user must act on (a redirect: the URL; throttling: the rate): 2.
+        let (code, says, output) = match hostility {
             Hostility::Silent
             | Hostility::HeadersThenSilence
             | Hostility::MalformedHttp
             | Hostility::Reset
-            | Hostility::ClosedAtOnce => (3, "CreateFlow got no HTTP answer"),
+            | Hostility::ClosedAtOnce => (3, "CreateFlow got no HTTP answer", &ran.stderr),
             Hostility::EndlessBody
             | Hostility::HugeBody
             | Hostility::NotJson
-            | Hostility::InvalidUtf8 => (
-                2,
-                "CreateFlow answered 200 with a body that is not a JSON object",
-            ),
-            Hostility::Redirect => (2, "CreateFlow answered 302"),
-            Hostility::Endless5xx => (2, "CreateFlow answered 503 ServiceUnavailable"),
+            | Hostility::InvalidUtf8 => (1, "FAIL setup/CreateFlow [json-body]", &ran.stdout),
+            Hostility::Endless5xx => (1, "FAIL setup/CreateFlow [no-5xx]", &ran.stdout),
+            Hostility::Redirect => (2, "CreateFlow answered 302", &ran.stderr),
             Hostility::Endless429Acs | Hostility::Endless429RetryAfter => {
-                (2, "CreateFlow answered 429 ResourceThrottled")
+                (2, "CreateFlow answered 429 ResourceThrottled", &ran.stderr)
             }
         };
         assert_eq!(ran.code, Some(code), "{context}");
-        assert!(ran.stderr.contains(says), "{context}");
+        assert!(output.contains(says), "{context}");
+        if code == 1 {
+            // The cases that need nothing of set-up ran; the others say why they did not.
+            assert!(ran.stdout.contains("FAIL wait-time/61 "), "{context}");
+            assert!(
+                ran.stdout.contains(
+                    "SKIP wait-time/0: needs the run's finished execution, which set-up could not make: the answer to setup/CreateFlow broke the wire format"
+                ),
+                "{context}"
+            );
+        }
         if hostility == Hostility::Redirect {
             assert_eq!(hostile.elsewhere.load(Ordering::SeqCst), 0);
         }
+    }
+}
+
+/// The ids of a JSON report's cases with this outcome.
+fn with_outcome<'a>(report: &'a Value, outcome: &str) -> Vec<&'a str> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|case| case["outcome"] == outcome)
+        .map(|case| case["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_set_up_step_that_breaks_the_wire_format_is_a_finding_and_the_cases_that_need_nothing_run()
+ {
+    let reference = Target::start().await;
+    let upstream = reference.reference.address();
+    let dir = std::env::temp_dir().join(format!("conformance-setup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // CreateFlow answered with HTML (and never made): nothing exists. StartExecution
+    // answered with bytes that are not UTF-8 (and never made): the flow exists, no execution.
+    for (hostility, step, check, lacking) in [
+        (
+            Hostility::NotJson,
+            "CreateFlow",
+            "json-body",
+            "the run's flow",
+        ),
+        (
+            Hostility::InvalidUtf8,
+            "StartExecution",
+            "json-body",
+            "the run's finished execution",
+        ),
+    ] {
+        let hostile = Hostile::start(hostility, Some((upstream, step))).await;
+        let report = dir.join(format!("{step}.json"));
+        let ran = tokio::task::spawn_blocking({
+            let url = hostile.url();
+            let report = format!("json={}", report.display());
+            move || conformance(&url, &["--report", &report])
+        })
+        .await
+        .unwrap();
+        let context = format!("{step}: {}{}", ran.stdout, ran.stderr);
+        assert_eq!(ran.code, Some(1), "{context}");
+        assert!(
+            ran.stdout.contains(&format!(
+                "FAIL setup/{step} [{check}] expected: a JSON object"
+            )),
+            "{context}"
+        );
+        // A set-up step is re-run by a whole run, not by a --case of its own.
+        assert!(
+            ran.stdout.contains(&format!(
+                "reproduce: conformance --target {}\n",
+                hostile.url()
+            )),
+            "{context}"
+        );
+        let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        // Every case that ran passed against the reference target: none of them leaned on
+        // what set-up could not make.
+        assert_eq!(
+            with_outcome(&report, "failed"),
+            [format!("setup/{step}")],
+            "{context}"
+        );
+        let passed = with_outcome(&report, "passed");
+        let skipped = with_outcome(&report, "skipped");
+        for id in [
+            "wait-time/61",
+            "flow-name/length-129",
+            "missing/both",
+            "protocol/wrong-secret",
+            "existence/unknown-flow",
+        ] {
+            assert!(passed.contains(&id), "{step}: {id} did not run: {context}");
+        }
+        for id in [
+            "existence/known-execution",
+            "wait-time/0",
+            "execution-name/case-lower",
+            "timing/finished-60",
+        ] {
+            assert!(skipped.contains(&id), "{step}: {id} ran: {context}");
+        }
+        let needs_the_flow = ["execution-name/length-128", "existence/unknown-execution"];
+        for id in needs_the_flow {
+            let list = if step == "CreateFlow" {
+                &skipped
+            } else {
+                &passed
+            };
+            assert!(list.contains(&id), "{step}: {id}: {context}");
+        }
+        let reasons: Vec<&str> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|case| case["skip_reason"].as_str())
+            .collect();
+        assert!(
+            reasons.iter().any(|reason| reason.starts_with(&format!("needs {lacking}, which set-up could not make: the answer to setup/{step} broke the wire format"))),
+            "{reasons:#?}"
+        );
+
+        // A fuzz run cannot go on without its fixtures: the finding ends it, exit code 1.
+        let fuzzed = tokio::task::spawn_blocking({
+            let url = hostile.url();
+            move || {
+                Command::new(env!("CARGO_BIN_EXE_conformance"))
+                    .args(["fuzz", "--target", &url, "--cases", "10"])
+                    .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+                    .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+                    .output()
+                    .unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&fuzzed.stderr);
+        assert_eq!(fuzzed.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the target's answer to setup/{step} breaks the wire format: [{check}]"
+            )),
+            "{stderr}"
+        );
     }
 }

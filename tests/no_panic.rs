@@ -186,6 +186,7 @@ proptest! {
             timing_bounds: None,
             skipped: Vec::new(),
             elapsed: Duration::from_secs(1),
+            left_behind: Vec::new(),
         };
         let mut out = Vec::new();
         report::write_report(&run, &mut out).unwrap();

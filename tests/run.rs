@@ -300,57 +300,6 @@ async fn no_answer_and_a_late_answer_are_findings() {
 }
 
 #[tokio::test]
-async fn ctrl_c_stops_the_run_and_removes_what_it_created() {
-    let target = Target::start().await;
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
-        .args([
-            "--target",
-            &target.reference.url(),
-            "--access-key-id",
-            "testid",
-            "--access-key-secret",
-            "testsecret",
-        ])
-        .args(["--filter", "timing", "--long-waits"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let output = tokio::time::timeout(std::time::Duration::from_secs(15), child.wait_with_output())
-        .await
-        .expect("the run stops soon after Ctrl-C")
-        .unwrap();
-    assert_eq!(output.status.code(), Some(130));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let removed = stderr
-        .split("removed the run's flows ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("{stderr}"))
-        .trim();
-    let flows: Vec<&str> = removed.split(", ").collect();
-    assert_eq!(flows.len(), 4, "{stderr}");
-    for flow in flows {
-        let exchange = target
-            .send(&conformance::wire::RpcRequest::get("DescribeFlow").param("Name", flow))
-            .await;
-        assert_eq!(
-            exchange.json().unwrap()["Code"],
-            "FlowNotExists",
-            "{flow} is gone"
-        );
-    }
-}
-
-#[tokio::test]
 async fn a_fixture_file_names_existing_executions_and_the_run_creates_nothing() {
     use conformance::cases::fixtures::FixtureFile;
     use conformance::contract::Contract;

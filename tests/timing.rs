@@ -96,3 +96,18 @@ async fn a_target_that_holds_a_finished_execution_fails() {
         "{failures:#?}"
     );
 }
+
+#[tokio::test]
+async fn at_the_real_services_pace_the_default_suite_passes_on_the_clean_target() {
+    // DescribeExecution at 5 a second beyond a burst of 50: the catalog's requests wait
+    // their turn, and none of the timing cases' polls may wait behind them.
+    let target = Target::start().await;
+    let options = RunOptions {
+        pacing: conformance::runner::Pacing::Service,
+        ..target.run_options()
+    };
+    let report = run(&options).await.unwrap();
+    assert_eq!(report.timing.len(), 9);
+    let findings: Vec<_> = report.findings().collect();
+    assert!(findings.is_empty(), "{findings:#?}");
+}

@@ -20,14 +20,20 @@ pub use progress::Progress;
 pub use redact::curl;
 pub use snapshots::{SnapshotDrift, SnapshotOutcome, Snapshots, write_snapshot_outcome};
 
-use crate::runner::RunReport;
+use crate::runner::{RunReport, SETUP_FAMILY};
 
 /// The command that re-runs one case against the same target.
 fn rerun(report: &RunReport, case: &str) -> String {
-    if report.embedded {
-        format!("conformance --case {case}")
+    // A set-up step is no case of its own: every run goes through it.
+    let only = if case.starts_with(&format!("{SETUP_FAMILY}/")) {
+        String::new()
     } else {
-        format!("conformance --target {} --case {case}", report.target)
+        format!(" --case {case}")
+    };
+    if report.embedded {
+        format!("conformance{only}")
+    } else {
+        format!("conformance --target {}{only}", report.target)
     }
 }
 

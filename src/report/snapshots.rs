@@ -23,7 +23,7 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 use similar::TextDiff;
 
-use crate::runner::{CaseResult, RunReport};
+use crate::runner::{CaseResult, RunReport, SETUP_FAMILY};
 
 /// The most of a body that is not JSON a snapshot keeps.
 const TEXT_LIMIT: usize = 1024;
@@ -93,7 +93,12 @@ impl Snapshots {
             ..SnapshotOutcome::default()
         };
         let redactions = Redactions::of(report);
-        for result in &report.results {
+        // Set-up steps are in the results only when their answers broke the wire format.
+        let cases = report
+            .results
+            .iter()
+            .filter(|result| !result.case.tags.contains(&SETUP_FAMILY));
+        for result in cases {
             let new = render(result, &redactions);
             let path = self
                 .dir

@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{RunError, RunOptions, Session, open, provision, remove, run_case};
+use super::{Lifecycle, RunError, RunOptions, Session, provision_all, run_case};
 use crate::cases::strategies::{FuzzRequest, describe_requests, expectation_with_questions};
 use crate::cases::{Case, CaseRequest};
 use crate::checks::Finding;
@@ -189,21 +189,28 @@ fn rng(seed: u64) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
-/// Runs the fuzzer.
+/// Runs the fuzzer. However it ends (at the end, on an error, or interrupted at any
+/// moment), it first removes what it created.
 pub async fn fuzz(options: &RunOptions, fuzz: &FuzzOptions) -> Result<FuzzReport, RunError> {
     // Read before anything is created on the target, so that a bad file leaves nothing.
     let kept = match &fuzz.regressions {
         Some(path) => read_regressions(path)?,
         None => Kept::default(),
     };
-    let (session, reference) = open(options).await?;
-    if let Err(error) = provision(&session).await {
-        remove(&session).await;
-        if let Some(reference) = reference {
-            let _ = reference.stop().await;
-        }
-        return Err(error);
-    }
+    let lifecycle = Lifecycle::open(options).await?;
+    let session = lifecycle.session();
+    let (report, _) = lifecycle.run(fuzz_in(session, options, fuzz, kept)).await?;
+    Ok(report)
+}
+
+/// The fuzz run on an open session, with the regressions file's contents.
+async fn fuzz_in(
+    session: Arc<Session>,
+    options: &RunOptions,
+    fuzz: &FuzzOptions,
+    kept: Kept,
+) -> Result<FuzzReport, RunError> {
+    provision_all(&session).await?;
     let started = Instant::now();
     let mut report = FuzzReport {
         target: session.endpoint.to_string(),
@@ -275,10 +282,7 @@ pub async fn fuzz(options: &RunOptions, fuzz: &FuzzOptions) -> Result<FuzzReport
         }
     }
     report.elapsed = started.elapsed();
-    remove(&session).await;
-    if let Some(reference) = reference {
-        let _ = reference.stop().await;
-    }
+    // Written inside the run, so that its flows are removed whether or not this works.
     if let Some(path) = &fuzz.regressions {
         keep_regressions(path, &to_keep, fuzz.seed)?;
     }

@@ -1,18 +1,19 @@
 //! The runner: provisions the fixtures, sends every selected case with bounded
-//! concurrency and an optional rate limit, checks each exchange, and removes what it
-//! provisioned. It knows nothing of output formats: it returns a [`RunReport`].
+//! concurrency at the run's pace, checks each exchange, and removes what it provisioned,
+//! however the run ends. It knows nothing of output formats: it returns a [`RunReport`].
 
 mod events;
 mod fuzz;
+mod interrupt;
 mod matrix;
+mod pacing;
+mod provisioned;
 mod timing;
 
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
@@ -22,10 +23,10 @@ use crate::cases::catalog::{SIGNED_RUN, catalog, unknown_access_key};
 use crate::cases::fixtures::{FixtureFile, FixtureFlow, Fixtures, fresh_run_id};
 use crate::cases::timing::Scenario;
 use crate::cases::timing::{TimingCase, timing_cases};
-use crate::cases::{Caller, Case, CaseRequest, Selectable};
+use crate::cases::{Caller, Case, CaseRequest, Outcome, Selectable};
 use crate::checks::timing::TimingBounds;
 use crate::checks::{self, Finding, Observed};
-use crate::contract::Contract;
+use crate::contract::{BodyKind, Contract};
 use crate::reference::{Reference, ReferenceOptions};
 use crate::wire::{
     Client, ClientOptions, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
@@ -37,11 +38,20 @@ pub use fuzz::{
     FuzzFailure, FuzzOptions, FuzzReport, SHRINK_STEPS, SHRINK_STEPS_PER_FAILURE, decode, encode,
     fuzz, rule_class, signature,
 };
+pub use interrupt::Interrupt;
 pub use matrix::{
     CHOICE_FUZZ_CASES, ChoiceOutcome, FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED,
     choice_matrix, fault_matrix,
 };
+pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
 pub use timing::TimingResult;
+
+use pacing::Pacer;
+use provisioned::{Lifecycle, Provisioned};
+
+/// The family of the results of set-up requests whose answers broke the wire format
+/// (`setup/CreateFlow`): they are reported as findings, not as the user's mistake.
+pub const SETUP_FAMILY: &str = "setup";
 
 /// How many times a throttled request is sent again.
 const MAX_RETRIES: u32 = 3;
@@ -63,8 +73,8 @@ pub struct RunOptions {
     pub signature: SignatureVersion,
     /// How many cases are in flight at once.
     pub concurrency: usize,
-    /// At most this many requests a second, if set.
-    pub rate: Option<NonZeroU32>,
+    /// How fast requests may go.
+    pub pacing: Pacing,
     /// The latest an answer may come.
     pub timeout: Duration,
     /// Case ids to run (all if empty).
@@ -75,7 +85,7 @@ pub struct RunOptions {
     pub timing_margin: Duration,
     /// Whether the timing cases include waits up to the contract's maximum.
     pub long_waits: bool,
-    /// Whether Ctrl-C stops the run, after removing what it created.
+    /// Whether Ctrl-C or SIGTERM stops the run, after removing what it created.
     pub stop_on_interrupt: bool,
     /// Executions that exist already; the run then creates (and removes) nothing.
     pub fixtures: Option<FixtureFile>,
@@ -95,7 +105,7 @@ impl Default for RunOptions {
             other_credentials: None,
             signature: SignatureVersion::V1,
             concurrency: 16,
-            rate: None,
+            pacing: Pacing::Unlimited,
             timeout: Duration::from_secs(10),
             cases: Vec::new(),
             filters: Vec::new(),
@@ -113,14 +123,20 @@ impl Default for RunOptions {
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The options or the set-up are wrong (exit code 2).
+    /// The options or the set-up are wrong: the user's to mend (exit code 2).
     #[error("{0}")]
     Setup(String),
-    /// Ctrl-C stopped the run; what it had created was removed.
-    #[error("interrupted; removed the run's flows {}", removed.join(", "))]
+    /// The target broke the wire format where a run cannot go on without the answer (a
+    /// fuzz run's set-up): the target's fault (exit code 1, as a finding would be).
+    #[error("{0}")]
+    Broken(String),
+    /// Ctrl-C or SIGTERM stopped the run; what it had created was removed (exit code 130).
+    #[error("interrupted; {}", provisioned::summary(removed, left))]
     Interrupted {
         /// The flows removed.
         removed: Vec<String>,
+        /// The flows that could not be removed and may still be on the target.
+        left: Vec<String>,
     },
     /// The target could not be reached (exit code 3).
     #[error("the target {target} is unreachable: {reason}")]
@@ -205,6 +221,8 @@ pub struct RunReport {
     pub skipped: Vec<SkippedCase>,
     /// How long the run took, set-up included.
     pub elapsed: Duration,
+    /// The flows of the run that could not be deleted and may still be on the target.
+    pub left_behind: Vec<String>,
 }
 
 impl RunReport {
@@ -212,6 +230,11 @@ impl RunReport {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         let catalog = self.results.iter().flat_map(|result| &result.findings);
         catalog.chain(self.timing.iter().flat_map(|result| &result.findings))
+    }
+
+    /// What the clean-up could not delete, for people, if anything.
+    pub fn left_behind(&self) -> Option<String> {
+        (!self.left_behind.is_empty()).then(|| provisioned::summary(&[], &self.left_behind))
     }
 
     /// Whether the target is conformant: every case passed.
@@ -337,12 +360,12 @@ struct Session {
     other: Option<Credentials>,
     signature: SignatureVersion,
     timeout: Duration,
-    limiter: Option<DefaultDirectRateLimiter>,
+    pacer: Pacer,
     events: Option<Events>,
     /// What is left of the run's time for waiting out throttling (429).
     backoff_budget: Mutex<Duration>,
-    /// The flows the run asked the target to create, and as whom: the ones it removes.
-    created: Mutex<Vec<(String, Caller)>>,
+    /// What the run created on the target: what its clean-up removes.
+    provisioned: Provisioned,
 }
 
 impl Session {
@@ -406,25 +429,29 @@ impl Session {
         Ok(built)
     }
 
-    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Exchange, TransportError> {
-        self.send_holding(request, Duration::ZERO).await
+    async fn send(
+        &self,
+        action: Option<&str>,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<Exchange, TransportError> {
+        self.send_holding(action, request, Duration::ZERO).await
     }
 
-    /// Sends under the rate limit, allowing `hold` (a long poll's rightful wait), then the
-    /// run's timeout, then a second so that a late answer is told from none. A throttled
-    /// request (429) is sent again after the wait its answer asks for, a few times, within
-    /// the run's budget for such waits; then its last answer stands.
+    /// Sends a request of `action` at the run's pace, allowing `hold` (a long poll's
+    /// rightful wait), then the run's timeout, then a second so that a late answer is told
+    /// from none. A throttled request (429) is sent again after the wait its answer asks
+    /// for, a few times, within the run's budget for such waits; then its last answer
+    /// stands.
     async fn send_holding(
         &self,
+        action: Option<&str>,
         request: http::Request<Vec<u8>>,
         hold: Duration,
     ) -> Result<Exchange, TransportError> {
         let limit = hold + self.timeout + Duration::from_secs(1);
         let mut retries = 0;
         loop {
-            if let Some(limiter) = &self.limiter {
-                limiter.until_ready().await;
-            }
+            self.pacer.ready(action).await;
             let exchange = self.client.send(request.clone(), limit).await?;
             let wait = (exchange.status == http::StatusCode::TOO_MANY_REQUESTS
                 && retries < MAX_RETRIES)
@@ -463,62 +490,251 @@ impl Session {
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .ok()?;
-        self.send_holding(built, wait).await.ok()
+        self.send_holding(rpc.action.as_deref(), built, wait)
+            .await
+            .ok()
     }
 
-    /// Sends a set-up request as the main caller, or as the other one, and returns its
-    /// body, or the error that stops the run.
-    async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, RunError> {
-        let signing = self.signing(&CaseRequest {
-            caller,
-            ..CaseRequest::signed(rpc.clone())
-        })?;
+    /// Sends a set-up (or clean-up) request as `caller` and returns its body: a 2xx answer
+    /// with a JSON object. Anything else is a [`CallError`]: no answer, a well-formed
+    /// refusal, or an answer that breaks the wire format.
+    async fn call(&self, rpc: &RpcRequest, caller: Caller) -> Result<Value, CallError> {
+        let case = setup_case(rpc, caller);
+        let signing = self.signing(&case.request)?;
         let built = rpc
             .build(&self.endpoint, &signing, &SigningContext::fresh())
             .map_err(|error| RunError::Setup(error.to_string()))?;
-        // No HTTP answer to set-up is an unreachable target; a wrong answer is a set-up error.
-        let exchange = self.send(built).await.map_err(|error| match error {
-            TransportError::Setup(reason) => RunError::Setup(reason),
-            other => RunError::Unreachable {
-                target: self.endpoint.to_string(),
-                reason: format!("{} got no HTTP answer: {other}", rpc_name(rpc)),
-            },
-        })?;
-        let body = exchange.json().unwrap_or(Value::Null);
-        if exchange.status.is_success() && body.is_object() {
-            Ok(body)
-        } else if exchange.status.is_success() {
-            let text = String::from_utf8_lossy(&exchange.body);
-            Err(RunError::Setup(format!(
-                "failed to set up the fixtures: {} answered {} with a body that is not a JSON object: {:?}",
-                rpc_name(rpc),
-                exchange.status.as_u16(),
-                text.chars().take(120).collect::<String>()
-            )))
-        } else {
-            Err(RunError::Setup(format!(
-                "failed to set up the fixtures: {} answered {} {} {}",
-                rpc_name(rpc),
-                exchange.status.as_u16(),
-                body["Code"].as_str().unwrap_or_default(),
-                body["Message"].as_str().unwrap_or_default()
-            )))
+        let exchange = match self.send(rpc.action.as_deref(), built.clone()).await {
+            Ok(exchange) => exchange,
+            Err(TransportError::Setup(reason)) => return Err(RunError::Setup(reason).into()),
+            // No HTTP answer to set-up is an unreachable target.
+            Err(other) => {
+                return Err(RunError::Unreachable {
+                    target: self.endpoint.to_string(),
+                    reason: format!("{} got no HTTP answer: {other}", rpc_name(rpc)),
+                }
+                .into());
+            }
+        };
+        let body = exchange.json();
+        let status = exchange.status;
+        if let Some(body) = body
+            .as_ref()
+            .filter(|body| status.is_success() && body.is_object())
+        {
+            return Ok(body.clone());
         }
+        if let Some(refused) = refusal(rpc, &exchange, body.as_ref()) {
+            return Err(refused);
+        }
+        // An answer over HTTP that is not one of the wire protocol: the target's fault, so
+        // findings of the set-up step, held to the checks of the wire format.
+        let contract = Contract::embedded();
+        let observed = Observed {
+            case: &case,
+            exchange: &exchange,
+            body: body.as_ref(),
+            sent_time: "",
+            time_bound: self.timeout,
+        };
+        let findings: Vec<Finding> = checks::check(contract, &observed)
+            .into_iter()
+            .filter(|finding| WIRE_FORMAT_CHECKS.contains(&finding.check))
+            .collect();
+        if findings.is_empty() {
+            // Well-formed by every check of the wire format: a refusal after all.
+            return Err(CallError::Refused {
+                code: String::new(),
+                text: format!("{} answered {}", rpc_name(rpc), status.as_u16()),
+            });
+        }
+        Err(CallError::Broken(Box::new(CaseResult {
+            case,
+            request: built,
+            answer: Ok(exchange),
+            findings,
+        })))
     }
 
-    /// Creates a fixture flow, noting it for removal first (an answer lost on the way does
-    /// not mean the flow was not made).
+    /// Sends a request that creates something (a flow, an execution), from a task of its
+    /// own that holds the in-flight lock: a run interrupted meanwhile lets it land before
+    /// its clean-up, so that nothing is created after the clean-up removed it.
+    async fn create_call(
+        self: &Arc<Self>,
+        rpc: RpcRequest,
+        caller: Caller,
+    ) -> Result<Value, CallError> {
+        let landing = self.provisioned.on_its_way().await;
+        let session = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let answer = session.call(&rpc, caller).await;
+            drop(landing);
+            answer
+        });
+        task.await.unwrap_or_else(|error| {
+            Err(RunError::Setup(format!("a set-up request failed: {error}")).into())
+        })
+    }
+
+    /// Creates a fixture flow, recording it for removal first (an answer lost on the way
+    /// does not mean the flow was not made).
     async fn create(
-        &self,
+        self: &Arc<Self>,
         name: &str,
         flow: FixtureFlow,
         caller: Caller,
-    ) -> Result<Value, RunError> {
-        self.created
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((name.to_owned(), caller));
-        self.call(&create_flow(name, flow), caller).await
+    ) -> Result<Value, CallError> {
+        self.provisioned.flow(name, caller);
+        self.create_call(create_flow(name, flow), caller).await
+    }
+
+    /// Starts an execution that the run must stop (or see end) before it removes its
+    /// flow, recording it first.
+    async fn start_execution(
+        self: &Arc<Self>,
+        flow: &str,
+        name: &str,
+        input: &str,
+    ) -> Result<Value, CallError> {
+        self.provisioned.execution(flow, name);
+        let start = RpcRequest::post("StartExecution")
+            .param("FlowName", flow)
+            .param("ExecutionName", name)
+            .param("Input", input);
+        self.create_call(start, Caller::Main).await
+    }
+
+    /// Stops an execution the run started; once stopped, clean-up need not.
+    async fn stop_execution(&self, flow: &str, name: &str) {
+        let stop = RpcRequest::post("StopExecution")
+            .param("FlowName", flow)
+            .param("ExecutionName", name);
+        if self.call(&stop, Caller::Main).await.is_ok() {
+            self.provisioned.ended(flow, name);
+        }
+    }
+}
+
+/// The checks that say whether an answer is one of the wire protocol at all: what a set-up
+/// answer is held to when the run cannot use it.
+const WIRE_FORMAT_CHECKS: [&str; 4] = ["no-5xx", "content-type-json", "json-body", "error-schema"];
+
+/// Why a set-up or clean-up request gave the run no body to go on with.
+#[derive(Debug)]
+enum CallError {
+    /// What stops the run: no HTTP answer, or a request the harness could not make.
+    Run(RunError),
+    /// A well-formed refusal: an error body of the wire protocol (its Code), or a redirect.
+    Refused {
+        /// The Code (empty for a redirect).
+        code: String,
+        /// What came back, for people.
+        text: String,
+    },
+    /// An answer over HTTP that breaks the wire format: the target's fault, with the
+    /// findings of the set-up step.
+    Broken(Box<CaseResult>),
+}
+
+impl From<RunError> for CallError {
+    fn from(error: RunError) -> Self {
+        CallError::Run(error)
+    }
+}
+
+impl CallError {
+    /// The error that stops the run, where the run cannot go on without the answer.
+    fn into_run_error(self) -> RunError {
+        match self {
+            CallError::Run(error) => error,
+            CallError::Refused { text, .. } => {
+                RunError::Setup(format!("failed to set up the fixtures: {text}"))
+            }
+            CallError::Broken(result) => {
+                let found: Vec<String> = result
+                    .findings
+                    .iter()
+                    .map(|finding| {
+                        format!(
+                            "[{}] expected: {}; actual: {}",
+                            finding.check, finding.expected, finding.actual
+                        )
+                    })
+                    .collect();
+                RunError::Broken(format!(
+                    "the target's answer to {} breaks the wire format: {}",
+                    result.case.id,
+                    found.join("; ")
+                ))
+            }
+        }
+    }
+}
+
+/// The refusal an answer is, if it is one: a redirect (which the harness never follows),
+/// or a status below 500 with an error body of the wire protocol. Refusals are the user's
+/// to act on (credentials, permissions, the URL, the rate); they stop the run.
+fn refusal(rpc: &RpcRequest, exchange: &Exchange, body: Option<&Value>) -> Option<CallError> {
+    let status = exchange.status;
+    let action = rpc_name(rpc);
+    if status.is_redirection() {
+        // Only the origin: the location may carry the request's signature.
+        let origin = exchange
+            .header("location")
+            .and_then(|location| location.parse::<http::Uri>().ok())
+            .and_then(|uri| Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?)))
+            .map_or_else(String::new, |origin| format!(" to {origin}"));
+        return Some(CallError::Refused {
+            code: String::new(),
+            text: format!(
+                "{action} answered {} (a redirect{origin}; the harness follows none: is the URL right?)",
+                status.as_u16()
+            ),
+        });
+    }
+    let body = body.filter(|body| {
+        !status.is_success()
+            && !status.is_server_error()
+            && body.is_object()
+            && Contract::embedded()
+                .bodies()
+                .validate(BodyKind::Error, body)
+                .is_empty()
+    })?;
+    let code = body["Code"].as_str().unwrap_or_default().to_owned();
+    let message = body["Message"].as_str().unwrap_or_default();
+    let hint = match status.as_u16() {
+        401 | 403 => {
+            " (check the credentials and what the account may do; --fixtures uses executions that exist already)"
+        }
+        429 => " (the target throttles the run: a lower --rate may help)",
+        _ => "",
+    };
+    Some(CallError::Refused {
+        text: format!(
+            "{action} answered {} {code} {message}{hint}",
+            status.as_u16()
+        ),
+        code,
+    })
+}
+
+/// The case a set-up request stands for in the report when its answer breaks the wire
+/// format: `setup/CreateFlow`.
+fn setup_case(rpc: &RpcRequest, caller: Caller) -> Case {
+    let action = rpc_name(rpc);
+    Case {
+        id: format!("{SETUP_FAMILY}/{action}"),
+        tags: vec![SETUP_FAMILY],
+        description: format!(
+            "set-up: {action}, which the run's fixtures need: a 2xx answer with a JSON object, or an error body of the wire protocol"
+        ),
+        request: CaseRequest {
+            caller,
+            ..CaseRequest::signed(rpc.clone())
+        },
+        expect: Vec::new(),
+        questions: Vec::new(),
     }
 }
 
@@ -537,21 +753,88 @@ fn create_flow(name: &str, flow: FixtureFlow) -> RpcRequest {
         .param("Type", "FDL")
 }
 
-/// Creates the run's flows and its finished execution.
-async fn provision(session: &Session) -> Result<(), RunError> {
+/// What a case needs set-up to have made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// The run's flow.
+    Flow,
+    /// The run's finished execution (and so its flow).
+    Execution,
+    /// The run's flow of this fixture, for the timing cases that start executions.
+    TimingFlow(FixtureFlow),
+    /// The other account's flow.
+    OtherFlow,
+}
+
+/// What set-up made, and where it stopped.
+#[derive(Debug, Default)]
+struct Setup {
+    /// What the cases may lean on.
+    made: Vec<Need>,
+    /// The set-up step whose answer broke the wire format, with its findings: where set-up
+    /// stopped.
+    broken: Option<CaseResult>,
+}
+
+impl Setup {
+    /// Why a case with these needs cannot run, if set-up did not make one of them.
+    fn lacks(&self, needs: &[Need]) -> Option<String> {
+        let broken = self.broken.as_ref()?;
+        let missing = needs.iter().find(|need| !self.made.contains(need))?;
+        let what = match missing {
+            Need::Flow => "the run's flow".to_owned(),
+            Need::Execution => "the run's finished execution".to_owned(),
+            Need::TimingFlow(flow) => format!("the run's {} flow", flow.label()),
+            Need::OtherFlow => "the other account's flow".to_owned(),
+        };
+        Some(format!(
+            "needs {what}, which set-up could not make: the answer to {} broke the wire format",
+            broken.case.id
+        ))
+    }
+}
+
+/// Creates the run's flows and its finished execution (or checks the executions of the
+/// fixture file), and says what it made. An answer that breaks the wire format ends
+/// set-up there, as findings; a refusal or no answer ends the run.
+async fn provision(session: &Arc<Session>) -> Result<Setup, RunError> {
+    let mut setup = Setup::default();
+    match provision_steps(session, &mut setup.made).await {
+        Ok(()) => Ok(setup),
+        Err(CallError::Broken(result)) => {
+            setup.broken = Some(*result);
+            Ok(setup)
+        }
+        Err(other) => Err(other.into_run_error()),
+    }
+}
+
+/// Provisions what a fuzz run needs: all of it, or the run cannot go on.
+async fn provision_all(session: &Arc<Session>) -> Result<(), RunError> {
+    let mut made = Vec::new();
+    provision_steps(session, &mut made)
+        .await
+        .map_err(CallError::into_run_error)
+}
+
+async fn provision_steps(session: &Arc<Session>, made: &mut Vec<Need>) -> Result<(), CallError> {
     let fixtures = &session.fixtures;
     if let Some(existing) = &fixtures.existing {
-        return check_existing(session, &existing.executions).await;
+        check_existing(session, &existing.executions).await?;
+        made.extend([Need::Flow, Need::Execution, Need::OtherFlow]);
+        made.extend(FixtureFlow::ALL.map(Need::TimingFlow));
+        return Ok(());
     }
     let main = Caller::Main;
     session
         .create(&fixtures.flow, FixtureFlow::Immediate, main)
         .await?;
+    made.push(Need::Flow);
     let start = RpcRequest::post("StartExecution")
         .param("FlowName", &fixtures.flow)
         .param("ExecutionName", &fixtures.execution)
         .param("Input", "{\"from\":\"conformance\"}");
-    session.call(&start, main).await?;
+    session.create_call(start, main).await?;
     // The flow ends at once. Polled without WaitTimeSeconds: set-up must not lean on the
     // long polling under test.
     let contract = Contract::embedded();
@@ -564,7 +847,7 @@ async fn provision(session: &Session) -> Result<(), RunError> {
             Ok(body) => body,
             // DescribeExecution is what the run tests: when it answers wrongly, the cases
             // say so; set-up gives the execution a moment to end and goes on.
-            Err(RunError::Setup(_)) => {
+            Err(CallError::Refused { .. } | CallError::Broken(_)) => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 break;
             }
@@ -585,17 +868,21 @@ async fn provision(session: &Session) -> Result<(), RunError> {
             return Err(RunError::Setup(format!(
                 "the fixture execution {} did not finish in {:?} (status {status:?})",
                 fixtures.execution, session.timeout
-            )));
+            ))
+            .into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    made.push(Need::Execution);
     for flow in [FixtureFlow::Wait, FixtureFlow::Fail, FixtureFlow::Long] {
         session.create(&fixtures.flow_of(flow), flow, main).await?;
+        made.push(Need::TimingFlow(flow));
     }
     if session.other.is_some() {
         session
             .create(&fixtures.other_flow, FixtureFlow::Immediate, Caller::Other)
             .await?;
+        made.push(Need::OtherFlow);
     }
     Ok(())
 }
@@ -604,7 +891,7 @@ async fn provision(session: &Session) -> Result<(), RunError> {
 async fn check_existing(
     session: &Session,
     executions: &[crate::cases::fixtures::ExistingExecution],
-) -> Result<(), RunError> {
+) -> Result<(), CallError> {
     for execution in executions {
         let describe = RpcRequest::get("DescribeExecution")
             .param("FlowName", &execution.flow)
@@ -615,27 +902,11 @@ async fn check_existing(
             return Err(RunError::Setup(format!(
                 "the fixture execution {} of flow {} is {status:?}, not {:?} as the fixture file says",
                 execution.execution, execution.flow, execution.state
-            )));
+            ))
+            .into());
         }
     }
     Ok(())
-}
-
-/// Deletes the flows [`provision`] asked for, and only those; what is gone already is
-/// fine. A target that stops answering is not asked again.
-async fn remove(session: &Session) {
-    let created = std::mem::take(
-        &mut *session
-            .created
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    );
-    for (name, caller) in created.into_iter().rev() {
-        let delete = RpcRequest::post("DeleteFlow").param("Name", &name);
-        if let Err(RunError::Unreachable { .. }) = session.call(&delete, caller).await {
-            return;
-        }
-    }
 }
 
 /// The session of a run (and the embedded reference target it runs against, if any).
@@ -690,78 +961,70 @@ async fn open(options: &RunOptions) -> Result<(Arc<Session>, Option<Reference>),
         other,
         signature: options.signature,
         timeout: options.timeout,
-        limiter: options
-            .rate
-            .map(|rate| DefaultDirectRateLimiter::direct(Quota::per_second(rate))),
+        pacer: Pacer::new(options.pacing),
         events: options.events.clone(),
         backoff_budget: Mutex::new(BACKOFF_BUDGET),
-        created: Mutex::new(Vec::new()),
+        provisioned: Provisioned::default(),
     });
     Ok((session, reference))
 }
 
-/// Runs the selected cases and checks every answer.
+/// Runs the selected cases and checks every answer. However it ends (at the end, on an
+/// error, or interrupted at any moment, set-up included), it first removes what it created.
 pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let (session, reference) = open(options).await?;
-    let endpoint = session.endpoint.clone();
+    let lifecycle = Lifecycle::open(options).await?;
+    let session = lifecycle.session();
+    let (mut report, removal) = lifecycle.run(run_in(&session, options)).await?;
+    report.left_behind = removal.left;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The run on an open session: set-up, then the cases.
+async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
     let (cases, timing_cases) = selected(&session.fixtures, options);
-
+    let setup = provision(session).await?;
     let mut skipped = Vec::new();
-    let cases = skip(cases, &mut skipped, |case| case_skip(&session, case));
-    let timing_cases = skip(timing_cases, &mut skipped, |case| {
-        timing_skip(&session, case)
+    let cases = skip(cases, &mut skipped, |case| {
+        case_skip(session, case)
+            .map(str::to_owned)
+            .or_else(|| setup.lacks(&case_needs(&session.fixtures, case)))
     });
-
-    if let Err(error) = provision(&session).await {
-        // Leave nothing behind even when set-up fails half way.
-        remove(&session).await;
-        if let Some(reference) = reference {
-            let _ = reference.stop().await;
-        }
-        return Err(error);
-    }
+    let timing_cases = skip(timing_cases, &mut skipped, |case| {
+        timing_skip(session, case)
+            .map(str::to_owned)
+            .or_else(|| setup.lacks(&timing_needs(case)))
+    });
     session.emit(RunEvent::Started {
         cases: cases.len() + timing_cases.len(),
     });
-    let timing_run = run_timing(&session, timing_cases, options.timing_margin);
-    let both = async {
+    let concurrency = options.concurrency.max(1);
+    let margin = options.timing_margin;
+    let (results, (timing, timing_bounds)) = if session.pacer.is_paced() {
+        // At a pace, a request may wait for its turn: the timing cases go first, one at a
+        // time, so that no poll of theirs waits behind the catalog's requests.
+        let timing = run_timing(session, timing_cases, margin, true).await;
+        (run_cases(session, cases, concurrency).await, timing)
+    } else {
         tokio::join!(
-            run_cases(&session, cases, options.concurrency.max(1)),
-            timing_run
+            run_cases(session, cases, concurrency),
+            run_timing(session, timing_cases, margin, false)
         )
     };
-    let interrupted = async {
-        if options.stop_on_interrupt {
-            let _ = tokio::signal::ctrl_c().await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    let (results, (timing, timing_bounds)) = tokio::select! {
-        done = both => done,
-        () = interrupted => {
-            remove(&session).await;
-            if let Some(reference) = reference {
-                let _ = reference.stop().await;
-            }
-            return Err(RunError::Interrupted { removed: session.fixtures.created(session.other.is_some()) });
-        }
-    };
-    remove(&session).await;
-    if let Some(reference) = reference {
-        let _ = reference.stop().await;
-    }
+    let mut all: Vec<CaseResult> = setup.broken.into_iter().collect();
+    all.extend(results);
     Ok(RunReport {
-        target: endpoint.to_string(),
+        target: session.endpoint.to_string(),
         embedded: options.target.is_none(),
         run_id: session.fixtures.run_id.clone(),
         signature: options.signature,
-        results,
+        results: all,
         timing,
         timing_bounds,
         skipped,
-        elapsed: started.elapsed(),
+        elapsed: Duration::ZERO,
+        left_behind: Vec::new(),
     })
 }
 
@@ -769,7 +1032,7 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
 fn skip<T: Selectable>(
     cases: Vec<T>,
     skipped: &mut Vec<SkippedCase>,
-    why_not: impl Fn(&T) -> Option<&'static str>,
+    why_not: impl Fn(&T) -> Option<String>,
 ) -> Vec<T> {
     cases
         .into_iter()
@@ -779,13 +1042,63 @@ fn skip<T: Selectable>(
                     id: case.id().to_owned(),
                     tags: case.tags().to_vec(),
                     description: case.description().to_owned(),
-                    reason: reason.to_owned(),
+                    reason,
                 });
                 false
             }
             None => true,
         })
         .collect()
+}
+
+/// What a catalog case needs set-up to have made. Most need nothing: an invalid parameter,
+/// a missing one, a protocol fault or a name that names nothing is answered alike whatever
+/// exists. A case that expects the finished execution (a success, or its names in another
+/// case) needs it; one that expects a lookup in the run's flow (404 for an execution of
+/// it) needs the flow; the isolation case needs the other account's flow.
+fn case_needs(fixtures: &Fixtures, case: &Case) -> Vec<Need> {
+    if case.tags.contains(&"isolation") {
+        return vec![Need::OtherFlow];
+    }
+    let success = case
+        .expect
+        .iter()
+        .any(|outcome| matches!(outcome, Outcome::Success { .. }));
+    if success || case.tags.contains(&"case-sensitivity") {
+        return vec![Need::Execution];
+    }
+    let errors = Contract::embedded().errors();
+    let looked_up = case.expect.iter().any(|outcome| {
+        matches!(outcome, Outcome::Error { code, .. }
+            if errors.status_of(*code) == http::StatusCode::NOT_FOUND)
+    });
+    let names_the_flow = case
+        .request
+        .rpc
+        .params
+        .iter()
+        .any(|(name, value)| name == "FlowName" && value == &fixtures.flow);
+    if looked_up && names_the_flow {
+        vec![Need::Flow]
+    } else {
+        Vec::new()
+    }
+}
+
+/// What a timing case needs set-up to have made: the finished execution (the baseline
+/// polls it), and the flow of the executions it starts.
+fn timing_needs(case: &TimingCase) -> Vec<Need> {
+    let mut needs = vec![Need::Execution];
+    match case.scenario {
+        Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. } | Scenario::Stopped => {
+            needs.push(Need::TimingFlow(FixtureFlow::Long));
+        }
+        Scenario::EndsDuringWait { flow, .. } => needs.push(Need::TimingFlow(flow)),
+        Scenario::AtOnceOnFinished { .. }
+        | Scenario::AtOnceOnUnknown { .. }
+        | Scenario::RejectedAtOnce { .. } => {}
+    }
+    needs
 }
 
 /// Why a catalog case cannot mean anything in this run, if it cannot.
@@ -833,11 +1146,12 @@ fn timing_skip(session: &Session, case: &TimingCase) -> Option<&'static str> {
     }
 }
 
-/// Measures the baseline, then runs every timing case at once.
+/// Measures the baseline, then runs every timing case at once, or one after another.
 async fn run_timing(
     session: &Arc<Session>,
     cases: Vec<TimingCase>,
     margin: Duration,
+    one_at_a_time: bool,
 ) -> (Vec<TimingResult>, Option<TimingBounds>) {
     if cases.is_empty() {
         return (Vec::new(), None);
@@ -846,6 +1160,18 @@ async fn run_timing(
         baseline: timing::baseline(session).await,
         margin,
     };
+    if one_at_a_time {
+        let mut results = Vec::with_capacity(cases.len());
+        for case in cases {
+            let result = timing::run_timing_case(session, case, bounds).await;
+            session.emit(RunEvent::Finished {
+                case: &result.case.id,
+                passed: result.passed(),
+            });
+            results.push(result);
+        }
+        return (results, Some(bounds));
+    }
     let mut tasks = JoinSet::new();
     for (index, case) in cases.into_iter().enumerate() {
         let session = Arc::clone(session);
@@ -939,7 +1265,9 @@ async fn run_case(session: &Session, case: Case) -> CaseResult {
             };
         }
     };
-    let answer = session.send(request.clone()).await;
+    let answer = session
+        .send(case.request.rpc.action.as_deref(), request.clone())
+        .await;
     let findings = match &answer {
         Ok(exchange) => {
             let body = exchange.json();

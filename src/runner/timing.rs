@@ -1,12 +1,12 @@
 //! The timing phase of a run: a measured baseline, then every timing case's script, all
 //! at once, each observed as a [`Timeline`] for the timing checks.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::Session;
-use crate::cases::Caller;
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
 use crate::checks::Finding;
@@ -63,7 +63,7 @@ pub(super) async fn baseline(session: &Session) -> Duration {
 
 /// Runs one timing case and checks what it saw.
 pub(super) async fn run_timing_case(
-    session: &Session,
+    session: &Arc<Session>,
     case: TimingCase,
     bounds: TimingBounds,
 ) -> TimingResult {
@@ -82,7 +82,7 @@ fn execution_name(session: &Session, case: &TimingCase) -> String {
     format!("{detail}_{}", session.fixtures.run_id)
 }
 
-async fn script(session: &Session, case: &TimingCase) -> Timeline {
+async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
     let fixtures = &session.fixtures;
     let origin = Instant::now();
     let name = execution_name(session, case);
@@ -128,6 +128,12 @@ async fn script(session: &Session, case: &TimingCase) -> Timeline {
             timeline
                 .polls
                 .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
+            // Once seen to end, it needs no stopping; otherwise the clean-up stops it.
+            let last = timeline.polls.last().and_then(|poll| poll.body.as_ref());
+            let status = last.and_then(|body| body.get("Status")?.as_str());
+            if status.is_some_and(|status| Contract::embedded().bodies().is_terminal(status)) {
+                session.provisioned.ended(&flow, &name);
+            }
         }
         Scenario::AtOnceOnFinished { wait }
         | Scenario::RejectedAtOnce { wait }
@@ -190,7 +196,7 @@ async fn script(session: &Session, case: &TimingCase) -> Timeline {
 
 /// Starts a long execution, polls it once with `wait`, and stops it.
 async fn poll_running(
-    session: &Session,
+    session: &Arc<Session>,
     name: &str,
     input: String,
     wait: Option<i64>,
@@ -228,29 +234,23 @@ fn seconds(wait: i64) -> Duration {
     Duration::from_secs(u64::try_from(wait).unwrap_or_default())
 }
 
-/// Starts an execution; gives when the request was sent and answered.
+/// Starts an execution (recorded for the clean-up to stop); gives when the request was
+/// sent and answered.
 async fn start(
-    session: &Session,
+    session: &Arc<Session>,
     flow: &str,
     name: &str,
     input: &str,
     origin: Instant,
 ) -> (Duration, Duration) {
-    let request = RpcRequest::post("StartExecution")
-        .param("FlowName", flow)
-        .param("ExecutionName", name)
-        .param("Input", input);
     let sent = origin.elapsed();
     // A failed start shows up in the polls that follow.
-    let _ = session.call(&request, Caller::Main).await;
+    let _ = session.start_execution(flow, name, input).await;
     (sent, origin.elapsed())
 }
 
 async fn stop(session: &Session, flow: &str, name: &str) {
-    let request = RpcRequest::post("StopExecution")
-        .param("FlowName", flow)
-        .param("ExecutionName", name);
-    let _ = session.call(&request, Caller::Main).await;
+    session.stop_execution(flow, name).await;
 }
 
 /// Sends a DescribeExecution with `wait`, giving up when no answer came `hold` plus the
@@ -273,9 +273,10 @@ async fn poll(
     let sent = origin.elapsed();
     let started = Instant::now();
     match session.exchange(&request, hold).await {
+        // Sent when it left, after any wait for its turn at the run's pace (or a retry).
         Some(exchange) => Poll {
             wait,
-            sent,
+            sent: origin.elapsed().saturating_sub(exchange.elapsed).max(sent),
             elapsed: exchange.elapsed,
             status: exchange.status.as_u16(),
             body: exchange.json(),
