@@ -496,7 +496,8 @@ async fn fuzz_removes_its_flows_when_the_regressions_file_cannot_be_read_or_writ
     let (code, output) = ended(run).await;
     assert_eq!(code, Some(2), "{output}");
     assert!(output.contains("failed to read"), "{output}");
-    assert_nothing_left(&served, &proxy, &output).await;
+    // The file is read before anything is created on the target.
+    assert!(proxy.flows_asked_for().is_empty(), "{output}");
 
     // A target with a fault fuzzing finds, and a file in a directory that does not exist:
     // the failure cannot be kept.
@@ -509,6 +510,8 @@ async fn fuzz_removes_its_flows_when_the_regressions_file_cannot_be_read_or_writ
         &proxy.url,
         "--cases",
         "10000",
+        "--max-failures",
+        "1",
         "--seed",
         "11",
         "--regressions",
@@ -516,7 +519,7 @@ async fn fuzz_removes_its_flows_when_the_regressions_file_cannot_be_read_or_writ
     ]);
     let (code, output) = ended(run).await;
     assert_eq!(code, Some(2), "{output}");
-    assert!(output.contains("failed to keep the regression"), "{output}");
+    assert!(output.contains("failed to keep the regressions"), "{output}");
     assert_nothing_left(&served, &proxy, &output).await;
     std::fs::remove_dir_all(dir).unwrap();
 }
