@@ -5,6 +5,7 @@
 //! cargo bench --bench reference                        # both
 //! cargo bench --bench reference -- throughput [SECONDS] [CONNECTIONS]
 //! cargo bench --bench reference -- long-polls [POLLS]
+//! cargo bench --bench reference -- fuzz-vs-wrk [SECONDS] [CASES] [CONNECTIONS]
 //! ```
 //!
 //! - throughput: signed (v1) DescribeExecution requests per second over keep-alive
@@ -17,6 +18,15 @@
 //!   connection, all held at once on executions that end together; reports the server's
 //!   resident memory while they are held and how late each answer came after its
 //!   execution's StoppedTime.
+//! - fuzz-vs-wrk: the harness's fuzz path against a plain HTTP load generator, side by side
+//!   on one server (`conformance serve --anonymous`, unsigned requests). First `wrk -t1
+//!   -cCONNECTIONS -dSECONDS` on one fixed unsigned DescribeExecution URL of a finished
+//!   execution (answers per second: the most this server and machine give one client
+//!   thread); then `conformance fuzz --target URL --signature none --cases CASES
+//!   --concurrency CONNECTIONS` (generated requests, each built, sent, answered and held to
+//!   every check, per second, as the run prints it). Prints both and their ratio. Defaults:
+//!   10 s, 200,000 cases, 16 connections (the same number of requests in flight for both).
+//!   Needs `wrk` (`apt-get install -y wrk`); says so and measures nothing without it.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -24,6 +34,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use conformance::cases::fixtures::FixtureFlow;
 use conformance::wire::{
     Client, ClientOptions, Credentials, Endpoint, RpcRequest, Signing, SigningContext,
 };
@@ -38,8 +49,13 @@ struct Server {
 
 impl Server {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
             .arg("serve")
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -271,6 +287,121 @@ async fn long_polls(polls: usize) {
     );
 }
 
+/// The number after `label` on a line of `text`, such as wrk's `Requests/sec:`.
+fn number_after(text: &str, label: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let (_, rest) = line.split_once(label)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+async fn fuzz_vs_wrk(seconds: u64, cases: u64, connections: usize) {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        println!("fuzz-vs-wrk: wrk is not installed (apt-get install -y wrk): nothing measured");
+        return;
+    }
+    let server = Server::start_with(&["--anonymous"]);
+    let endpoint = server.endpoint.clone();
+    let client = Client::new(&ClientOptions::default()).unwrap();
+    let unsigned = |request: &RpcRequest| {
+        request
+            .build(&endpoint, &Signing::Unsigned, &SigningContext::fresh())
+            .unwrap()
+    };
+    let send = |request: http::Request<Vec<u8>>| {
+        let client = client.clone();
+        async move {
+            let exchange = client.send(request, Duration::from_secs(10)).await.unwrap();
+            assert!(
+                exchange.status.is_success(),
+                "{}",
+                String::from_utf8_lossy(&exchange.body)
+            );
+            exchange.json().unwrap()
+        }
+    };
+    send(unsigned(
+        &RpcRequest::post("CreateFlow")
+            .param("Name", "bench")
+            .param("Definition", FixtureFlow::Immediate.definition())
+            .param("Description", "benchmark")
+            .param("Type", "FDL"),
+    ))
+    .await;
+    send(unsigned(
+        &RpcRequest::post("StartExecution")
+            .param("FlowName", "bench")
+            .param("ExecutionName", "done"),
+    ))
+    .await;
+    let describe = RpcRequest::get("DescribeExecution")
+        .param("FlowName", "bench")
+        .param("ExecutionName", "done");
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = send(unsigned(&describe)).await;
+        if body["Status"] == "Succeeded" {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the execution did not finish: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let url = unsigned(&describe).uri().to_string();
+
+    let wrk = Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            &url,
+        ])
+        .output()
+        .expect("wrk runs");
+    let wrk_text = String::from_utf8_lossy(&wrk.stdout);
+    let wrk_rate = number_after(&wrk_text, "Requests/sec:").unwrap_or(f64::NAN);
+    let wrk_errors = number_after(&wrk_text, "Non-2xx or 3xx responses:").unwrap_or(0.0);
+    println!(
+        "fuzz-vs-wrk: wrk -t1 -c{connections} -d{seconds}s (one fixed unsigned DescribeExecution of a finished execution): {wrk_rate:.0} answers/s ({wrk_errors} not 2xx)"
+    );
+
+    let regressions = std::env::temp_dir().join(format!(
+        "conformance-bench-regressions-{}.txt",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&regressions);
+    let started = Instant::now();
+    let fuzz = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(["fuzz", "--target", &endpoint.to_string()])
+        .args(["--signature", "none", "--seed", "1"])
+        .args(["--cases", &cases.to_string()])
+        .args(["--concurrency", &connections.to_string()])
+        .arg("--regressions")
+        .arg(&regressions)
+        .output()
+        .expect("conformance fuzz runs");
+    let wall = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&regressions);
+    let fuzz_text = String::from_utf8_lossy(&fuzz.stdout);
+    let summary = fuzz_text
+        .lines()
+        .find(|line| line.contains(" passed, "))
+        .unwrap_or_default();
+    let fuzz_rate = number_after(summary, "generated and checked ").unwrap_or(f64::NAN);
+    println!(
+        "fuzz-vs-wrk: conformance fuzz --signature none --cases {cases} --concurrency {connections}: {fuzz_rate:.0} checked requests/s ({:.0}/s over the whole process, {wall:.1} s, set-up included; exit {:?})",
+        cases as f64 / wall,
+        fuzz.status.code()
+    );
+    println!("fuzz-vs-wrk: {summary}");
+    println!(
+        "fuzz-vs-wrk: ratio fuzz / wrk = {:.2}",
+        fuzz_rate / wrk_rate
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -285,6 +416,11 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("throughput") => runtime.block_on(throughput(number(1, 10), number(2, 64) as usize)),
         Some("long-polls") => runtime.block_on(long_polls(number(1, 10_000) as usize)),
+        Some("fuzz-vs-wrk") => runtime.block_on(fuzz_vs_wrk(
+            number(1, 10),
+            number(2, 200_000),
+            number(3, 16) as usize,
+        )),
         _ => {
             runtime.block_on(throughput(10, 64));
             runtime.block_on(long_polls(10_000));

@@ -519,7 +519,10 @@ async fn fuzz_removes_its_flows_when_the_regressions_file_cannot_be_read_or_writ
     ]);
     let (code, output) = ended(run).await;
     assert_eq!(code, Some(2), "{output}");
-    assert!(output.contains("failed to keep the regressions"), "{output}");
+    assert!(
+        output.contains("failed to keep the regressions"),
+        "{output}"
+    );
     assert_nothing_left(&served, &proxy, &output).await;
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -4,9 +4,10 @@
 //! shrinks one of each group to a small failing request, keeps each distinct failure in a
 //! regressions file and replays that file first in later runs.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
@@ -14,12 +15,12 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Lifecycle, RunError, RunOptions, Session, provision_all, run_case};
+use super::{Lifecycle, RunError, RunOptions, Session, provision_all};
 use crate::cases::strategies::{FuzzRequest, describe_requests, expectation_with_questions};
 use crate::cases::{Case, CaseRequest};
-use crate::checks::Finding;
+use crate::checks::{self, Finding, Observed};
 use crate::contract::{Contract, OPERATION, ParamFault};
-use crate::wire::{RpcRequest, decode_pairs, join_encoded};
+use crate::wire::{RpcRequest, SigningContext, decode_pairs, join_encoded, timestamp};
 
 /// The most requests shrinking one distinct failure may send.
 pub const SHRINK_STEPS_PER_FAILURE: usize = 1_000;
@@ -163,29 +164,59 @@ fn case_of(session: &Session, index: u64, request: &FuzzRequest) -> Case {
     Case {
         id: format!("fuzz/{index}"),
         tags: vec!["fuzz"],
-        description: encode(request),
+        // Reports show the request's parameters, not the case: no need to describe it.
+        description: String::new(),
         request: CaseRequest::signed(rpc),
         expect,
         questions,
     }
 }
 
-/// Sends one request; its findings.
+/// Sends one request and checks its answer; its findings. The same as a catalog case's
+/// run, without keeping what was sent (a fuzz run reports only the request's parameters).
 async fn check(session: &Session, index: u64, request: &FuzzRequest) -> Vec<Finding> {
-    run_case(session, case_of(session, index, request))
-        .await
-        .findings
+    let case = case_of(session, index, request);
+    let context = SigningContext::fresh();
+    let sent_time = timestamp::format(context.time);
+    let built = match session.build(&case.request, &context) {
+        Ok(built) => built,
+        Err(error) => {
+            return vec![Finding {
+                case: case.id,
+                check: checks::ANSWERED.id,
+                expected: "a request the harness can build".to_owned(),
+                actual: error.to_string(),
+            }];
+        }
+    };
+    match session.send(Some(OPERATION), built).await {
+        Ok(exchange) => {
+            let body = exchange.json();
+            let observed = Observed {
+                case: &case,
+                exchange: &exchange,
+                body: body.as_ref(),
+                sent_time: &sent_time,
+                time_bound: session.timeout,
+            };
+            checks::check(Contract::embedded(), &observed)
+        }
+        Err(error) => vec![Finding {
+            case: case.id.clone(),
+            check: checks::ANSWERED.id,
+            expected: format!("an HTTP answer within {:?}", session.timeout),
+            actual: error.to_string(),
+        }],
+    }
 }
 
-/// The seed as the generator's 32 bytes.
-fn rng(seed: u64) -> TestRng {
-    let bytes: Vec<u8> = seed
-        .to_le_bytes()
-        .iter()
-        .cycle()
-        .take(32)
-        .copied()
-        .collect();
+/// The generator's rng for request `index` of `seed`: both as its 32 bytes.
+fn rng(seed: u64, index: u64) -> TestRng {
+    let mut bytes = [0u8; 32];
+    for (at, chunk) in bytes.chunks_mut(8).enumerate() {
+        let word = if at % 2 == 0 { seed } else { index };
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
@@ -316,6 +347,53 @@ async fn replay(
 
 type Tree = Box<dyn ValueTree<Value = FuzzRequest>>;
 
+/// The generator of the requests of a run's fixtures: request `index` of seed `seed` is
+/// the value tree the strategy draws from an rng seeded by both, so that any request can
+/// be drawn again on its own (to shrink it) and requests are drawn on any thread in any
+/// order with the same result.
+struct Generator {
+    flow: String,
+    execution: String,
+    strategy: BoxedStrategy<FuzzRequest>,
+    runner: TestRunner,
+}
+
+impl Generator {
+    fn new(flow: &str, execution: &str) -> Self {
+        Self {
+            flow: flow.to_owned(),
+            execution: execution.to_owned(),
+            strategy: describe_requests(Contract::embedded(), flow, execution),
+            runner: TestRunner::new_with_rng(Config::default(), rng(0, 0)),
+        }
+    }
+
+    /// The value tree of request `index` of `seed`.
+    fn tree(&mut self, seed: u64, index: u64) -> Option<Tree> {
+        *self.runner.rng() = rng(seed, index);
+        self.strategy.new_tree(&mut self.runner).ok()
+    }
+}
+
+thread_local! {
+    /// Each thread's generator, built once for the fixtures it was last asked about (the
+    /// strategy is not `Send`, so it cannot travel with a task).
+    static GENERATOR: std::cell::RefCell<Option<Generator>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Request `index` of `seed` for the given fixtures, drawn by this thread's generator.
+fn generated(flow: &str, execution: &str, seed: u64, index: u64) -> Option<FuzzRequest> {
+    GENERATOR.with_borrow_mut(|slot| {
+        let generator = match slot {
+            Some(generator) if generator.flow == flow && generator.execution == execution => {
+                generator
+            }
+            _ => slot.insert(Generator::new(flow, execution)),
+        };
+        generator.tree(seed, index).map(|tree| tree.current())
+    })
+}
+
 /// A failing generated request, as generation met it.
 struct Failing {
     index: u64,
@@ -324,7 +402,87 @@ struct Failing {
     findings: Vec<Finding>,
 }
 
-/// Generates and checks requests, at most `concurrency` in flight, until the budget is
+/// What the workers of a generation share.
+struct Shared {
+    /// The next request index to claim.
+    next: AtomicU64,
+    /// Set when `--max-failures` distinct failures were found: claim no more.
+    stop: AtomicBool,
+    /// How many requests were sent.
+    sent: AtomicU64,
+    /// The failing requests, in the order they were met.
+    failing: Mutex<Vec<Failing>>,
+    /// The new signatures met.
+    distinct: Mutex<HashSet<String>>,
+}
+
+/// How a generation goes: its budget, and when it stops.
+struct Plan {
+    seed: u64,
+    budget: u64,
+    deadline: Option<Instant>,
+    /// The signatures of the failing replays (not new).
+    replayed: Vec<String>,
+    max_failures: Option<usize>,
+}
+
+impl Plan {
+    /// Whether `distinct` new failures reach `--max-failures`.
+    fn reached(&self, distinct: usize) -> bool {
+        self.max_failures
+            .is_some_and(|max| self.replayed.len() + distinct >= max)
+    }
+}
+
+/// One of the `concurrency` workers: claims the next request index, draws the request,
+/// sends and checks it, and notes it if it fails; until the budget, the deadline or the
+/// stop. Every index claimed is sent, so the requests sent are always `0..next`.
+async fn worker(session: Arc<Session>, shared: Arc<Shared>, plan: Arc<Plan>) {
+    let (flow, execution) = (&session.fixtures.flow, &session.fixtures.execution);
+    loop {
+        if shared.stop.load(Ordering::Relaxed)
+            || plan
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            return;
+        }
+        let index = shared.next.fetch_add(1, Ordering::Relaxed);
+        if index >= plan.budget {
+            return;
+        }
+        let Some(request) = generated(flow, execution, plan.seed, index) else {
+            continue;
+        };
+        let findings = check(&session, index, &request).await;
+        shared.sent.fetch_add(1, Ordering::Relaxed);
+        if findings.is_empty() {
+            continue;
+        }
+        let signature = signature(&request, &findings);
+        if !plan.replayed.contains(&signature) {
+            let mut distinct = lock(&shared.distinct);
+            distinct.insert(signature.clone());
+            if plan.reached(distinct.len()) {
+                shared.stop.store(true, Ordering::Relaxed);
+            }
+        }
+        lock(&shared.failing).push(Failing {
+            index,
+            signature,
+            request,
+            findings,
+        });
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Generates and checks requests, `concurrency` workers at once, until the budget is
 /// spent (or `--max-failures` distinct failures were found), and groups the failing ones
 /// into `report.failures`. Returns, for each failure of the report in order, the value tree
 /// of its first generated request (none for a replayed failure), for shrinking.
@@ -338,103 +496,60 @@ async fn generate(
     fuzz: &FuzzOptions,
     report: &mut FuzzReport,
 ) -> Vec<Option<Tree>> {
-    let strategy: BoxedStrategy<FuzzRequest> = describe_requests(
-        Contract::embedded(),
-        &session.fixtures.flow,
-        &session.fixtures.execution,
-    );
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng(fuzz.seed));
-    let deadline = fuzz.duration.map(|duration| Instant::now() + duration);
-    let budget = fuzz.cases.unwrap_or(u64::MAX);
-    let concurrency = options.concurrency.max(1);
-    let replayed: Vec<String> = report
-        .failures
-        .iter()
-        .map(|failure| failure.signature.clone())
-        .collect();
-    let reached = |distinct: usize| {
-        fuzz.max_failures
-            .is_some_and(|max| replayed.len() + distinct >= max)
-    };
-    if reached(0) {
+    let plan = Arc::new(Plan {
+        seed: fuzz.seed,
+        budget: fuzz.cases.unwrap_or(u64::MAX),
+        deadline: fuzz.duration.map(|duration| Instant::now() + duration),
+        replayed: report
+            .failures
+            .iter()
+            .map(|failure| failure.signature.clone())
+            .collect(),
+        max_failures: fuzz.max_failures,
+    });
+    if plan.reached(0) {
         report.stopped_early = true;
         return report.failures.iter().map(|_| None).collect();
     }
-
-    let mut in_flight: HashMap<u64, Tree> = HashMap::with_capacity(concurrency);
-    // The first generated request of each new signature met so far, and its tree.
-    let mut firsts: HashMap<String, (u64, Tree)> = HashMap::new();
-    let mut failing: Vec<Failing> = Vec::new();
-    let mut tasks = JoinSet::new();
-    let mut next = 0u64;
-    let mut stop = false;
-    loop {
-        while !stop
-            && tasks.len() < concurrency
-            && next < budget
-            && deadline.is_none_or(|deadline| Instant::now() < deadline)
-        {
-            let Ok(tree) = strategy.new_tree(&mut runner) else {
-                next += 1;
-                continue;
-            };
-            let request = tree.current();
-            in_flight.insert(next, tree);
-            let session = Arc::clone(session);
-            let at = next;
-            tasks.spawn(async move {
-                let findings = check(&session, at, &request).await;
-                (at, request, findings)
-            });
-            next += 1;
-        }
-        let Some(done) = tasks.join_next().await else {
-            break;
-        };
-        let Ok((at, request, findings)) = done else {
-            continue;
-        };
-        report.sent += 1;
-        let tree = in_flight.remove(&at);
-        if findings.is_empty() {
-            continue;
-        }
-        let signature = signature(&request, &findings);
-        if let Some(tree) = tree.filter(|_| !replayed.contains(&signature)) {
-            match firsts.get(&signature) {
-                Some((first, _)) if *first < at => {}
-                _ => {
-                    firsts.insert(signature.clone(), (at, tree));
-                }
-            }
-        }
-        failing.push(Failing {
-            index: at,
-            signature,
-            request,
-            findings,
-        });
-        stop = stop || reached(firsts.len());
+    let shared = Arc::new(Shared {
+        next: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        sent: AtomicU64::new(0),
+        failing: Mutex::new(Vec::new()),
+        distinct: Mutex::new(HashSet::new()),
+    });
+    let mut workers = JoinSet::new();
+    for _ in 0..options.concurrency.max(1) {
+        workers.spawn(worker(
+            Arc::clone(session),
+            Arc::clone(&shared),
+            Arc::clone(&plan),
+        ));
     }
+    workers.join_all().await;
+    report.sent += shared.sent.load(Ordering::Relaxed);
+    let stopped = shared.stop.load(Ordering::Relaxed);
+    let mut failing = std::mem::take(&mut *lock(&shared.failing));
 
     failing.sort_by_key(|failing| failing.index);
     // Where a run stopped by --max-failures ends: at the first request of its last
     // distinct failure, in request order (every request before it was checked).
-    let mut end = next;
-    if stop {
+    let mut end = shared.next.load(Ordering::Relaxed).min(plan.budget);
+    if stopped {
         let mut seen: HashSet<&str> = HashSet::new();
         for failing in &failing {
-            if !replayed.contains(&failing.signature)
+            if !plan.replayed.contains(&failing.signature)
                 && seen.insert(&failing.signature)
-                && reached(seen.len())
+                && plan.reached(seen.len())
             {
                 end = failing.index + 1;
                 break;
             }
         }
-        report.stopped_early = end < budget;
+        report.stopped_early = end < plan.budget;
     }
     report.generated = end;
+    let mut generator = Generator::new(&session.fixtures.flow, &session.fixtures.execution);
     let mut trees: Vec<Option<Tree>> = report.failures.iter().map(|_| None).collect();
     for failing in failing.into_iter().filter(|failing| failing.index < end) {
         report.failed += 1;
@@ -447,10 +562,9 @@ async fn generate(
             continue;
         }
         trees.push(
-            firsts
-                .remove(&failing.signature)
-                .map(|(_, tree)| tree)
-                .filter(|_| fuzz.shrink),
+            fuzz.shrink
+                .then(|| generator.tree(fuzz.seed, failing.index))
+                .flatten(),
         );
         report.failures.push(FuzzFailure {
             signature: failing.signature,
@@ -687,10 +801,9 @@ mod tests {
     use super::*;
 
     fn requests(seed: u64) -> Vec<FuzzRequest> {
-        let strategy = describe_requests(Contract::embedded(), "flow", "exec");
-        let mut runner = TestRunner::new_with_rng(Config::default(), rng(seed));
+        let mut generator = Generator::new("flow", "exec");
         (0..200)
-            .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+            .map(|index| generator.tree(seed, index).unwrap().current())
             .collect()
     }
 
@@ -698,6 +811,18 @@ mod tests {
     fn the_same_seed_gives_the_same_requests() {
         assert_eq!(requests(42), requests(42));
         assert_ne!(requests(42), requests(43));
+        // In any order, on any thread, one at a time.
+        let all = requests(42);
+        for index in [199, 7, 0, 7] {
+            assert_eq!(
+                generated("flow", "exec", 42, index).as_ref(),
+                Some(&all[index as usize])
+            );
+        }
+        let on_another_thread = std::thread::spawn(|| generated("flow", "exec", 42, 3))
+            .join()
+            .unwrap();
+        assert_eq!(on_another_thread.as_ref(), Some(&all[3]));
     }
 
     #[test]
