@@ -40,17 +40,18 @@ fn class_characters(class: &str) -> Arc<[char]> {
     Arc::from(characters)
 }
 
-/// Names of exactly `length` characters: the first from one class, the others from another.
-/// Cheaper than a regex strategy (no regex compiled per name, no value tree per character);
-/// each character shrinks to its class's first (`a`).
+/// Names whose length comes from `lengths`: the first character from one class, the
+/// others from another. Cheaper than a regex strategy under a flat map (no regex compiled
+/// per name, no value tree per character, no runner cloned per name). Shrinking shortens
+/// the name as `lengths` shrinks, then sets each character to its class's first (`a`).
 #[derive(Debug, Clone)]
-struct NameOfLength {
+struct NameStrategy {
     first: Arc<[char]>,
     rest: Arc<[char]>,
-    length: usize,
+    lengths: BoxedStrategy<usize>,
 }
 
-impl Strategy for NameOfLength {
+impl Strategy for NameStrategy {
     type Tree = NameTree;
     type Value = String;
 
@@ -61,15 +62,19 @@ impl Strategy for NameOfLength {
         if self.first.is_empty() || self.rest.is_empty() {
             return Err("a name class matches no character".into());
         }
+        let length = self.lengths.new_tree(runner)?;
         let rng = runner.rng();
-        let picks = (0..self.length)
+        let picks = (0..length.current())
             .map(|at| {
                 let class = if at == 0 { &self.first } else { &self.rest };
                 rng.random_range(0..class.len())
             })
             .collect();
         Ok(NameTree {
-            name: self.clone(),
+            first: Arc::clone(&self.first),
+            rest: Arc::clone(&self.rest),
+            length,
+            shortening: true,
             picks,
             next: 0,
             undo: None,
@@ -77,49 +82,63 @@ impl Strategy for NameOfLength {
     }
 }
 
-/// A generated name: which character of its class each position holds. Simplifying sets
-/// one position after the other to its class's first character; complicating undoes the
-/// last of those.
-#[derive(Debug, Clone)]
+/// A generated name: its length's value tree, and which character of its class each
+/// position holds (positions past the drawn length hold the class's first).
 struct NameTree {
-    name: NameOfLength,
+    first: Arc<[char]>,
+    rest: Arc<[char]>,
+    length: Box<dyn ValueTree<Value = usize>>,
+    /// Whether shrinking still works on the length (then on the characters).
+    shortening: bool,
     picks: Vec<usize>,
     next: usize,
     undo: Option<(usize, usize)>,
+}
+
+impl std::fmt::Debug for NameTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NameTree")
+            .field("current", &self.current())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ValueTree for NameTree {
     type Value = String;
 
     fn current(&self) -> String {
-        self.picks
-            .iter()
-            .enumerate()
-            .map(|(at, pick)| {
-                let class = if at == 0 {
-                    &self.name.first
-                } else {
-                    &self.name.rest
-                };
-                class[*pick]
+        (0..self.length.current())
+            .map(|at| {
+                let class = if at == 0 { &self.first } else { &self.rest };
+                class[self.picks.get(at).copied().unwrap_or(0)]
             })
             .collect()
     }
 
     fn simplify(&mut self) -> bool {
-        while self.picks.get(self.next) == Some(&0) {
+        if self.shortening {
+            if self.length.simplify() {
+                return true;
+            }
+            self.shortening = false;
+        }
+        let length = self.length.current().min(self.picks.len());
+        while self.next < length && self.picks[self.next] == 0 {
             self.next += 1;
         }
-        let Some(pick) = self.picks.get_mut(self.next) else {
+        if self.next >= length {
             return false;
-        };
-        self.undo = Some((self.next, *pick));
-        *pick = 0;
+        }
+        self.undo = Some((self.next, self.picks[self.next]));
+        self.picks[self.next] = 0;
         self.next += 1;
         true
     }
 
     fn complicate(&mut self) -> bool {
+        if self.shortening {
+            return self.length.complicate();
+        }
         match self.undo.take() {
             Some((at, pick)) => {
                 self.picks[at] = pick;
@@ -130,12 +149,16 @@ impl ValueTree for NameTree {
     }
 }
 
-/// A name of the documented form with exactly `length` characters.
-fn valid_name(first: &Arc<[char]>, rest: &Arc<[char]>, length: usize) -> NameOfLength {
-    NameOfLength {
+/// Names of the documented form with a length from `lengths`.
+fn valid_names(
+    first: &Arc<[char]>,
+    rest: &Arc<[char]>,
+    lengths: impl Strategy<Value = usize> + 'static,
+) -> NameStrategy {
+    NameStrategy {
         first: Arc::clone(first),
         rest: Arc::clone(rest),
-        length,
+        lengths: lengths.boxed(),
     }
 }
 
@@ -166,13 +189,13 @@ pub fn names(contract: &Contract) -> BoxedStrategy<String> {
         Just(max),
         min..=max
     ];
-    let (f, r) = (first.clone(), rest.clone());
-    let valid = lengths.prop_flat_map(move |length| valid_name(&f, &r, length));
-    let (f, r) = (first.clone(), rest.clone());
-    let too_long = prop_oneof![Just(max + 1), Just(max + 2), Just(max * 8)]
-        .prop_flat_map(move |length| valid_name(&f, &r, length));
-    let (f, r) = (first.clone(), rest.clone());
-    let short = (1..12usize).prop_flat_map(move |length| valid_name(&f, &r, length));
+    let valid = valid_names(&first, &rest, lengths);
+    let too_long = valid_names(
+        &first,
+        &rest,
+        prop_oneof![Just(max + 1), Just(max + 2), Just(max * 8)],
+    );
+    let short = valid_names(&first, &rest, 1..12usize);
     let bad_first = (prop_oneof![Just('0'), Just('9'), Just('-')], short.clone())
         .prop_map(|(c, name)| format!("{c}{name}"));
     let bad_character = (
@@ -256,7 +279,7 @@ pub struct FuzzRequest {
 
 /// Requests that name the given flow and execution some of the time (so that valid
 /// requests reach existing executions) and generated names the rest; parameters are
-/// sometimes missing, given twice or reordered.
+/// sometimes missing, given twice or reordered (shrinking toward the schema's order).
 pub fn describe_requests(
     contract: &Contract,
     flow: &str,
@@ -271,9 +294,9 @@ pub fn describe_requests(
         wait_times(contract),
         presence,
         proptest::option::weighted(0.1, 0..3usize),
-        any::<bool>(),
+        proptest::option::of(any::<u64>()),
     )
-        .prop_flat_map(
+        .prop_map(
             |(flow, execution, wait, (with_flow, with_execution), repeat, reorder)| {
                 let mut params = Vec::new();
                 if with_flow {
@@ -288,16 +311,28 @@ pub fn describe_requests(
                 if let Some(index) = repeat.filter(|index| *index < params.len()) {
                     params.push(params[index].clone());
                 }
-                let params = Just(params);
-                if reorder {
-                    params.prop_shuffle().boxed()
-                } else {
-                    params.boxed()
+                if let Some(key) = reorder {
+                    shuffle(&mut params, key);
                 }
+                params
             },
         )
         .prop_map(|params| FuzzRequest { params })
         .boxed()
+}
+
+/// Puts `items` in an order drawn from `key` (Fisher-Yates on a splitmix64 sequence), the
+/// same for the same key.
+fn shuffle<T>(items: &mut [T], mut key: u64) {
+    for at in (1..items.len()).rev() {
+        key = key.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = key;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let other = usize::try_from(z % (at as u64 + 1)).unwrap_or(0);
+        items.swap(at, other);
+    }
 }
 
 /// The answers the contract allows for a generated request, given the flow and the

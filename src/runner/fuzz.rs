@@ -20,7 +20,7 @@ use crate::cases::strategies::{FuzzRequest, describe_requests, expectation_with_
 use crate::cases::{Case, CaseRequest};
 use crate::checks::{self, Finding, Observed};
 use crate::contract::{Contract, OPERATION, ParamFault};
-use crate::wire::{RpcRequest, SigningContext, decode_pairs, join_encoded, timestamp};
+use crate::wire::{Connection, RpcRequest, SigningContext, decode_pairs, join_encoded, timestamp};
 
 /// The most requests shrinking one distinct failure may send.
 pub const SHRINK_STEPS_PER_FAILURE: usize = 1_000;
@@ -172,9 +172,15 @@ fn case_of(session: &Session, index: u64, request: &FuzzRequest) -> Case {
     }
 }
 
-/// Sends one request and checks its answer; its findings. The same as a catalog case's
-/// run, without keeping what was sent (a fuzz run reports only the request's parameters).
-async fn check(session: &Session, index: u64, request: &FuzzRequest) -> Vec<Finding> {
+/// Sends one request (on `connection` if given, else through the pool) and checks its
+/// answer; its findings. The same as a catalog case's run, without keeping what was sent
+/// (a fuzz run reports only the request's parameters).
+async fn check(
+    session: &Session,
+    connection: Option<&mut Connection>,
+    index: u64,
+    request: &FuzzRequest,
+) -> Vec<Finding> {
     let case = case_of(session, index, request);
     let context = SigningContext::fresh();
     let sent_time = timestamp::format(context.time);
@@ -189,7 +195,10 @@ async fn check(session: &Session, index: u64, request: &FuzzRequest) -> Vec<Find
             }];
         }
     };
-    match session.send(Some(OPERATION), built).await {
+    match session
+        .send_on(Some(OPERATION), connection, built, Duration::ZERO)
+        .await
+    {
         Ok(exchange) => {
             let body = exchange.json();
             let observed = Observed {
@@ -210,14 +219,22 @@ async fn check(session: &Session, index: u64, request: &FuzzRequest) -> Vec<Find
     }
 }
 
-/// The generator's rng for request `index` of `seed`: both as its 32 bytes.
+/// The generator's rng for request `index` of `seed`: a XorShift generator (fast; the
+/// requests need no cryptographic strength) seeded by both, mixed by splitmix64 so that
+/// neighbouring indices give unrelated requests.
 fn rng(seed: u64, index: u64) -> TestRng {
-    let mut bytes = [0u8; 32];
-    for (at, chunk) in bytes.chunks_mut(8).enumerate() {
-        let word = if at % 2 == 0 { seed } else { index };
-        chunk.copy_from_slice(&word.to_le_bytes());
+    fn mix(value: u64) -> u64 {
+        let mut z = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
+    let high = mix(seed ^ mix(index));
+    let low = mix(high ^ index);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&high.to_le_bytes());
+    bytes[8..].copy_from_slice(&low.to_le_bytes());
+    TestRng::from_seed(RngAlgorithm::XorShift, &bytes)
 }
 
 /// Runs the fuzzer. However it ends (at the end, on an error, or interrupted at any
@@ -333,7 +350,7 @@ async fn replay(
         let (session, permits) = (Arc::clone(session), Arc::clone(&permits));
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let findings = check(&session, 0, &request).await;
+            let findings = check(&session, None, 0, &request).await;
             (at, request, findings)
         });
     }
@@ -439,6 +456,7 @@ impl Plan {
 /// stop. Every index claimed is sent, so the requests sent are always `0..next`.
 async fn worker(session: Arc<Session>, shared: Arc<Shared>, plan: Arc<Plan>) {
     let (flow, execution) = (&session.fixtures.flow, &session.fixtures.execution);
+    let mut connection = session.client.connection();
     loop {
         if shared.stop.load(Ordering::Relaxed)
             || plan
@@ -454,7 +472,7 @@ async fn worker(session: Arc<Session>, shared: Arc<Shared>, plan: Arc<Plan>) {
         let Some(request) = generated(flow, execution, plan.seed, index) else {
             continue;
         };
-        let findings = check(&session, index, &request).await;
+        let findings = check(&session, Some(&mut connection), index, &request).await;
         shared.sent.fetch_add(1, Ordering::Relaxed);
         if findings.is_empty() {
             continue;
@@ -600,7 +618,7 @@ async fn shrink(
         proptest_left -= 1;
         left -= 1;
         let candidate = tree.current();
-        let findings = check(session, index, &candidate).await;
+        let findings = check(session, None, index, &candidate).await;
         if !findings.is_empty() && signature(&candidate, &findings) == failure.signature {
             failure.request = candidate;
             failure.findings = findings;
@@ -613,7 +631,7 @@ async fn shrink(
     let wanted = failure.signature.clone();
     let wanted = &wanted;
     let probe = |request: FuzzRequest| async move {
-        let findings = check(session, index, &request).await;
+        let findings = check(session, None, index, &request).await;
         let same = !findings.is_empty() && signature(&request, &findings) == *wanted;
         same.then_some((request, findings))
     };

@@ -29,8 +29,8 @@ use crate::checks::{self, Finding, Observed};
 use crate::contract::{BodyKind, Contract};
 use crate::reference::{Reference, ReferenceOptions};
 use crate::wire::{
-    Client, ClientOptions, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
-    SigningContext, TransportError, retry_after, timestamp,
+    Client, ClientOptions, Connection, Credentials, Endpoint, Exchange, RpcRequest,
+    SignatureVersion, Signing, SigningContext, TransportError, retry_after, timestamp,
 };
 
 pub use events::{Events, RunEvent};
@@ -448,11 +448,26 @@ impl Session {
         request: http::Request<Vec<u8>>,
         hold: Duration,
     ) -> Result<Exchange, TransportError> {
+        self.send_on(action, None, request, hold).await
+    }
+
+    /// As [`Session::send_holding`], on `connection` if given (a fuzz worker's own),
+    /// else through the client's pool.
+    async fn send_on(
+        &self,
+        action: Option<&str>,
+        mut connection: Option<&mut Connection>,
+        request: http::Request<Vec<u8>>,
+        hold: Duration,
+    ) -> Result<Exchange, TransportError> {
         let limit = hold + self.timeout + Duration::from_secs(1);
         let mut retries = 0;
         loop {
             self.pacer.ready(action).await;
-            let exchange = self.client.send(request.clone(), limit).await?;
+            let exchange = match connection.as_deref_mut() {
+                Some(connection) => connection.send(request.clone(), limit).await?,
+                None => self.client.send(request.clone(), limit).await?,
+            };
             let wait = (exchange.status == http::StatusCode::TOO_MANY_REQUESTS
                 && retries < MAX_RETRIES)
                 .then(|| retry_after(&exchange.headers))

@@ -13,7 +13,7 @@ pub mod v1;
 pub mod v3;
 mod verify;
 
-pub use client::{Client, ClientOptions, Exchange, TransportError, retry_after};
+pub use client::{Client, ClientOptions, Connection, Exchange, TransportError, retry_after};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
