@@ -198,6 +198,38 @@ async fn three_planted_faults_are_three_distinct_failures_of_one_run() {
     assert_eq!(long, "a".repeat(max + 1));
 }
 
+/// On several threads, so that requests are drawn, sent and answered in another order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_failures_do_not_depend_on_the_concurrency() {
+    let target = Target::faulty(three_faults()).await;
+    let run = |concurrency: usize| {
+        let options = RunOptions {
+            concurrency,
+            ..options(&target)
+        };
+        async move {
+            let report = fuzz(&options, &budget(3_000, 5, None)).await.unwrap();
+            let failures: Vec<_> = report
+                .failures
+                .iter()
+                .map(|failure| {
+                    (
+                        failure.signature.clone(),
+                        failure.index,
+                        failure.hits,
+                        failure.request.clone(),
+                    )
+                })
+                .collect();
+            (report.generated, report.failed, failures)
+        }
+    };
+    let one = run(1).await;
+    assert!(one.2.len() >= 2, "{:#?}", one.2);
+    assert_eq!(run(16).await, one);
+    assert_eq!(run(64).await, one);
+}
+
 #[tokio::test]
 async fn max_failures_stops_at_the_first_distinct_failure() {
     let target = Target::faulty(three_faults()).await;
