@@ -15,10 +15,10 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Lifecycle, RunError, RunOptions, Session, provision_all};
+use super::{Lifecycle, RunError, RunOptions, Session, findings_of, provision_all, unbuildable};
 use crate::cases::strategies::{FuzzRequest, describe_requests, expectation_with_questions};
 use crate::cases::{Case, CaseRequest};
-use crate::checks::{self, Finding, Observed};
+use crate::checks::Finding;
 use crate::contract::{Contract, OPERATION, ParamFault};
 use crate::wire::{Connection, RpcRequest, SigningContext, decode_pairs, join_encoded, timestamp};
 
@@ -186,37 +186,12 @@ async fn check(
     let sent_time = timestamp::format(context.time);
     let built = match session.build(&case.request, &context) {
         Ok(built) => built,
-        Err(error) => {
-            return vec![Finding {
-                case: case.id,
-                check: checks::ANSWERED.id,
-                expected: "a request the harness can build".to_owned(),
-                actual: error.to_string(),
-            }];
-        }
+        Err(error) => return vec![unbuildable(&case, &error)],
     };
-    match session
+    let answer = session
         .send_on(Some(OPERATION), connection, built, Duration::ZERO)
-        .await
-    {
-        Ok(exchange) => {
-            let body = exchange.json();
-            let observed = Observed {
-                case: &case,
-                exchange: &exchange,
-                body: body.as_ref(),
-                sent_time: &sent_time,
-                time_bound: session.timeout,
-            };
-            checks::check(Contract::embedded(), &observed)
-        }
-        Err(error) => vec![Finding {
-            case: case.id.clone(),
-            check: checks::ANSWERED.id,
-            expected: format!("an HTTP answer within {:?}", session.timeout),
-            actual: error.to_string(),
-        }],
-    }
+        .await;
+    findings_of(session, &case, &sent_time, &answer)
 }
 
 /// The generator's rng for request `index` of `seed`: a XorShift generator (fast; the

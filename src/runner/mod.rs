@@ -1265,12 +1265,7 @@ async fn run_case(session: &Session, case: Case) -> CaseResult {
     let request = match session.build(&case.request, &context) {
         Ok(request) => request,
         Err(error) => {
-            let finding = Finding {
-                case: case.id.clone(),
-                check: checks::ANSWERED.id,
-                expected: "a request the harness can build".to_owned(),
-                actual: error.to_string(),
-            };
+            let finding = unbuildable(&case, &error);
             let request = http::Request::new(Vec::new());
             return CaseResult {
                 case,
@@ -1283,14 +1278,40 @@ async fn run_case(session: &Session, case: Case) -> CaseResult {
     let answer = session
         .send(case.request.rpc.action.as_deref(), request.clone())
         .await;
-    let findings = match &answer {
+    let findings = findings_of(session, &case, &sent_time, &answer);
+    CaseResult {
+        case,
+        request,
+        answer,
+        findings,
+    }
+}
+
+/// The finding of a case whose request the harness could not build.
+fn unbuildable(case: &Case, error: &impl std::fmt::Display) -> Finding {
+    Finding {
+        case: case.id.clone(),
+        check: checks::ANSWERED.id,
+        expected: "a request the harness can build".to_owned(),
+        actual: error.to_string(),
+    }
+}
+
+/// Every finding of a case's answer (sent at `sent_time`), or that it got none.
+fn findings_of(
+    session: &Session,
+    case: &Case,
+    sent_time: &str,
+    answer: &Result<Exchange, TransportError>,
+) -> Vec<Finding> {
+    match answer {
         Ok(exchange) => {
             let body = exchange.json();
             let observed = Observed {
-                case: &case,
+                case,
                 exchange,
                 body: body.as_ref(),
-                sent_time: &sent_time,
+                sent_time,
                 time_bound: session.timeout,
             };
             checks::check(Contract::embedded(), &observed)
@@ -1301,11 +1322,5 @@ async fn run_case(session: &Session, case: Case) -> CaseResult {
             expected: format!("an HTTP answer within {:?}", session.timeout),
             actual: error.to_string(),
         }],
-    };
-    CaseResult {
-        case,
-        request,
-        answer,
-        findings,
     }
 }
