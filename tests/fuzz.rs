@@ -5,6 +5,7 @@
 mod common;
 
 use common::Target;
+use conformance::checks::CheckId;
 use conformance::contract::Contract;
 use conformance::reference::{Fault, NameFault, NameParameter, WaitFault};
 use conformance::runner::{FuzzOptions, FuzzReport, RunOptions, decode, fuzz};
@@ -75,7 +76,7 @@ async fn a_target_that_accepts_129_character_names_is_found_shrunk_and_replayed(
         failure
             .findings
             .iter()
-            .any(|f| f.check == "expected-outcome"),
+            .any(|f| f.check == CheckId::ExpectedOutcome),
         "{:?}",
         failure.findings
     );

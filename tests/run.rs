@@ -6,6 +6,7 @@ mod common;
 use std::process::Command;
 
 use common::Target;
+use conformance::checks::CheckId;
 use conformance::reference::ReferenceOptions;
 use conformance::runner::{RunError, RunOptions, run};
 use conformance::wire::{Credentials, SignatureVersion};
@@ -82,11 +83,11 @@ async fn a_target_that_takes_unsigned_requests_is_not_conformant() {
     .await;
     let options = target.run_options();
     let report = run(&options).await.unwrap();
-    let failed: Vec<(&str, &str)> = report
+    let failed: Vec<(&str, CheckId)> = report
         .findings()
         .map(|finding| (finding.case.as_str(), finding.check))
         .collect();
-    assert_eq!(failed, [("protocol/unsigned", "expected-outcome")]);
+    assert_eq!(failed, [("protocol/unsigned", CheckId::ExpectedOutcome)]);
     assert!(!report.conformant());
 }
 
@@ -281,8 +282,8 @@ async fn slow_target(
 #[tokio::test]
 async fn no_answer_and_a_late_answer_are_findings() {
     for (delay, check) in [
-        (std::time::Duration::from_secs(5), "answered"),
-        (std::time::Duration::from_millis(1500), "time-bound"),
+        (std::time::Duration::from_secs(5), CheckId::Answered),
+        (std::time::Duration::from_millis(1500), CheckId::TimeBound),
     ] {
         let (url, task) = slow_target("WaitTimeSeconds=61", delay).await;
         let options = RunOptions {
@@ -293,7 +294,7 @@ async fn no_answer_and_a_late_answer_are_findings() {
             ..RunOptions::default()
         };
         let report = run(&options).await.unwrap();
-        let checks: Vec<&str> = report.findings().map(|finding| finding.check).collect();
+        let checks: Vec<CheckId> = report.findings().map(|finding| finding.check).collect();
         assert!(checks.contains(&check), "{delay:?}: {checks:?}");
         task.abort();
     }

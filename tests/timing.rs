@@ -8,11 +8,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::Target;
+use conformance::checks::CheckId;
 use conformance::reference::Fault;
 use conformance::runner::{RunOptions, run};
 
 /// The (case, check) pairs of the timing cases that fail against a target with `faults`.
-async fn timing_failures(faults: Vec<Fault>) -> BTreeSet<(String, &'static str)> {
+async fn timing_failures(faults: Vec<Fault>) -> BTreeSet<(String, CheckId)> {
     let target = Target::faulty(faults).await;
     let options = RunOptions {
         filters: vec!["timing".to_owned()],
@@ -28,7 +29,7 @@ async fn timing_failures(faults: Vec<Fault>) -> BTreeSet<(String, &'static str)>
         .collect()
 }
 
-fn has(failures: &BTreeSet<(String, &'static str)>, case: &str, check: &str) -> bool {
+fn has(failures: &BTreeSet<(String, CheckId)>, case: &str, check: CheckId) -> bool {
     failures.contains(&(case.to_owned(), check))
 }
 
@@ -42,19 +43,23 @@ async fn every_timing_case_passes_on_the_clean_target() {
 async fn a_target_that_answers_long_polls_early_fails() {
     let failures = timing_failures(vec![Fault::AnswersEarly]).await;
     assert!(
-        has(&failures, "timing/wait-outlived-2", "timing-wait-honoured"),
+        has(
+            &failures,
+            "timing/wait-outlived-2",
+            CheckId::TimingWaitHonoured
+        ),
         "{failures:#?}"
     );
     assert!(
         has(
             &failures,
             "timing/ends-during-wait",
-            "timing-ends-with-execution"
+            CheckId::TimingEndsWithExecution
         ),
         "{failures:#?}"
     );
     assert!(
-        has(&failures, "timing/ends-during-wait", "timing-answer"),
+        has(&failures, "timing/ends-during-wait", CheckId::TimingAnswer),
         "{failures:#?}"
     );
 }
@@ -63,14 +68,18 @@ async fn a_target_that_answers_long_polls_early_fails() {
 async fn a_target_that_answers_long_polls_late_fails() {
     let failures = timing_failures(vec![Fault::AnswersLate]).await;
     assert!(
-        has(&failures, "timing/wait-outlived-2", "timing-wait-honoured"),
+        has(
+            &failures,
+            "timing/wait-outlived-2",
+            CheckId::TimingWaitHonoured
+        ),
         "{failures:#?}"
     );
     assert!(
         has(
             &failures,
             "timing/ends-during-wait",
-            "timing-ends-with-execution"
+            CheckId::TimingEndsWithExecution
         ),
         "{failures:#?}"
     );
@@ -78,7 +87,7 @@ async fn a_target_that_answers_long_polls_late_fails() {
         has(
             &failures,
             "timing/fails-during-wait",
-            "timing-ends-with-execution"
+            CheckId::TimingEndsWithExecution
         ),
         "{failures:#?}"
     );
@@ -88,11 +97,11 @@ async fn a_target_that_answers_long_polls_late_fails() {
 async fn a_target_that_holds_a_finished_execution_fails() {
     let failures = timing_failures(vec![Fault::HoldsFinished]).await;
     assert!(
-        has(&failures, "timing/finished-60", "timing-at-once"),
+        has(&failures, "timing/finished-60", CheckId::TimingAtOnce),
         "{failures:#?}"
     );
     assert!(
-        has(&failures, "timing/stopped", "timing-at-once"),
+        has(&failures, "timing/stopped", CheckId::TimingAtOnce),
         "{failures:#?}"
     );
 }

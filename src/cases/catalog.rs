@@ -5,14 +5,12 @@
 use std::time::Duration;
 
 use super::fixtures::Fixtures;
-use super::{Caller, Case, CaseRequest, Expected, Outcome};
+use super::{Caller, Case, CaseRequest, Expected, Outcome, Tag};
 use crate::contract::{
-    Answer, Contract, ErrorCode, Known, OPERATION, OpenQuestion, describe_outcomes, open_note,
+    Answer, Contract, ErrorCode, Known, NameParameter, OPERATION, OpenQuestion, describe_outcomes,
+    open_note,
 };
 use crate::wire::{RpcRequest, SignatureVersion, v3};
-
-/// The tag of cases that only mean something when the run signs its requests.
-pub const SIGNED_RUN: &str = "signed-run";
 
 /// How far a skewed request's time is from now: well past any service's tolerance.
 const SKEW: Duration = Duration::from_secs(60 * 60);
@@ -24,7 +22,7 @@ const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
 pub fn catalog(contract: &Contract, fixtures: &Fixtures) -> Vec<Case> {
     let builder = Builder { contract, fixtures };
     let mut cases = Vec::new();
-    for dimension in [Dimension::Flow, Dimension::Execution] {
+    for dimension in NameParameter::ALL {
         cases.extend(builder.name_cases(dimension));
     }
     cases.extend(builder.wait_time_cases());
@@ -32,29 +30,6 @@ pub fn catalog(contract: &Contract, fixtures: &Fixtures) -> Vec<Case> {
     cases.extend(builder.protocol_cases());
     cases.extend(builder.existence_cases());
     cases
-}
-
-/// Which name a name case varies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dimension {
-    Flow,
-    Execution,
-}
-
-impl Dimension {
-    fn parameter(self) -> &'static str {
-        match self {
-            Dimension::Flow => "FlowName",
-            Dimension::Execution => "ExecutionName",
-        }
-    }
-
-    fn family(self) -> &'static str {
-        match self {
-            Dimension::Flow => "flow-name",
-            Dimension::Execution => "execution-name",
-        }
-    }
 }
 
 struct Builder<'a> {
@@ -73,13 +48,7 @@ impl Builder<'_> {
     /// contract allows to `rpc`'s parameters, given the run's fixtures. Its description is
     /// `what`, the answers, and the open questions the request touches; it is tagged
     /// `valid` or `invalid` by the contract's own reading.
-    fn oracle_case(
-        &self,
-        id: String,
-        tags: Vec<&'static str>,
-        what: &str,
-        rpc: RpcRequest,
-    ) -> Case {
+    fn oracle_case(&self, id: String, tags: Vec<Tag>, what: &str, rpc: RpcRequest) -> Case {
         let fixtures = self.fixtures;
         let params: Vec<(&str, &str)> = rpc
             .params
@@ -107,7 +76,7 @@ impl Builder<'_> {
         let valid = matches!(allowed.answers.first(), Some(Answer::Query(_)));
         Case {
             id,
-            tags: [tags, vec![if valid { "valid" } else { "invalid" }]].concat(),
+            tags: [tags, vec![if valid { Tag::Valid } else { Tag::Invalid }]].concat(),
             description: format!(
                 "{what}: {}{}",
                 describe_outcomes(&expect, self.contract),
@@ -189,7 +158,7 @@ impl Builder<'_> {
         candidates
     }
 
-    fn name_cases(&self, dimension: Dimension) -> Vec<Case> {
+    fn name_cases(&self, dimension: NameParameter) -> Vec<Case> {
         let fixtures = self.fixtures;
         let parameter = dimension.parameter();
         let mut cases: Vec<Case> = self
@@ -197,12 +166,12 @@ impl Builder<'_> {
             .into_iter()
             .map(|(id, name)| {
                 let (flow, execution) = match dimension {
-                    Dimension::Flow => (name.clone(), fixtures.absent_execution.clone()),
-                    Dimension::Execution => (fixtures.flow.clone(), name.clone()),
+                    NameParameter::Flow => (name.clone(), fixtures.absent_execution.clone()),
+                    NameParameter::Execution => (fixtures.flow.clone(), name.clone()),
                 };
                 self.oracle_case(
                     format!("{}/{id}", dimension.family()),
-                    vec![dimension.family()],
+                    vec![Tag::Name(dimension)],
                     &format!("{parameter} {name:?}"),
                     describe(&flow, &execution),
                 )
@@ -211,12 +180,12 @@ impl Builder<'_> {
 
         // Case sensitivity: the fixture exists in mixed case; other cases name nothing.
         let (existing, lower, upper) = match dimension {
-            Dimension::Flow => (
+            NameParameter::Flow => (
                 &fixtures.flow,
                 fixtures.flow.to_lowercase(),
                 fixtures.flow.to_uppercase(),
             ),
-            Dimension::Execution => (
+            NameParameter::Execution => (
                 &fixtures.execution,
                 fixtures.execution.to_lowercase(),
                 fixtures.execution.to_uppercase(),
@@ -224,12 +193,12 @@ impl Builder<'_> {
         };
         for (id, name) in [("case-lower", lower), ("case-upper", upper)] {
             let (flow, execution) = match dimension {
-                Dimension::Flow => (name.clone(), fixtures.execution.clone()),
-                Dimension::Execution => (fixtures.flow.clone(), name.clone()),
+                NameParameter::Flow => (name.clone(), fixtures.execution.clone()),
+                NameParameter::Execution => (fixtures.flow.clone(), name.clone()),
             };
             cases.push(self.oracle_case(
                 format!("{}/{id}", dimension.family()),
-                vec![dimension.family(), "case-sensitivity"],
+                vec![Tag::Name(dimension), Tag::CaseSensitivity],
                 &format!(
                     "{parameter} {name:?} while {existing:?} exists (names are case-sensitive)"
                 ),
@@ -288,7 +257,7 @@ impl Builder<'_> {
                 let shown = text.map_or_else(|| "absent".to_owned(), |text| format!("{text:?}"));
                 self.oracle_case(
                     format!("wait-time/{id}"),
-                    vec!["wait-time"],
+                    vec![Tag::WaitTime],
                     &format!("WaitTimeSeconds {shown} on a finished execution (answered at once)"),
                     request,
                 )
@@ -302,25 +271,25 @@ impl Builder<'_> {
         vec![
             self.oracle_case(
                 "missing/execution-name".to_owned(),
-                vec!["missing"],
+                vec![Tag::Missing],
                 "no ExecutionName",
                 only("FlowName", &fixtures.flow),
             ),
             self.oracle_case(
                 "missing/flow-name".to_owned(),
-                vec!["missing"],
+                vec![Tag::Missing],
                 "no FlowName",
                 only("ExecutionName", &fixtures.execution),
             ),
             self.oracle_case(
                 "missing/both".to_owned(),
-                vec!["missing"],
+                vec![Tag::Missing],
                 "neither name",
                 RpcRequest::get(OPERATION),
             ),
             self.oracle_case(
                 "missing/flow-name-twice".to_owned(),
-                vec!["missing", "repeated"],
+                vec![Tag::Missing, Tag::Repeated],
                 "FlowName given twice with the same value",
                 describe(&fixtures.flow, &fixtures.execution).param("FlowName", &fixtures.flow),
             ),
@@ -338,14 +307,14 @@ impl Builder<'_> {
             _ => Vec::new(),
         };
         let mut case = |id: &str,
-                        tags: Vec<&'static str>,
+                        tags: Vec<Tag>,
                         description: &str,
                         request: CaseRequest,
                         expect: Vec<Outcome>| {
             let questions = open(id);
             cases.push(Case {
                 id: format!("protocol/{id}"),
-                tags: [vec!["protocol"], tags].concat(),
+                tags: [vec![Tag::Protocol], tags].concat(),
                 description: format!("{description}{}", open_note(&questions)),
                 request,
                 expect,
@@ -402,7 +371,7 @@ impl Builder<'_> {
         };
         case(
             "unsigned",
-            vec!["auth", SIGNED_RUN],
+            vec![Tag::Auth, Tag::SignedRun],
             "no signature and no access key: 400 MissingRequiredParams, 403 InvalidAccessKeyID, SignatureNotMatch or AccessDenied",
             unsigned,
             vec![
@@ -425,7 +394,7 @@ impl Builder<'_> {
         };
         case(
             "unknown-access-key",
-            vec!["auth"],
+            vec![Tag::Auth],
             "an access key no account has: 403 InvalidAccessKeyID naming it",
             unknown_key,
             vec![Outcome::error(
@@ -440,7 +409,7 @@ impl Builder<'_> {
         };
         case(
             "wrong-secret",
-            vec!["auth"],
+            vec![Tag::Auth],
             "signed with a wrong secret: 403 SignatureNotMatch",
             wrong_secret,
             vec![Outcome::error(ErrorCode::SignatureNotMatch, &[])],
@@ -452,7 +421,7 @@ impl Builder<'_> {
         };
         case(
             "skewed-time",
-            vec!["auth", SIGNED_RUN],
+            vec![Tag::Auth, Tag::SignedRun],
             "request time an hour ago: 403 RequestTimeTooSkewed naming it",
             skewed,
             vec![Outcome::Error {
@@ -469,7 +438,7 @@ impl Builder<'_> {
             };
             case(
                 &format!("v3-without-{header}"),
-                vec!["auth", "v3"],
+                vec![Tag::Auth, Tag::V3],
                 &format!(
                     "signature v3 without the {header} header: 400 MissingRequiredHeader naming it"
                 ),
@@ -489,7 +458,7 @@ impl Builder<'_> {
         };
         case(
             "unsupported-content-type",
-            vec!["limits"],
+            vec![Tag::Limits],
             "POST with a text/plain body: 415 UnsupportedMediaType",
             text_body,
             vec![Outcome::error(ErrorCode::UnsupportedMediaType, &[])],
@@ -498,7 +467,7 @@ impl Builder<'_> {
         let oversized = CaseRequest::signed(post.param("Padding", "x".repeat(OVERSIZED_BODY)));
         case(
             "oversized-body",
-            vec!["limits"],
+            vec![Tag::Limits],
             "POST with a signed 2 MiB form body: 400 EntityTooLarge (the limit it names is the target's own)",
             oversized,
             vec![Outcome::Error {
@@ -511,10 +480,10 @@ impl Builder<'_> {
 
     fn existence_cases(&self) -> Vec<Case> {
         let fixtures = self.fixtures;
-        let case = |id: &str, tags: Vec<&'static str>, what: &str, flow: &str, execution: &str| {
+        let case = |id: &str, tags: Vec<Tag>, what: &str, flow: &str, execution: &str| {
             self.oracle_case(
                 format!("existence/{id}"),
-                [vec!["existence"], tags].concat(),
+                [vec![Tag::Existence], tags].concat(),
                 what,
                 describe(flow, execution),
             )
@@ -543,7 +512,7 @@ impl Builder<'_> {
             ),
             case(
                 "other-accounts-flow",
-                vec!["isolation"],
+                vec![Tag::Isolation],
                 "a flow of the other credentials (not visible)",
                 &fixtures.other_flow,
                 &fixtures.execution,
@@ -633,20 +602,20 @@ mod tests {
     #[test]
     fn validity_comes_from_the_contract() {
         let by_id = |id: &str| cases().into_iter().find(|case| case.id == id).unwrap();
-        assert!(by_id("flow-name/length-128").tags.contains(&"valid"));
-        assert!(by_id("flow-name/length-129").tags.contains(&"invalid"));
+        assert!(by_id("flow-name/length-128").tags.contains(&Tag::Valid));
+        assert!(by_id("flow-name/length-129").tags.contains(&Tag::Invalid));
         assert!(
             by_id("execution-name/first-underscore")
                 .tags
-                .contains(&"valid")
+                .contains(&Tag::Valid)
         );
         assert!(
             by_id("execution-name/first-digit")
                 .tags
-                .contains(&"invalid")
+                .contains(&Tag::Invalid)
         );
-        assert!(by_id("wait-time/60").tags.contains(&"valid"));
-        assert!(by_id("wait-time/61").tags.contains(&"invalid"));
+        assert!(by_id("wait-time/60").tags.contains(&Tag::Valid));
+        assert!(by_id("wait-time/61").tags.contains(&Tag::Invalid));
         assert_eq!(
             by_id("wait-time/61").expect,
             vec![Outcome::error(ErrorCode::InvalidArgument, &[])]

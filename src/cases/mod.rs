@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod fixtures;
 pub mod strategies;
+mod tag;
 pub mod timing;
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use crate::contract::OpenQuestion;
 pub use crate::contract::{Expected, Outcome};
 use crate::wire::{RpcRequest, SignatureVersion};
+pub use tag::{Tag, UnknownTag};
 
 /// Whose credentials sign a case's request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,7 +68,7 @@ pub struct Case {
     /// A stable id, `family/detail` (`flow-name/length-129`).
     pub id: String,
     /// Tags for selection (`flow-name`, `invalid`, `v3`, ...).
-    pub tags: Vec<&'static str>,
+    pub tags: Vec<Tag>,
     /// What the case sends and, where the contract leaves the answer open, which answers
     /// it accepts.
     pub description: String,
@@ -84,7 +86,7 @@ pub trait Selectable {
     /// The stable id.
     fn id(&self) -> &str;
     /// The tags.
-    fn tags(&self) -> &[&'static str];
+    fn tags(&self) -> &[Tag];
     /// What the case does.
     fn description(&self) -> &str;
 
@@ -96,7 +98,10 @@ pub trait Selectable {
     /// Whether `pattern` selects this case: a tag, or a part of the id where `*` matches
     /// any text.
     fn matches(&self, pattern: &str) -> bool {
-        self.tags().contains(&pattern) || wildcard(pattern, self.id())
+        pattern
+            .parse::<Tag>()
+            .is_ok_and(|tag| self.tags().contains(&tag))
+            || wildcard(pattern, self.id())
     }
 }
 
@@ -104,7 +109,7 @@ impl Selectable for Case {
     fn id(&self) -> &str {
         &self.id
     }
-    fn tags(&self) -> &[&'static str] {
+    fn tags(&self) -> &[Tag] {
         &self.tags
     }
     fn description(&self) -> &str {
@@ -116,7 +121,7 @@ impl Selectable for timing::TimingCase {
     fn id(&self) -> &str {
         &self.id
     }
-    fn tags(&self) -> &[&'static str] {
+    fn tags(&self) -> &[Tag] {
         &self.tags
     }
     fn description(&self) -> &str {

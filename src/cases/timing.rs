@@ -1,6 +1,7 @@
 //! The timing cases: long polls on executions in known states. Each is a small script of
 //! requests whose answers, and when they came, the timing checks judge.
 
+use super::Tag;
 use super::fixtures::FixtureFlow;
 use crate::contract::Contract;
 
@@ -51,7 +52,7 @@ pub struct TimingCase {
     /// A stable id (`timing/wait-outlived-2`).
     pub id: String,
     /// Tags for selection.
-    pub tags: Vec<&'static str>,
+    pub tags: Vec<Tag>,
     /// What it does and what must come back.
     pub description: String,
     /// The script.
@@ -135,9 +136,9 @@ pub fn timing_cases(contract: &Contract, long_waits: bool) -> Vec<TimingCase> {
 }
 
 fn case(id: &str, description: &str, scenario: Scenario) -> TimingCase {
-    let mut tags = vec!["timing"];
+    let mut tags = vec![Tag::Timing];
     if matches!(scenario, Scenario::WaitOutlived { wait } if wait > 10) {
-        tags.push("long-wait");
+        tags.push(Tag::LongWait);
     }
     TimingCase {
         id: format!("timing/{id}"),
@@ -156,7 +157,7 @@ mod tests {
         let cases = timing_cases(Contract::embedded(), false);
         assert!(cases.iter().any(|case| case.id == "timing/wait-outlived-2"));
         assert!(cases.iter().any(|case| case.id == "timing/rejected-61"));
-        assert!(!cases.iter().any(|case| case.tags.contains(&"long-wait")));
+        assert!(!cases.iter().any(|case| case.tags.contains(&Tag::LongWait)));
         let long = timing_cases(Contract::embedded(), true);
         assert!(long.iter().any(|case| case.id == "timing/wait-outlived-60"));
     }

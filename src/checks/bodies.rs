@@ -1,31 +1,15 @@
 //! The body checks: error and success bodies match their schemas, and a success names the
 //! flow and execution that were asked for.
 
-use super::{Check, Mismatch, Observed};
+use super::{Mismatch, Observed};
 use crate::contract::{BodyKind, Contract};
 
-/// An error body matches the error schema.
-pub(super) const ERROR_SCHEMA: Check = Check {
-    id: "error-schema",
-    description: "an error body matches the error schema (RequestId, Code, Message; HostId, Recommend)",
-    run: |contract, observed| schema(contract, observed, BodyKind::Error),
-};
-
-/// A success body matches DescribeExecution's schema.
-pub(super) const SUCCESS_SCHEMA: Check = Check {
-    id: "success-schema",
-    description: "a success body matches DescribeExecution's schema (fields, types, Status, timestamps)",
-    run: |contract, observed| schema(contract, observed, BodyKind::Success),
-};
-
-/// A success echoes the names asked for.
-pub(super) const ECHOED_NAMES: Check = Check {
-    id: "echoed-names",
-    description: "a success echoes FlowName and Name exactly as asked",
-    run: echoed_names,
-};
-
-fn schema(contract: &Contract, observed: &Observed<'_>, kind: BodyKind) -> Result<(), Mismatch> {
+/// A body of `kind` matches its schema (an answer of the other kind passes).
+pub(super) fn schema(
+    contract: &Contract,
+    observed: &Observed<'_>,
+    kind: BodyKind,
+) -> Result<(), Mismatch> {
     if observed.is_success() != (kind == BodyKind::Success) {
         return Ok(());
     }
@@ -47,7 +31,8 @@ fn schema(contract: &Contract, observed: &Observed<'_>, kind: BodyKind) -> Resul
     }
 }
 
-fn echoed_names(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+/// A success echoes the names asked for.
+pub(super) fn echoed_names(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
     let (Some((flow, execution)), Some(body), true) = (
         observed.expected_success(),
         observed.body,
@@ -72,13 +57,14 @@ fn echoed_names(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::CheckId;
     use super::super::canned::*;
 
     #[test]
     fn a_conformant_success_passes_every_check() {
         assert_eq!(
             failing(&success_case(), &exchange(200, &success_body())),
-            Vec::<&str>::new()
+            Vec::<CheckId>::new()
         );
     }
 
@@ -88,13 +74,13 @@ mod tests {
         body["Status"] = "Done".into();
         assert_eq!(
             failing(&success_case(), &exchange(200, &body)),
-            ["success-schema"]
+            [CheckId::SuccessSchema]
         );
         let mut body = success_body();
         body["StartedTime"] = "2019-01-01 01:01:01".into();
         assert_eq!(
             failing(&success_case(), &exchange(200, &body)),
-            ["success-schema"]
+            [CheckId::SuccessSchema]
         );
     }
 
@@ -107,7 +93,7 @@ mod tests {
             running["Output"] = unset.clone();
             assert_eq!(
                 failing(&success_case(), &exchange(200, &running)),
-                Vec::<&str>::new(),
+                Vec::<CheckId>::new(),
                 "{unset:?}"
             );
             // A terminal execution must have its StoppedTime set.
@@ -115,21 +101,21 @@ mod tests {
             ended["StoppedTime"] = unset;
             assert_eq!(
                 failing(&success_case(), &exchange(200, &ended)),
-                ["success-schema"]
+                [CheckId::SuccessSchema]
             );
         }
         let mut running = success_body();
         running["Status"] = "Starting".into();
         assert_eq!(
             failing(&success_case(), &exchange(200, &running)),
-            ["success-schema"],
+            [CheckId::SuccessSchema],
             "a StoppedTime on an execution that has not ended"
         );
         let mut output = success_body();
         output["Output"] = "not json".into();
         assert_eq!(
             failing(&success_case(), &exchange(200, &output)),
-            ["success-schema"]
+            [CheckId::SuccessSchema]
         );
     }
 
@@ -141,7 +127,7 @@ mod tests {
             body["ExternalInputUri"] = "".into();
             assert_eq!(
                 failing(&success_case(), &exchange(200, &body)),
-                Vec::<&str>::new(),
+                Vec::<CheckId>::new(),
                 "{time}"
             );
         }
@@ -149,7 +135,7 @@ mod tests {
         body["StoppedTime"] = "2019-01-01T01:01:02.123+08:00".into();
         assert_eq!(
             failing(&success_case(), &exchange(200, &body)),
-            ["success-schema"]
+            [CheckId::SuccessSchema]
         );
     }
 
@@ -159,7 +145,7 @@ mod tests {
         body.as_object_mut().unwrap().remove("Message");
         assert_eq!(
             failing(&flow_not_exists(), &exchange(404, &body)),
-            ["error-schema"]
+            [CheckId::ErrorSchema]
         );
     }
 
@@ -169,7 +155,7 @@ mod tests {
         body["FlowName"] = "FLOW".into();
         let findings = findings(&success_case(), &exchange(200, &body));
         assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].check, "echoed-names");
+        assert_eq!(findings[0].check, CheckId::EchoedNames);
         assert_eq!(findings[0].actual, "FlowName \"FLOW\", Name \"exec\"");
     }
 }

@@ -1,30 +1,9 @@
 //! The error checks: the Code is an expected one, its HTTP status is the table's, and the
 //! Message is its template rendered with the request's values.
 
-use super::{Check, Mismatch, Observed};
+use super::{Mismatch, Observed};
 use crate::cases::{Expected, Outcome};
 use crate::contract::{Contract, describe_outcomes, open_note};
-
-/// The answer is one the contract allows for the case.
-pub(super) const EXPECTED_OUTCOME: Check = Check {
-    id: "expected-outcome",
-    description: "the answer (success, or the error Code) is one the contract allows for the request",
-    run: expected_outcome,
-};
-
-/// The HTTP status is the one the error table gives for the returned Code.
-pub(super) const STATUS_MATCHES_CODE: Check = Check {
-    id: "status-matches-code",
-    description: "the HTTP status is the one the error-code table gives for the returned Code",
-    run: status_matches_code,
-};
-
-/// The Message is the Code's template with the request's values.
-pub(super) const MESSAGE_TEMPLATE: Check = Check {
-    id: "message-template",
-    description: "the Message matches its Code's template and its %s values are the request's",
-    run: message_template,
-};
 
 fn allowed(contract: &Contract, observed: &Observed<'_>) -> String {
     format!(
@@ -41,7 +20,11 @@ fn actual(observed: &Observed<'_>) -> String {
     }
 }
 
-fn expected_outcome(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+/// The answer is one the contract allows for the case.
+pub(super) fn expected_outcome(
+    contract: &Contract,
+    observed: &Observed<'_>,
+) -> Result<(), Mismatch> {
     let matched = observed.case.expect.iter().any(|outcome| match outcome {
         Outcome::Success { .. } => observed.is_success(),
         Outcome::Error { code, .. } => {
@@ -62,7 +45,11 @@ fn expected_outcome(contract: &Contract, observed: &Observed<'_>) -> Result<(), 
     }
 }
 
-fn status_matches_code(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+/// The HTTP status is the one the error table gives for the returned Code.
+pub(super) fn status_matches_code(
+    contract: &Contract,
+    observed: &Observed<'_>,
+) -> Result<(), Mismatch> {
     let Some(code) = observed.code() else {
         return Ok(());
     };
@@ -80,7 +67,11 @@ fn status_matches_code(contract: &Contract, observed: &Observed<'_>) -> Result<(
     }
 }
 
-fn message_template(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+/// The Message is the Code's template with the request's values.
+pub(super) fn message_template(
+    contract: &Contract,
+    observed: &Observed<'_>,
+) -> Result<(), Mismatch> {
     let (Some(code), Some(message)) = (
         observed.code(),
         observed
@@ -155,6 +146,7 @@ fn message_template(contract: &Contract, observed: &Observed<'_>) -> Result<(), 
 mod tests {
     use serde_json::json;
 
+    use super::super::CheckId;
     use super::super::canned::*;
     use crate::cases::{Expected, Outcome};
     use crate::contract::ErrorCode;
@@ -165,20 +157,26 @@ mod tests {
             404,
             &error_body("FlowNotExists", "Flow flow does not exist."),
         );
-        assert_eq!(failing(&flow_not_exists(), &exchange), Vec::<&str>::new());
+        assert_eq!(
+            failing(&flow_not_exists(), &exchange),
+            Vec::<CheckId>::new()
+        );
     }
 
     #[test]
     fn expected_outcome_fails_on_another_code_or_a_success() {
         let exchange = exchange(400, &error_body("InvalidArgument", "Parameter error."));
-        assert_eq!(failing(&flow_not_exists(), &exchange), ["expected-outcome"]);
+        assert_eq!(
+            failing(&flow_not_exists(), &exchange),
+            [CheckId::ExpectedOutcome]
+        );
         let success = super::super::canned::exchange(200, &success_body());
-        assert!(failing(&flow_not_exists(), &success).contains(&"expected-outcome"));
+        assert!(failing(&flow_not_exists(), &success).contains(&CheckId::ExpectedOutcome));
         let error = super::super::canned::exchange(
             404,
             &error_body("FlowNotExists", "Flow flow does not exist."),
         );
-        assert!(failing(&success_case(), &error).contains(&"expected-outcome"));
+        assert!(failing(&success_case(), &error).contains(&CheckId::ExpectedOutcome));
     }
 
     #[test]
@@ -190,7 +188,7 @@ mod tests {
         let findings = findings(&flow_not_exists(), &exchange);
         let finding = findings
             .iter()
-            .find(|f| f.check == "status-matches-code")
+            .find(|f| f.check == CheckId::StatusMatchesCode)
             .expect("a finding");
         assert_eq!(
             (finding.expected.as_str(), finding.actual.as_str()),
@@ -206,7 +204,7 @@ mod tests {
         );
         assert_eq!(
             failing(&flow_not_exists(), &other_form),
-            ["message-template"]
+            [CheckId::MessageTemplate]
         );
         let other_value = exchange(
             404,
@@ -214,7 +212,7 @@ mod tests {
         );
         assert_eq!(
             failing(&flow_not_exists(), &other_value),
-            ["message-template"]
+            [CheckId::MessageTemplate]
         );
     }
 
@@ -230,7 +228,7 @@ mod tests {
                 &case,
                 &exchange(403, &error_body("RequestTimeTooSkewed", good))
             ),
-            Vec::<&str>::new()
+            Vec::<CheckId>::new()
         );
         let wrong_time = good.replace("2024-01-01T00:00:00Z and", "2023-01-01T00:00:00Z and");
         assert_eq!(
@@ -238,7 +236,7 @@ mod tests {
                 &case,
                 &exchange(403, &error_body("RequestTimeTooSkewed", &wrong_time))
             ),
-            ["message-template"]
+            [CheckId::MessageTemplate]
         );
     }
 
@@ -257,9 +255,15 @@ mod tests {
                 ),
             )
         };
-        assert_eq!(failing(&case, &naming("ExecutionName")), Vec::<&str>::new());
-        assert_eq!(failing(&case, &naming("FlowName")), Vec::<&str>::new());
-        assert_eq!(failing(&case, &naming("Version")), ["message-template"]);
+        assert_eq!(
+            failing(&case, &naming("ExecutionName")),
+            Vec::<CheckId>::new()
+        );
+        assert_eq!(failing(&case, &naming("FlowName")), Vec::<CheckId>::new());
+        assert_eq!(
+            failing(&case, &naming("Version")),
+            [CheckId::MessageTemplate]
+        );
     }
 
     #[test]
@@ -269,7 +273,7 @@ mod tests {
         let findings = findings(&case, &exchange(200, &success_body()));
         let finding = findings
             .iter()
-            .find(|finding| finding.check == "expected-outcome")
+            .find(|finding| finding.check == CheckId::ExpectedOutcome)
             .expect("a finding");
         assert_eq!(
             finding.expected,
@@ -287,13 +291,13 @@ mod tests {
                 "The request signature we calculated does not match the signature you provided. Check your access key and signing method.",
             ),
         );
-        assert_eq!(failing(&case, &forbidden), Vec::<&str>::new());
+        assert_eq!(failing(&case, &forbidden), Vec::<CheckId>::new());
         let unknown = exchange(400, &error_body("Whatever", "x"));
-        assert_eq!(failing(&case, &unknown), ["expected-outcome"]);
+        assert_eq!(failing(&case, &unknown), [CheckId::ExpectedOutcome]);
         let off_template = exchange(400, &error_body("InvalidArgument", "Bad."));
-        assert_eq!(failing(&case, &off_template), ["message-template"]);
+        assert_eq!(failing(&case, &off_template), [CheckId::MessageTemplate]);
         let success = exchange(200, &success_body());
-        assert!(failing(&case, &success).contains(&"expected-outcome"));
+        assert!(failing(&case, &success).contains(&CheckId::ExpectedOutcome));
     }
 
     #[test]
@@ -302,6 +306,9 @@ mod tests {
             404,
             &json!({"RequestId": "r", "Code": "NoSuchThing", "Message": "x"}),
         );
-        assert_eq!(failing(&flow_not_exists(), &exchange), ["expected-outcome"]);
+        assert_eq!(
+            failing(&flow_not_exists(), &exchange),
+            [CheckId::ExpectedOutcome]
+        );
     }
 }

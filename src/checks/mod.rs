@@ -2,11 +2,13 @@
 //! no I/O, so each is unit-tested on canned exchanges.
 //!
 //! One file per family: `errors` (status, Code, Message), `bodies` (schemas, echoed
-//! names), `protocol` (content type, RequestId, 5xx, time), [`timing`] (long polls).
+//! names), `protocol` (content type, RequestId, 5xx, time), [`timing`] (long polls). The
+//! registry ([`CheckId`]) names every check once, with its description and its rule.
 
 mod bodies;
 mod errors;
 mod protocol;
+mod registry;
 pub mod timing;
 
 use std::time::Duration;
@@ -18,16 +20,9 @@ use crate::contract::Contract;
 use crate::wire::Exchange;
 
 pub use protocol::unique_request_ids;
+pub use registry::CheckId;
 
-/// A named check.
-#[derive(Debug, Clone, Copy)]
-pub struct Check {
-    /// A stable id (`status-matches-code`).
-    pub id: &'static str,
-    /// One line saying what it holds.
-    pub description: &'static str,
-    run: fn(&Contract, &Observed<'_>) -> Result<(), Mismatch>,
-}
+use registry::Rule;
 
 /// What a check expected and what it found instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +47,8 @@ impl Mismatch {
 pub struct Finding {
     /// The case's id.
     pub case: String,
-    /// The check's id.
-    pub check: &'static str,
+    /// The check that failed.
+    pub check: CheckId,
     /// What the contract wants.
     pub expected: String,
     /// What came back.
@@ -95,49 +90,20 @@ impl Observed<'_> {
     }
 }
 
-/// Every check, in the order findings are reported.
-pub const CHECKS: &[Check] = &[
-    protocol::NO_5XX,
-    protocol::CONTENT_TYPE,
-    protocol::JSON_BODY,
-    errors::EXPECTED_OUTCOME,
-    errors::STATUS_MATCHES_CODE,
-    errors::MESSAGE_TEMPLATE,
-    bodies::ERROR_SCHEMA,
-    bodies::SUCCESS_SCHEMA,
-    bodies::ECHOED_NAMES,
-    protocol::REQUEST_ID,
-    protocol::TIME_BOUND,
-    protocol::UNIQUE_REQUEST_ID,
-];
-
-/// The check that a case got an answer at all.
-pub const ANSWERED: Check = Check {
-    id: "answered",
-    description: "the target answers with HTTP within the time bound",
-    run: |_, _| Ok(()),
-};
-
-/// Runs every per-exchange check on `observed`.
+/// Runs every per-exchange check on `observed`, in the registry's order.
 pub fn check(contract: &Contract, observed: &Observed<'_>) -> Vec<Finding> {
-    CHECKS
-        .iter()
-        .filter_map(|check| {
-            (check.run)(contract, observed)
-                .err()
-                .map(|mismatch| Finding {
-                    case: observed.case.id.clone(),
-                    check: check.id,
-                    expected: mismatch.expected,
-                    actual: mismatch.actual,
-                })
+    CheckId::ALL
+        .into_iter()
+        .filter_map(|check| match check.rule() {
+            Rule::Exchange(rule) => rule(contract, observed).err().map(|mismatch| Finding {
+                case: observed.case.id.clone(),
+                check,
+                expected: mismatch.expected,
+                actual: mismatch.actual,
+            }),
+            Rule::Answer | Rule::Run | Rule::Timeline(_) => None,
         })
         .collect()
-}
-
-/// The checks listed by `conformance checks`, including those that look at the run.
-pub fn all() -> impl Iterator<Item = &'static Check> {
-    std::iter::once(&ANSWERED).chain(CHECKS)
 }
 
 #[cfg(test)]
@@ -149,7 +115,7 @@ pub(crate) mod canned {
     use http::{HeaderMap, HeaderValue, Method, StatusCode};
     use serde_json::Value;
 
-    use super::{Finding, Observed, check};
+    use super::{CheckId, Finding, Observed, check};
     use crate::cases::{Case, CaseRequest, Outcome};
     use crate::contract::{Contract, ErrorCode};
     use crate::wire::{Exchange, RpcRequest};
@@ -207,7 +173,7 @@ pub(crate) mod canned {
     }
 
     /// The ids of the checks that fail on `exchange` for `case`.
-    pub(crate) fn failing(case: &Case, exchange: &Exchange) -> Vec<&'static str> {
+    pub(crate) fn failing(case: &Case, exchange: &Exchange) -> Vec<CheckId> {
         findings(case, exchange)
             .into_iter()
             .map(|finding| finding.check)

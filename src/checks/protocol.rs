@@ -3,49 +3,40 @@
 
 use std::collections::HashMap;
 
-use super::{Check, Finding, Mismatch, Observed};
+use super::{CheckId, Finding, Mismatch, Observed};
+use crate::contract::Contract;
 use crate::wire::REQUEST_ID_HEADER;
 
 /// No server errors.
-pub(super) const NO_5XX: Check = Check {
-    id: "no-5xx",
-    description: "no answer is a server error (5xx)",
-    run: |_, observed| {
-        let status = observed.exchange.status;
-        if status.is_server_error() {
-            Err(Mismatch::new(
-                "a status below 500",
-                status.as_u16().to_string(),
-            ))
-        } else {
-            Ok(())
-        }
-    },
-};
+pub(super) fn no_5xx(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let status = observed.exchange.status;
+    if status.is_server_error() {
+        Err(Mismatch::new(
+            "a status below 500",
+            status.as_u16().to_string(),
+        ))
+    } else {
+        Ok(())
+    }
+}
 
 /// The content type is JSON.
-pub(super) const CONTENT_TYPE: Check = Check {
-    id: "content-type-json",
-    description: "the Content-Type is application/json",
-    run: |_, observed| {
-        let content_type = observed
-            .exchange
-            .header("content-type")
-            .unwrap_or("(absent)");
-        let essence = content_type.split(';').next().unwrap_or_default().trim();
-        if essence.eq_ignore_ascii_case("application/json") {
-            Ok(())
-        } else {
-            Err(Mismatch::new("application/json", content_type))
-        }
-    },
-};
+pub(super) fn content_type(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let content_type = observed
+        .exchange
+        .header("content-type")
+        .unwrap_or("(absent)");
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(Mismatch::new("application/json", content_type))
+    }
+}
 
 /// The body is a JSON object.
-pub(super) const JSON_BODY: Check = Check {
-    id: "json-body",
-    description: "the body is a JSON object (the SDKs cannot read anything else)",
-    run: |_, observed| match observed.body {
+pub(super) fn json_body(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    match observed.body {
         Some(body) if body.is_object() => Ok(()),
         _ => {
             let exchange = observed.exchange;
@@ -63,53 +54,38 @@ pub(super) const JSON_BODY: Check = Check {
             };
             Err(Mismatch::new("a JSON object", actual))
         }
-    },
-};
+    }
+}
 
 /// RequestId is present and agrees with its header.
-pub(super) const REQUEST_ID: Check = Check {
-    id: "request-id",
-    description: "the body has a RequestId, equal to the x-acs-request-id header where one is sent",
-    run: |_, observed| {
-        if observed.body.is_none() {
-            return Ok(());
-        }
-        let Some(id) = request_id(observed) else {
-            return Err(Mismatch::new("a RequestId", "none"));
-        };
-        match observed.exchange.header(REQUEST_ID_HEADER) {
-            Some(header) if header != id => Err(Mismatch::new(
-                format!("{REQUEST_ID_HEADER}: {id}"),
-                format!("{REQUEST_ID_HEADER}: {header}"),
-            )),
-            _ => Ok(()),
-        }
-    },
-};
+pub(super) fn request_id_agrees(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    if observed.body.is_none() {
+        return Ok(());
+    }
+    let Some(id) = request_id(observed) else {
+        return Err(Mismatch::new("a RequestId", "none"));
+    };
+    match observed.exchange.header(REQUEST_ID_HEADER) {
+        Some(header) if header != id => Err(Mismatch::new(
+            format!("{REQUEST_ID_HEADER}: {id}"),
+            format!("{REQUEST_ID_HEADER}: {header}"),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The answer came within its bound.
-pub(super) const TIME_BOUND: Check = Check {
-    id: "time-bound",
-    description: "the answer comes within the case's time bound",
-    run: |_, observed| {
-        let elapsed = observed.exchange.elapsed;
-        if elapsed <= observed.time_bound {
-            Ok(())
-        } else {
-            Err(Mismatch::new(
-                format!("within {:?}", observed.time_bound),
-                format!("after {elapsed:?}"),
-            ))
-        }
-    },
-};
-
-/// RequestIds are unique across the run (a check of the whole run).
-pub(super) const UNIQUE_REQUEST_ID: Check = Check {
-    id: "request-id-unique",
-    description: "no two answers of the run share a RequestId",
-    run: |_, _| Ok(()),
-};
+pub(super) fn time_bound(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let elapsed = observed.exchange.elapsed;
+    if elapsed <= observed.time_bound {
+        Ok(())
+    } else {
+        Err(Mismatch::new(
+            format!("within {:?}", observed.time_bound),
+            format!("after {elapsed:?}"),
+        ))
+    }
+}
 
 fn request_id<'a>(observed: &Observed<'a>) -> Option<&'a str> {
     observed
@@ -119,7 +95,7 @@ fn request_id<'a>(observed: &Observed<'a>) -> Option<&'a str> {
         .filter(|id| !id.is_empty())
 }
 
-/// The findings of request-id-unique over a run's answers, given as case id and
+/// The findings of [`CheckId::RequestIdUnique`] over a run's answers, given as case id and
 /// observed exchange, in case order.
 pub fn unique_request_ids<'a>(observed: impl IntoIterator<Item = Observed<'a>>) -> Vec<Finding> {
     let mut first: HashMap<&str, &str> = HashMap::new();
@@ -131,7 +107,7 @@ pub fn unique_request_ids<'a>(observed: impl IntoIterator<Item = Observed<'a>>) 
         match first.get(id) {
             Some(earlier) => findings.push(Finding {
                 case: observed.case.id.clone(),
-                check: UNIQUE_REQUEST_ID.id,
+                check: CheckId::RequestIdUnique,
                 expected: "a RequestId no other answer has".to_owned(),
                 actual: format!("{id}, also the RequestId of {earlier}"),
             }),
@@ -150,6 +126,7 @@ mod tests {
     use http::HeaderValue;
     use serde_json::Value;
 
+    use super::super::CheckId;
     use super::super::Observed;
     use super::super::canned::*;
     use super::unique_request_ids;
@@ -174,7 +151,7 @@ mod tests {
             ),
         );
         let failing = failing(&flow_not_exists(), &exchange);
-        assert!(failing.contains(&"no-5xx"), "{failing:?}");
+        assert!(failing.contains(&CheckId::No5xx), "{failing:?}");
     }
 
     #[test]
@@ -183,19 +160,19 @@ mod tests {
         exchange
             .headers
             .insert("content-type", HeaderValue::from_static("text/plain"));
-        assert_eq!(failing(&case, &exchange), ["content-type-json"]);
+        assert_eq!(failing(&case, &exchange), [CheckId::ContentTypeJson]);
         exchange.headers.insert(
             "content-type",
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
-        assert_eq!(failing(&case, &exchange), Vec::<&str>::new());
+        assert_eq!(failing(&case, &exchange), Vec::<CheckId>::new());
     }
 
     #[test]
     fn json_body_fails_on_html() {
         let (case, mut exchange) = ok();
         exchange.body = "<html>oops</html>".into();
-        assert!(failing(&case, &exchange).contains(&"json-body"));
+        assert!(failing(&case, &exchange).contains(&CheckId::JsonBody));
     }
 
     #[test]
@@ -204,18 +181,18 @@ mod tests {
         exchange
             .headers
             .insert("x-acs-request-id", HeaderValue::from_static("other"));
-        assert_eq!(failing(&case, &exchange), ["request-id"]);
+        assert_eq!(failing(&case, &exchange), [CheckId::RequestId]);
         let mut body = error_body("FlowNotExists", "Flow flow does not exist.");
         body.as_object_mut().unwrap().remove("RequestId");
         let without = super::super::canned::exchange(404, &body);
-        assert!(failing(&case, &without).contains(&"request-id"));
+        assert!(failing(&case, &without).contains(&CheckId::RequestId));
     }
 
     #[test]
     fn time_bound_fails_when_late() {
         let (case, mut exchange) = ok();
         exchange.elapsed = Duration::from_secs(6);
-        assert_eq!(failing(&case, &exchange), ["time-bound"]);
+        assert_eq!(failing(&case, &exchange), [CheckId::TimeBound]);
     }
 
     #[test]
@@ -232,6 +209,6 @@ mod tests {
         assert_eq!(unique_request_ids([observed()]), vec![]);
         let findings = unique_request_ids([observed(), observed()]);
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].check, "request-id-unique");
+        assert_eq!(findings[0].check, CheckId::RequestIdUnique);
     }
 }

@@ -9,7 +9,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Finding, Mismatch};
+use super::registry::Rule;
+use super::{CheckId, Finding, Mismatch};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
 use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note};
@@ -75,69 +76,27 @@ impl TimingBounds {
     }
 }
 
-/// A timing check: its id and description, for `conformance checks`.
-#[derive(Debug, Clone, Copy)]
-pub struct TimingCheck {
-    /// A stable id.
-    pub id: &'static str,
-    /// One line saying what it holds.
-    pub description: &'static str,
-}
-
-/// The timing checks.
-pub const TIMING_CHECKS: &[TimingCheck] = &[
-    TimingCheck {
-        id: "timing-answer",
-        description: "a long poll's answer is the one its execution's state calls for (Running, the terminal status, 404, 400)",
-    },
-    TimingCheck {
-        id: "timing-at-once",
-        description: "WaitTimeSeconds 0 or absent, a finished or unknown execution, and a rejected wait are answered within the slack",
-    },
-    TimingCheck {
-        id: "timing-wait-honoured",
-        description: "a long poll on an execution that outlives it is answered after its wait, within the slack",
-    },
-    TimingCheck {
-        id: "timing-ends-with-execution",
-        description: "a long poll on an execution that ends during it is answered within the slack of the end",
-    },
-    TimingCheck {
-        id: "execution-invariants",
-        description: "across polls: status never goes back, StartedTime never changes, StoppedTime exactly when terminal and not before StartedTime, Input round-trips",
-    },
-];
-
-/// Every finding of a timing case.
+/// Every finding of a timing case: each timing check of the registry, in its order.
 pub fn check_timing(
     contract: &Contract,
     case: &TimingCase,
     timeline: &Timeline,
     bounds: &TimingBounds,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut report = |check: &'static str, result: Result<(), Mismatch>| {
-        if let Err(mismatch) = result {
-            findings.push(Finding {
-                case: case.id.clone(),
-                check,
-                expected: mismatch.expected,
-                actual: mismatch.actual,
-            });
-        }
-    };
-    report("timing-answer", answer(contract, &case.scenario, timeline));
-    report("timing-at-once", at_once(&case.scenario, timeline, bounds));
-    report(
-        "timing-wait-honoured",
-        wait_honoured(&case.scenario, timeline, bounds),
-    );
-    report(
-        "timing-ends-with-execution",
-        ends_with_execution(&case.scenario, timeline, bounds),
-    );
-    report("execution-invariants", invariants(contract, timeline));
-    findings
+    CheckId::ALL
+        .into_iter()
+        .filter_map(|check| match check.rule() {
+            Rule::Timeline(rule) => rule(contract, case, timeline, bounds)
+                .err()
+                .map(|mismatch| Finding {
+                    case: case.id.clone(),
+                    check,
+                    expected: mismatch.expected,
+                    actual: mismatch.actual,
+                }),
+            Rule::Answer | Rule::Exchange(_) | Rule::Run => None,
+        })
+        .collect()
 }
 
 fn describe(poll: &Poll) -> String {
@@ -153,7 +112,11 @@ fn seconds(duration: Duration) -> String {
 }
 
 /// The answer each poll should have, as `(status, Status or Code)`.
-fn answer(contract: &Contract, scenario: &Scenario, timeline: &Timeline) -> Result<(), Mismatch> {
+pub(super) fn answer(
+    contract: &Contract,
+    scenario: &Scenario,
+    timeline: &Timeline,
+) -> Result<(), Mismatch> {
     let terminal = |status: &str| contract.bodies().is_terminal(status);
     // Running, or Starting before it (open question starting-first): any documented status
     // that is not terminal.
@@ -237,7 +200,9 @@ fn answer(contract: &Contract, scenario: &Scenario, timeline: &Timeline) -> Resu
     Ok(())
 }
 
-fn at_once(
+/// What must be answered at once (no wait, a finished or unknown execution, a rejected
+/// wait) comes within the slack.
+pub(super) fn at_once(
     scenario: &Scenario,
     timeline: &Timeline,
     bounds: &TimingBounds,
@@ -265,7 +230,8 @@ fn at_once(
     }
 }
 
-fn wait_honoured(
+/// A long poll on an execution that outlives it lasts its wait, within the slack.
+pub(super) fn wait_honoured(
     scenario: &Scenario,
     timeline: &Timeline,
     bounds: &TimingBounds,
@@ -291,7 +257,8 @@ fn wait_honoured(
     Ok(())
 }
 
-fn ends_with_execution(
+/// A long poll on an execution that ends during it comes within the slack of the end.
+pub(super) fn ends_with_execution(
     scenario: &Scenario,
     timeline: &Timeline,
     bounds: &TimingBounds,
@@ -324,7 +291,8 @@ fn ends_with_execution(
     Ok(())
 }
 
-fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> {
+/// What the polls of one execution say stays consistent across them.
+pub(super) fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> {
     let successes: Vec<&Poll> = timeline
         .polls
         .iter()
@@ -443,7 +411,7 @@ mod tests {
         }
     }
 
-    fn failing(case: &TimingCase, timeline: &Timeline) -> Vec<&'static str> {
+    fn failing(case: &TimingCase, timeline: &Timeline) -> Vec<CheckId> {
         check_timing(Contract::embedded(), case, timeline, &bounds())
             .into_iter()
             .map(|finding| finding.check)
@@ -461,22 +429,28 @@ mod tests {
     #[test]
     fn at_once_passes_quick_answers_and_fails_held_ones() {
         let case = case("timing/at-once-running-0");
-        assert_eq!(failing(&case, &running(Some(0), 5)), Vec::<&str>::new());
-        assert_eq!(failing(&case, &running(Some(0), 2000)), ["timing-at-once"]);
+        assert_eq!(failing(&case, &running(Some(0), 5)), Vec::<CheckId>::new());
+        assert_eq!(
+            failing(&case, &running(Some(0), 2000)),
+            [CheckId::TimingAtOnce]
+        );
     }
 
     #[test]
     fn wait_honoured_fails_early_and_late_answers() {
         let case = case("timing/wait-outlived-2");
-        assert_eq!(failing(&case, &running(Some(2), 2010)), Vec::<&str>::new());
+        assert_eq!(
+            failing(&case, &running(Some(2), 2010)),
+            Vec::<CheckId>::new()
+        );
         assert_eq!(
             failing(&case, &running(Some(2), 5)),
-            ["timing-wait-honoured"],
+            [CheckId::TimingWaitHonoured],
             "too early"
         );
         assert_eq!(
             failing(&case, &running(Some(2), 4000)),
-            ["timing-wait-honoured"],
+            [CheckId::TimingWaitHonoured],
             "too late"
         );
     }
@@ -501,16 +475,16 @@ mod tests {
         };
         assert_eq!(
             failing(&case, &timeline(1990, "Succeeded")),
-            Vec::<&str>::new()
+            Vec::<CheckId>::new()
         );
         assert_eq!(
             failing(&case, &timeline(9980, "Succeeded")),
-            ["timing-ends-with-execution"],
+            [CheckId::TimingEndsWithExecution],
             "held to the end of the wait"
         );
         assert_eq!(
             failing(&case, &timeline(100, "Running")),
-            ["timing-answer", "timing-ends-with-execution"],
+            [CheckId::TimingAnswer, CheckId::TimingEndsWithExecution],
             "answered early"
         );
     }
@@ -528,7 +502,7 @@ mod tests {
             )],
             ..Timeline::default()
         };
-        assert_eq!(failing(&case, &held), ["timing-at-once"]);
+        assert_eq!(failing(&case, &held), [CheckId::TimingAtOnce]);
     }
 
     #[test]
@@ -544,18 +518,24 @@ mod tests {
             input: Some("{\"x\":1}".to_owned()),
             polls_before_stop: 0,
         };
-        assert_eq!(failing(&case, &base(done.clone())), Vec::<&str>::new());
+        assert_eq!(failing(&case, &base(done.clone())), Vec::<CheckId>::new());
         let back = base(body("Running", None));
-        assert!(failing(&case, &back).contains(&"execution-invariants"));
+        assert!(failing(&case, &back).contains(&CheckId::ExecutionInvariants));
         let mut moved = done.clone();
         moved["StartedTime"] = json!("2024-01-01T00:00:00.500Z");
-        assert_eq!(failing(&case, &base(moved)), ["execution-invariants"]);
+        assert_eq!(failing(&case, &base(moved)), [CheckId::ExecutionInvariants]);
         let mut no_stop = done.clone();
         no_stop.as_object_mut().unwrap().remove("StoppedTime");
-        assert_eq!(failing(&case, &base(no_stop)), ["execution-invariants"]);
+        assert_eq!(
+            failing(&case, &base(no_stop)),
+            [CheckId::ExecutionInvariants]
+        );
         let mut other_input = done.clone();
         other_input["Input"] = json!("{}");
-        assert_eq!(failing(&case, &base(other_input)), ["execution-invariants"]);
+        assert_eq!(
+            failing(&case, &base(other_input)),
+            [CheckId::ExecutionInvariants]
+        );
     }
 
     #[test]
@@ -576,27 +556,27 @@ mod tests {
         let unknown = case("timing/unknown-60");
         assert_eq!(
             failing(&unknown, &one(error(404, "ExecutionNotExists"))),
-            Vec::<&str>::new()
+            Vec::<CheckId>::new()
         );
         assert_eq!(
             failing(&unknown, &one(error(404, "FlowNotExists"))),
-            ["timing-answer"]
+            [CheckId::TimingAnswer]
         );
         let rejected = case("timing/rejected-61");
         assert_eq!(
             failing(&rejected, &one(error(400, "InvalidArgument"))),
-            Vec::<&str>::new()
+            Vec::<CheckId>::new()
         );
         assert_eq!(
             failing(&rejected, &one(error(403, "InvalidArgument"))),
-            ["timing-answer"]
+            [CheckId::TimingAnswer]
         );
         assert_eq!(
             failing(
                 &rejected,
                 &one(poll(Some(61), 10, 5, 200, body("Running", None)))
             ),
-            ["timing-answer"]
+            [CheckId::TimingAnswer]
         );
     }
 
@@ -616,19 +596,19 @@ mod tests {
         };
         assert_eq!(
             failing(&case, &timeline(&["Starting", "Running", "Stopped"])),
-            Vec::<&str>::new()
+            Vec::<CheckId>::new()
         );
         assert_eq!(
             failing(&case, &timeline(&["Running", "Starting", "Stopped"])),
-            ["execution-invariants"]
+            [CheckId::ExecutionInvariants]
         );
         // An empty StoppedTime is an unset one.
         let mut empty = timeline(&["Running", "Stopped"]);
         empty.polls[0].body.as_mut().unwrap()["StoppedTime"] = json!("");
-        assert_eq!(failing(&case, &empty), Vec::<&str>::new());
+        assert_eq!(failing(&case, &empty), Vec::<CheckId>::new());
         let mut unset = timeline(&["Running", "Stopped"]);
         unset.polls[1].body.as_mut().unwrap()["StoppedTime"] = json!("");
-        assert_eq!(failing(&case, &unset), ["execution-invariants"]);
+        assert_eq!(failing(&case, &unset), [CheckId::ExecutionInvariants]);
     }
 
     #[test]
@@ -649,7 +629,7 @@ mod tests {
             polls_before_stop: 1,
             ..Timeline::default()
         };
-        assert_eq!(failing(&case, &timeline("Stopped")), Vec::<&str>::new());
-        assert_eq!(failing(&case, &timeline("Failed")), ["timing-answer"]);
+        assert_eq!(failing(&case, &timeline("Stopped")), Vec::<CheckId>::new());
+        assert_eq!(failing(&case, &timeline("Failed")), [CheckId::TimingAnswer]);
     }
 }

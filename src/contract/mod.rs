@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 
 pub use bodies::{BodyKind, BodySchemas};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
-pub use names::{NameRule, NameRules, Names};
+pub use names::{NameParameter, NameRule, NameRules, Names};
 pub use oracle::{
     Allowed, Answer, Expected, Known, Outcome, Query, Reading, Repeats, describe_outcomes,
 };

@@ -5,6 +5,37 @@ use serde_json::Value;
 use super::ContractError;
 use super::schema::{self, Compiled, SchemaFile};
 
+/// One of DescribeExecution's two names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameParameter {
+    /// FlowName.
+    Flow,
+    /// ExecutionName.
+    Execution,
+}
+
+impl NameParameter {
+    /// Both names.
+    pub const ALL: [Self; 2] = [Self::Flow, Self::Execution];
+
+    /// The parameter's name on the wire.
+    pub fn parameter(self) -> &'static str {
+        match self {
+            Self::Flow => "FlowName",
+            Self::Execution => "ExecutionName",
+        }
+    }
+
+    /// Its name in kebab case: the family of the catalog cases that vary it
+    /// (`flow-name/length-129`) and the prefix of the faults that break its rules.
+    pub fn family(self) -> &'static str {
+        match self {
+            Self::Flow => "flow-name",
+            Self::Execution => "execution-name",
+        }
+    }
+}
+
 /// A rule of the seed for flow and execution names, as the schema titles them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NameRule {

@@ -11,36 +11,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::execution::{State, Status};
-use crate::contract::{Contract, ErrorCode};
-
-/// One of DescribeExecution's two names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NameParameter {
-    /// FlowName.
-    Flow,
-    /// ExecutionName.
-    Execution,
-}
-
-impl NameParameter {
-    /// Both names.
-    pub const ALL: [Self; 2] = [Self::Flow, Self::Execution];
-
-    /// The parameter's name on the wire.
-    pub fn parameter(self) -> &'static str {
-        match self {
-            Self::Flow => "FlowName",
-            Self::Execution => "ExecutionName",
-        }
-    }
-
-    fn prefix(self) -> &'static str {
-        match self {
-            Self::Flow => "flow-name",
-            Self::Execution => "execution-name",
-        }
-    }
-}
+use crate::checks::CheckId;
+use crate::contract::{Contract, ErrorCode, NameParameter};
 
 /// A name rule broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -358,7 +330,7 @@ impl Fault {
     /// The fault's name (`flow-name-accepts-dots`, `answers-early`).
     pub fn name(self) -> String {
         let name = match self {
-            Fault::Name(name, fault) => return format!("{}-{}", name.prefix(), fault.suffix()),
+            Fault::Name(name, fault) => return format!("{}-{}", name.family(), fault.suffix()),
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
@@ -443,8 +415,8 @@ impl Fault {
         text.to_owned()
     }
 
-    /// The id of the check that owns the broken rule (`conformance checks`).
-    pub fn owner(self) -> &'static str {
+    /// The check that owns the broken rule: the one that must catch the fault.
+    pub fn owner(self) -> CheckId {
         match self {
             Fault::Name(..)
             | Fault::Wait(_)
@@ -453,25 +425,25 @@ impl Fault {
             | Fault::SignatureUnchecked
             | Fault::SkewUnchecked
             | Fault::UnknownKeyWrongCode
-            | Fault::SharedAccounts => "expected-outcome",
-            Fault::AnswersEarly | Fault::IgnoresWait => "timing-wait-honoured",
-            Fault::AnswersLate | Fault::OvershootsEnd => "timing-ends-with-execution",
-            Fault::HoldsFinished => "timing-at-once",
+            | Fault::SharedAccounts => CheckId::ExpectedOutcome,
+            Fault::AnswersEarly | Fault::IgnoresWait => CheckId::TimingWaitHonoured,
+            Fault::AnswersLate | Fault::OvershootsEnd => CheckId::TimingEndsWithExecution,
+            Fault::HoldsFinished => CheckId::TimingAtOnce,
             Fault::MissingNamesOther | Fault::MessageOffTemplate | Fault::MessageWrongValues => {
-                "message-template"
+                CheckId::MessageTemplate
             }
-            Fault::ErrorWrongStatus => "status-matches-code",
+            Fault::ErrorWrongStatus => CheckId::StatusMatchesCode,
             Fault::BodyDropsStartedTime
             | Fault::BodyInputAsObject
             | Fault::BodyTimestampFormat
-            | Fault::BodyStatusSpelling => "success-schema",
-            Fault::RequestIdMissing | Fault::RequestIdHeaderDiffers => "request-id",
-            Fault::RequestIdRepeated => "request-id-unique",
-            Fault::ContentTypeText => "content-type-json",
-            Fault::CrashesOnLongNames => "no-5xx",
-            Fault::HangsOnEmptyNames => "answered",
-            Fault::StatusGoesBack | Fault::InputDropped => "execution-invariants",
-            Fault::StoppedAsFailed | Fault::FailedAsSucceeded => "timing-answer",
+            | Fault::BodyStatusSpelling => CheckId::SuccessSchema,
+            Fault::RequestIdMissing | Fault::RequestIdHeaderDiffers => CheckId::RequestId,
+            Fault::RequestIdRepeated => CheckId::RequestIdUnique,
+            Fault::ContentTypeText => CheckId::ContentTypeJson,
+            Fault::CrashesOnLongNames => CheckId::No5xx,
+            Fault::HangsOnEmptyNames => CheckId::Answered,
+            Fault::StatusGoesBack | Fault::InputDropped => CheckId::ExecutionInvariants,
+            Fault::StoppedAsFailed | Fault::FailedAsSucceeded => CheckId::TimingAnswer,
         }
     }
 }

@@ -24,9 +24,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use crate::contract::NameParameter;
 pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 pub use choices::Choice;
-pub use faults::{Fault, NameFault, NameParameter, WaitFault};
+pub use faults::{Fault, NameFault, WaitFault};
 
 use crate::wire::{Credentials, Endpoint};
 

@@ -12,11 +12,11 @@ use time::macros::format_description;
 
 use super::choices::Choices;
 use super::execution::{Execution, State};
-use super::faults::{Faults, LongPoll, NameParameter};
+use super::faults::{Faults, LongPoll};
 use super::fdl;
 use super::reply::Reply;
 use super::store::{Flow, Store};
-use crate::contract::{Contract, ErrorCode};
+use crate::contract::{Contract, ErrorCode, NameParameter};
 
 /// The documented form of the body's timestamps: `2019-01-01T01:01:01.001Z`.
 const BODY_TIME: &[FormatItem<'static>] =

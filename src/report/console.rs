@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::{curl, rerun};
 use crate::cases::Selectable;
-use crate::checks::{self, Finding};
+use crate::checks::{CheckId, Finding};
 use crate::runner::{FuzzReport, RunReport, encode};
 
 /// How a failure's label looks (written plain where colour is off: see `anstream`).
@@ -75,7 +75,11 @@ fn write_failure(
         )?;
     }
     writeln!(out, "     case: {}", case.description())?;
-    writeln!(out, "     reproduce: {}", rerun(report, case.id()))
+    writeln!(
+        out,
+        "     reproduce: {}",
+        rerun(report, case.id(), case.tags())
+    )
 }
 
 /// Writes the report of a fuzz run: each distinct failure (its signature, how many
@@ -159,7 +163,11 @@ pub fn write_list(cases: &[Box<dyn Selectable>], out: &mut impl Write) -> io::Re
             out,
             "{:<44} [{}] {}",
             case.id(),
-            case.tags().join(","),
+            case.tags()
+                .iter()
+                .map(|tag| tag.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             case.description()
         )?;
     }
@@ -168,11 +176,8 @@ pub fn write_list(cases: &[Box<dyn Selectable>], out: &mut impl Write) -> io::Re
 
 /// Writes the checks as `conformance checks` shows them.
 pub fn write_checks(out: &mut impl Write) -> io::Result<()> {
-    for check in checks::all() {
-        writeln!(out, "{:<26} {}", check.id, check.description)?;
-    }
-    for check in checks::timing::TIMING_CHECKS {
-        writeln!(out, "{:<26} {}", check.id, check.description)?;
+    for check in CheckId::ALL {
+        writeln!(out, "{check:<26} {}", check.description())?;
     }
     Ok(())
 }

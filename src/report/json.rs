@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{curl, rerun};
-use crate::cases::Selectable;
+use crate::cases::{Selectable, Tag};
 use crate::checks::Finding;
 use crate::runner::RunReport;
 
@@ -79,7 +79,7 @@ struct CaseEntry<'a> {
     id: &'a str,
     family: &'a str,
     kind: Kind,
-    tags: &'a [&'static str],
+    tags: &'a [Tag],
     description: &'a str,
     outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,7 +161,7 @@ pub fn write_json(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         });
     }
     for skipped in &report.skipped {
-        let kind = if skipped.tags.contains(&"timing") {
+        let kind = if skipped.tags.contains(&Tag::Timing) {
             Kind::Timing
         } else {
             Kind::Catalog
@@ -229,12 +229,12 @@ fn ran<'a>(
         findings: findings
             .iter()
             .map(|finding| FindingEntry {
-                check: finding.check,
+                check: finding.check.as_str(),
                 expected: &finding.expected,
                 actual: &finding.actual,
             })
             .collect(),
-        reproduce: Some(rerun(report, case.id())),
+        reproduce: Some(rerun(report, case.id(), case.tags())),
         request: None,
         response: None,
         polls: None,

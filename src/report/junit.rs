@@ -98,7 +98,7 @@ fn test_case(
                 count => format!(" (and {} more)", count - 1),
             };
             status
-                .set_type(first.check)
+                .set_type(first.check.as_str())
                 .set_message(format!(
                     "[{}] expected: {}; actual: {}{more}",
                     first.check, first.expected, first.actual
@@ -129,7 +129,10 @@ fn failure_text(
         ));
     }
     text.push_str(&format!("case: {}\n", case.description()));
-    text.push_str(&format!("reproduce: {}\n", rerun(report, case.id())));
+    text.push_str(&format!(
+        "reproduce: {}\n",
+        rerun(report, case.id(), case.tags())
+    ));
     text.push_str(detail);
     text
 }

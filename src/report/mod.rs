@@ -20,12 +20,13 @@ pub use progress::Progress;
 pub use redact::curl;
 pub use snapshots::{SnapshotDrift, SnapshotOutcome, Snapshots, write_snapshot_outcome};
 
-use crate::runner::{RunReport, SETUP_FAMILY};
+use crate::cases::Tag;
+use crate::runner::RunReport;
 
-/// The command that re-runs one case against the same target.
-fn rerun(report: &RunReport, case: &str) -> String {
+/// The command that re-runs one case (of these tags) against the same target.
+fn rerun(report: &RunReport, case: &str, tags: &[Tag]) -> String {
     // A set-up step is no case of its own: every run goes through it.
-    let only = if case.starts_with(&format!("{SETUP_FAMILY}/")) {
+    let only = if tags.contains(&Tag::Setup) {
         String::new()
     } else {
         format!(" --case {case}")

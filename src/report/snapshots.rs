@@ -23,7 +23,8 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 use similar::TextDiff;
 
-use crate::runner::{CaseResult, RunReport, SETUP_FAMILY};
+use crate::cases::Tag;
+use crate::runner::{CaseResult, RunReport};
 
 /// The most of a body that is not JSON a snapshot keeps.
 const TEXT_LIMIT: usize = 1024;
@@ -97,7 +98,7 @@ impl Snapshots {
         let cases = report
             .results
             .iter()
-            .filter(|result| !result.case.tags.contains(&SETUP_FAMILY));
+            .filter(|result| !result.case.tags.contains(&Tag::Setup));
         for result in cases {
             let new = render(result, &redactions);
             let path = self

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use super::{Lifecycle, RunError, RunOptions, Session, findings_of, provision_all, unbuildable};
 use crate::cases::strategies::{FuzzRequest, describe_requests, expectation_with_questions};
-use crate::cases::{Case, CaseRequest};
+use crate::cases::{Case, CaseRequest, Tag};
 use crate::checks::Finding;
 use crate::contract::{Contract, OPERATION, ParamFault};
 use crate::wire::{Connection, RpcRequest, SigningContext, decode_pairs, join_encoded, timestamp};
@@ -143,7 +143,10 @@ pub fn rule_class(request: &FuzzRequest) -> String {
 /// then ` @ ` and its [`rule_class`], such as `expected-outcome @ FlowName:characters`.
 /// Requests with the same signature are one distinct failure.
 pub fn signature(request: &FuzzRequest, findings: &[Finding]) -> String {
-    let checks: BTreeSet<&str> = findings.iter().map(|finding| finding.check).collect();
+    let checks: BTreeSet<&str> = findings
+        .iter()
+        .map(|finding| finding.check.as_str())
+        .collect();
     format!(
         "{} @ {}",
         checks.into_iter().collect::<Vec<_>>().join("+"),
@@ -163,7 +166,7 @@ fn case_of(session: &Session, index: u64, request: &FuzzRequest) -> Case {
     );
     Case {
         id: format!("fuzz/{index}"),
-        tags: vec!["fuzz"],
+        tags: vec![Tag::Fuzz],
         // Reports show the request's parameters, not the case: no need to describe it.
         description: String::new(),
         request: CaseRequest::signed(rpc),
@@ -792,6 +795,7 @@ fn keep_regressions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::CheckId;
 
     fn requests(seed: u64) -> Vec<FuzzRequest> {
         let mut generator = Generator::new("flow", "exec");
@@ -839,7 +843,7 @@ mod tests {
         }
     }
 
-    fn finding(check: &'static str) -> Finding {
+    fn finding(check: CheckId) -> Finding {
         Finding {
             case: "fuzz/0".to_owned(),
             check,
@@ -856,12 +860,12 @@ mod tests {
             signature(
                 &dotted,
                 &[
-                    finding("schema"),
-                    finding("expected-outcome"),
-                    finding("schema")
+                    finding(CheckId::SuccessSchema),
+                    finding(CheckId::ExpectedOutcome),
+                    finding(CheckId::SuccessSchema)
                 ]
             ),
-            "expected-outcome+schema @ FlowName:characters"
+            "expected-outcome+success-schema @ FlowName:characters"
         );
         assert_eq!(
             rule_class(&request(&[("FlowName", "f"), ("ExecutionName", "e")])),
@@ -888,7 +892,8 @@ mod tests {
         let probes = std::cell::Cell::new(0);
         let probe = |candidate: FuzzRequest| {
             probes.set(probes.get() + 1);
-            let failed = fails(&candidate).then(|| (candidate, vec![finding("expected-outcome")]));
+            let failed =
+                fails(&candidate).then(|| (candidate, vec![finding(CheckId::ExpectedOutcome)]));
             std::future::ready(failed)
         };
         let runtime = tokio::runtime::Builder::new_current_thread()

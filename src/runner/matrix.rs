@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::{FuzzOptions, RunError, RunOptions, fuzz, run};
-use crate::checks::Finding;
+use crate::checks::{CheckId, Finding};
 use crate::reference::{Choice, Fault, Reference, ReferenceOptions, default_accounts};
 
 /// How many generated requests the fuzz run of each fault's suite sends.
@@ -26,7 +26,7 @@ pub struct FaultOutcome {
     /// The fault switched on; `None` for the conformant reference target.
     pub fault: Option<Fault>,
     /// The checks that failed, each at least once.
-    pub caught_by: BTreeSet<&'static str>,
+    pub caught_by: BTreeSet<CheckId>,
     /// How many findings in all.
     pub findings: usize,
 }
@@ -36,7 +36,7 @@ impl FaultOutcome {
     /// whether nothing failed).
     pub fn detected(&self) -> bool {
         match self.fault {
-            Some(fault) => self.caught_by.contains(fault.owner()),
+            Some(fault) => self.caught_by.contains(&fault.owner()),
             None => self.findings == 0,
         }
     }

@@ -19,14 +19,14 @@ use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::cases::catalog::{SIGNED_RUN, catalog, unknown_access_key};
+use crate::cases::catalog::{catalog, unknown_access_key};
 use crate::cases::fixtures::{FixtureFile, FixtureFlow, Fixtures, fresh_run_id};
 use crate::cases::timing::Scenario;
 use crate::cases::timing::{TimingCase, timing_cases};
-use crate::cases::{Caller, Case, CaseRequest, Outcome, Selectable};
+use crate::cases::{Caller, Case, CaseRequest, Outcome, Selectable, Tag};
 use crate::checks::timing::TimingBounds;
-use crate::checks::{self, Finding, Observed};
-use crate::contract::{BodyKind, Contract};
+use crate::checks::{self, CheckId, Finding, Observed};
+use crate::contract::{BodyKind, Contract, NameParameter};
 use crate::reference::{Reference, ReferenceOptions};
 use crate::wire::{
     Client, ClientOptions, Connection, Credentials, Endpoint, Exchange, RpcRequest,
@@ -48,10 +48,6 @@ pub use timing::TimingResult;
 
 use pacing::Pacer;
 use provisioned::{Lifecycle, Provisioned};
-
-/// The family of the results of set-up requests whose answers broke the wire format
-/// (`setup/CreateFlow`): they are reported as findings, not as the user's mistake.
-pub const SETUP_FAMILY: &str = "setup";
 
 /// How many times a throttled request is sent again.
 const MAX_RETRIES: u32 = 3;
@@ -181,7 +177,7 @@ pub struct SkippedCase {
     /// The case's id.
     pub id: String,
     /// Its tags.
-    pub tags: Vec<&'static str>,
+    pub tags: Vec<Tag>,
     /// What it does.
     pub description: String,
     /// Why it could not mean anything in this run.
@@ -192,7 +188,7 @@ impl Selectable for SkippedCase {
     fn id(&self) -> &str {
         &self.id
     }
-    fn tags(&self) -> &[&'static str] {
+    fn tags(&self) -> &[Tag] {
         &self.tags
     }
     fn description(&self) -> &str {
@@ -632,7 +628,12 @@ impl Session {
 
 /// The checks that say whether an answer is one of the wire protocol at all: what a set-up
 /// answer is held to when the run cannot use it.
-const WIRE_FORMAT_CHECKS: [&str; 4] = ["no-5xx", "content-type-json", "json-body", "error-schema"];
+const WIRE_FORMAT_CHECKS: [CheckId; 4] = [
+    CheckId::No5xx,
+    CheckId::ContentTypeJson,
+    CheckId::JsonBody,
+    CheckId::ErrorSchema,
+];
 
 /// Why a set-up or clean-up request gave the run no body to go on with.
 #[derive(Debug)]
@@ -739,8 +740,8 @@ fn refusal(rpc: &RpcRequest, exchange: &Exchange, body: Option<&Value>) -> Optio
 fn setup_case(rpc: &RpcRequest, caller: Caller) -> Case {
     let action = rpc_name(rpc);
     Case {
-        id: format!("{SETUP_FAMILY}/{action}"),
-        tags: vec![SETUP_FAMILY],
+        id: format!("{}/{action}", Tag::Setup),
+        tags: vec![Tag::Setup],
         description: format!(
             "set-up: {action}, which the run's fixtures need: a 2xx answer with a JSON object, or an error body of the wire protocol"
         ),
@@ -1072,14 +1073,14 @@ fn skip<T: Selectable>(
 /// case) needs it; one that expects a lookup in the run's flow (404 for an execution of
 /// it) needs the flow; the isolation case needs the other account's flow.
 fn case_needs(fixtures: &Fixtures, case: &Case) -> Vec<Need> {
-    if case.tags.contains(&"isolation") {
+    if case.tags.contains(&Tag::Isolation) {
         return vec![Need::OtherFlow];
     }
     let success = case
         .expect
         .iter()
         .any(|outcome| matches!(outcome, Outcome::Success { .. }));
-    if success || case.tags.contains(&"case-sensitivity") {
+    if success || case.tags.contains(&Tag::CaseSensitivity) {
         return vec![Need::Execution];
     }
     let errors = Contract::embedded().errors();
@@ -1119,7 +1120,7 @@ fn timing_needs(case: &TimingCase) -> Vec<Need> {
 /// Why a catalog case cannot mean anything in this run, if it cannot.
 fn case_skip(session: &Session, case: &Case) -> Option<&'static str> {
     let fixtures = &session.fixtures;
-    if case.tags.contains(&"isolation") {
+    if case.tags.contains(&Tag::Isolation) {
         if session.other.is_none() {
             return Some("needs --other-credentials");
         }
@@ -1127,14 +1128,15 @@ fn case_skip(session: &Session, case: &Case) -> Option<&'static str> {
             return Some("needs an other_flow in the fixture file");
         }
     }
-    if session.signature == SignatureVersion::None && case.tags.contains(&SIGNED_RUN) {
+    if session.signature == SignatureVersion::None && case.tags.contains(&Tag::SignedRun) {
         return Some("means nothing in an unsigned run");
     }
-    let names_itself = case.tags.contains(&"case-sensitivity")
+    let names_itself = case.tags.contains(&Tag::CaseSensitivity)
         && case.request.rpc.params.iter().any(|(name, value)| {
-            (name == "FlowName" && value == &fixtures.flow) && case.id.starts_with("flow-name")
+            (name == "FlowName" && value == &fixtures.flow)
+                && case.tags.contains(&Tag::Name(NameParameter::Flow))
                 || (name == "ExecutionName" && value == &fixtures.execution)
-                    && case.id.starts_with("execution-name")
+                    && case.tags.contains(&Tag::Name(NameParameter::Execution))
         });
     if names_itself {
         return Some("the fixture's name reads the same in that case");
@@ -1291,7 +1293,7 @@ async fn run_case(session: &Session, case: Case) -> CaseResult {
 fn unbuildable(case: &Case, error: &impl std::fmt::Display) -> Finding {
     Finding {
         case: case.id.clone(),
-        check: checks::ANSWERED.id,
+        check: CheckId::Answered,
         expected: "a request the harness can build".to_owned(),
         actual: error.to_string(),
     }
@@ -1318,7 +1320,7 @@ fn findings_of(
         }
         Err(error) => vec![Finding {
             case: case.id.clone(),
-            check: checks::ANSWERED.id,
+            check: CheckId::Answered,
             expected: format!("an HTTP answer within {:?}", session.timeout),
             actual: error.to_string(),
         }],
