@@ -600,6 +600,18 @@ mod tests {
     }
 
     #[test]
+    fn every_tag_of_a_case_reads_back_from_its_text() {
+        let timing = crate::cases::timing::timing_cases(Contract::embedded(), true);
+        let tags = cases()
+            .into_iter()
+            .flat_map(|case| case.tags)
+            .chain(timing.into_iter().flat_map(|case| case.tags));
+        for tag in tags {
+            assert_eq!(tag.as_str().parse::<Tag>(), Ok(tag), "--filter {tag}");
+        }
+    }
+
+    #[test]
     fn validity_comes_from_the_contract() {
         let by_id = |id: &str| cases().into_iter().find(|case| case.id == id).unwrap();
         assert!(by_id("flow-name/length-128").tags.contains(&Tag::Valid));

@@ -143,7 +143,9 @@ fn wildcard(pattern: &str, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard;
+    use super::{Case, CaseRequest, Selectable, Tag, wildcard};
+    use crate::contract::NameParameter;
+    use crate::wire::RpcRequest;
 
     #[test]
     fn patterns() {
@@ -153,5 +155,23 @@ mod tests {
         assert!(wildcard("*/length", "execution-name/length-1"));
         assert!(!wildcard("wait-time", "flow-name/length-129"));
         assert!(!wildcard("name/*-200", "flow-name/length-129"));
+    }
+
+    #[test]
+    fn a_pattern_selects_by_a_tag_or_by_the_id() {
+        let case = Case {
+            id: "flow-name/length-129".to_owned(),
+            tags: vec![Tag::Name(NameParameter::Flow), Tag::Invalid],
+            description: String::new(),
+            request: CaseRequest::signed(RpcRequest::get("DescribeExecution")),
+            expect: Vec::new(),
+            questions: Vec::new(),
+        };
+        for pattern in ["invalid", "flow-name", "length-1", "flow-name/*-129"] {
+            assert!(case.matches(pattern), "{pattern}");
+        }
+        for pattern in ["valid", "execution-name", "wait-time", "Invalid"] {
+            assert!(!case.matches(pattern), "{pattern}");
+        }
     }
 }
