@@ -2,9 +2,10 @@
 //! concurrency at the run's pace, checks each exchange, and removes what it provisioned,
 //! however the run ends. It knows nothing of output formats: it returns a [`RunReport`].
 //!
-//! One module per concern: [`session`](self) (the target and how requests go out),
-//! provisioning, the lifecycle guard that removes what a run created, selection,
-//! scheduling, the timing scripts, fuzzing and the matrices.
+//! One module per concern: the session (the target, and how every request goes out), the
+//! lifecycle guard that removes what a run created however it ends, provisioning,
+//! selection (`--case`, `--filter`, `--shard`), scheduling, the timing scripts, fuzzing
+//! and the matrices; [`RunReport`] holds one ordered list of case results.
 
 mod error;
 mod events;
