@@ -116,3 +116,41 @@ pub(crate) fn written(result: io::Result<()>) -> Result<(), CliError> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use conformance::wire::TransportError;
+
+    use super::*;
+
+    fn code(error: RunError) -> u8 {
+        CliError::from(error).exit_code()
+    }
+
+    #[test]
+    fn each_run_error_has_its_exit_code_whatever_the_clean_up_did() {
+        let unreachable = || RunError::Unreachable {
+            target: "http://127.0.0.1:9".to_owned(),
+            action: "CreateFlow".to_owned(),
+            source: TransportError::Connect("refused".to_owned()),
+        };
+        assert_eq!(code(unreachable()), exit::TARGET_UNREACHABLE);
+        let cleaned = RunError::CleanedUp {
+            error: Box::new(unreachable()),
+            done: "removed the run's flows A".to_owned(),
+        };
+        assert_eq!(code(cleaned), exit::TARGET_UNREACHABLE);
+        let broken = RunError::Broken {
+            step: "setup/CreateFlow".to_owned(),
+            findings: Vec::new(),
+        };
+        assert_eq!(code(broken), exit::NOT_CONFORMANT);
+        let interrupted = RunError::Interrupted {
+            removed: Vec::new(),
+            left: Vec::new(),
+        };
+        assert_eq!(code(interrupted), exit::INTERRUPTED);
+        assert_eq!(code(RunError::Refused("no".to_owned())), exit::USAGE_ERROR);
+        assert_eq!(CliError::NothingSelected("").exit_code(), exit::USAGE_ERROR);
+    }
+}
