@@ -7,9 +7,7 @@
 
 pub mod cases;
 pub mod checks;
-pub mod cli;
 pub mod contract;
-pub mod exit;
 pub mod reference;
 pub mod report;
 pub mod runner;

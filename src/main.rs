@@ -1,5 +1,7 @@
 //! The `conformance` command: a thin shell around the library.
 
+mod cli;
+
 use std::process::ExitCode;
 
 /// jemalloc: the harness and the reference target allocate small, short-lived values per
@@ -8,5 +10,5 @@ use std::process::ExitCode;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    conformance::cli::run(std::env::args_os())
+    cli::main(std::env::args_os())
 }

@@ -13,7 +13,7 @@ use conformance::checks::timing::{Poll, Timeline, TimingBounds, check_timing};
 use conformance::checks::{self, Observed};
 use conformance::contract::Contract;
 use conformance::report::{self, ReportFormat, Snapshots};
-use conformance::runner::{CaseResult, RunReport, TimingResult};
+use conformance::runner::{CaseResult, Checked, RunReport};
 use conformance::wire::{Client, ClientOptions, Exchange, RpcRequest, SignatureVersion};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use proptest::prelude::*;
@@ -181,10 +181,11 @@ proptest! {
             embedded: false,
             run_id: FIXTURES.run_id.clone(),
             signature: SignatureVersion::V1,
-            results: vec![CaseResult { case, request, answer: Ok(exchange), findings }],
-            timing: Vec::<TimingResult>::new(),
+            cases: vec![CaseResult::checked(
+                Checked { body: exchange.json(), case, request, answer: Ok(exchange) },
+                findings,
+            )],
             timing_bounds: None,
-            skipped: Vec::new(),
             elapsed: Duration::from_secs(1),
             left_behind: Vec::new(),
         };

@@ -1,6 +1,8 @@
 //! The flows and executions the catalog refers to: named uniquely for each run, so that
 //! a run touches nothing it did not create, and provisioned through the API itself.
 
+use std::path::PathBuf;
+
 use crate::contract::Contract;
 
 /// The fixture flows of `fixtures/flows/`, embedded in the binary.
@@ -126,35 +128,72 @@ pub struct Existing {
 
 impl FixtureFile {
     /// Reads and checks a fixture file.
-    pub fn load(path: &std::path::Path, contract: &Contract) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            format!(
-                "failed to read the fixture file {}: {error}",
-                path.display()
-            )
+    pub fn load(path: &std::path::Path, contract: &Contract) -> Result<Self, FixtureError> {
+        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+            path: path.to_owned(),
+            source,
         })?;
-        let file: FixtureFile = serde_json::from_str(&text).map_err(|error| {
-            format!("the fixture file {} is not valid: {error}", path.display())
-        })?;
+        let file: FixtureFile =
+            serde_json::from_str(&text).map_err(|source| FixtureError::Invalid {
+                path: path.to_owned(),
+                source,
+            })?;
         for execution in &file.executions {
             if !contract.bodies().statuses().contains(&execution.state) {
-                return Err(format!(
-                    "the fixture file {}: {} has state {:?}, which is not one of {}",
-                    path.display(),
-                    execution.execution,
-                    execution.state,
-                    contract.bodies().statuses().join(", ")
-                ));
+                return Err(FixtureError::UnknownState {
+                    path: path.to_owned(),
+                    execution: execution.execution.clone(),
+                    state: execution.state.clone(),
+                    known: contract.bodies().statuses().join(", "),
+                });
             }
         }
         if !file.executions.iter().any(|e| e.state == "Succeeded") {
-            return Err(format!(
-                "the fixture file {} names no Succeeded execution; the catalog needs one",
-                path.display()
-            ));
+            return Err(FixtureError::NoSucceeded {
+                path: Some(path.to_owned()),
+            });
         }
         Ok(file)
     }
+}
+
+/// Why a fixture file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    /// It could not be read.
+    #[error("failed to read the fixture file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// It is not a fixture file's JSON.
+    #[error("the fixture file {} is not valid: {source}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Where and how the JSON is wrong.
+        source: serde_json::Error,
+    },
+    /// An execution has a status the contract does not know.
+    #[error("the fixture file {}: {execution} has state {state:?}, which is not one of {known}", path.display())]
+    UnknownState {
+        /// The file.
+        path: PathBuf,
+        /// The execution.
+        execution: String,
+        /// Its state as written.
+        state: String,
+        /// The statuses the contract knows.
+        known: String,
+    },
+    /// No execution is Succeeded, and the catalog needs one.
+    #[error("the fixture file {}names no Succeeded execution; the catalog needs one", path.as_ref().map(|path| format!("{} ", path.display())).unwrap_or_default())]
+    NoSucceeded {
+        /// The file, if known.
+        path: Option<PathBuf>,
+    },
 }
 
 impl Fixtures {
@@ -173,10 +212,9 @@ impl Fixtures {
 
     /// Fixtures that exist already, as a fixture file names them; the absent names are
     /// still the run's own.
-    pub fn existing(run_id: &str, file: &FixtureFile) -> Result<Self, String> {
+    pub fn existing(run_id: &str, file: &FixtureFile) -> Result<Self, FixtureError> {
         let with_state = |state: &str| file.executions.iter().find(|e| e.state == state).cloned();
-        let finished =
-            with_state("Succeeded").ok_or("the fixture file names no Succeeded execution")?;
+        let finished = with_state("Succeeded").ok_or(FixtureError::NoSucceeded { path: None })?;
         Ok(Self {
             flow: finished.flow.clone(),
             execution: finished.execution.clone(),

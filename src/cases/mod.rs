@@ -81,51 +81,66 @@ pub struct Case {
     pub questions: Vec<OpenQuestion>,
 }
 
-/// What `--list`, `--case` and `--filter` see of a case of any kind.
-pub trait Selectable {
-    /// The stable id.
-    fn id(&self) -> &str;
-    /// The tags.
-    fn tags(&self) -> &[Tag];
-    /// What the case does.
-    fn description(&self) -> &str;
+/// Which list a case comes from, and so how it runs and is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseKind {
+    /// A case of the [`catalog`] (or a set-up step standing for one): one exchange.
+    Catalog,
+    /// A [`timing`] case: a script of polls.
+    Timing,
+}
 
+/// What `--list`, `--case`, `--filter`, `--shard` and the reports see of a case of any
+/// kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseInfo {
+    /// The stable id, `family/detail`.
+    pub id: String,
+    /// Catalog or timing.
+    pub kind: CaseKind,
+    /// The tags.
+    pub tags: Vec<Tag>,
+    /// What the case does.
+    pub description: String,
+}
+
+impl CaseInfo {
     /// The family: the id up to its first `/`.
-    fn family(&self) -> &str {
-        self.id().split('/').next().unwrap_or_default()
+    pub fn family(&self) -> &str {
+        self.id.split('/').next().unwrap_or_default()
     }
 
     /// Whether `pattern` selects this case: a tag, or a part of the id where `*` matches
     /// any text.
-    fn matches(&self, pattern: &str) -> bool {
+    pub fn matches(&self, pattern: &str) -> bool {
         pattern
             .parse::<Tag>()
-            .is_ok_and(|tag| self.tags().contains(&tag))
-            || wildcard(pattern, self.id())
+            .is_ok_and(|tag| self.tags.contains(&tag))
+            || wildcard(pattern, &self.id)
     }
 }
 
-impl Selectable for Case {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.tags
-    }
-    fn description(&self) -> &str {
-        &self.description
+impl Case {
+    /// What selection and the reports see of it.
+    pub fn info(&self) -> CaseInfo {
+        CaseInfo {
+            id: self.id.clone(),
+            kind: CaseKind::Catalog,
+            tags: self.tags.clone(),
+            description: self.description.clone(),
+        }
     }
 }
 
-impl Selectable for timing::TimingCase {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.tags
-    }
-    fn description(&self) -> &str {
-        &self.description
+impl timing::TimingCase {
+    /// What selection and the reports see of it.
+    pub fn info(&self) -> CaseInfo {
+        CaseInfo {
+            id: self.id.clone(),
+            kind: CaseKind::Timing,
+            tags: self.tags.clone(),
+            description: self.description.clone(),
+        }
     }
 }
 
@@ -143,7 +158,7 @@ fn wildcard(pattern: &str, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Case, CaseRequest, Selectable, Tag, wildcard};
+    use super::{Case, CaseRequest, Tag, wildcard};
     use crate::contract::NameParameter;
     use crate::wire::RpcRequest;
 
@@ -168,10 +183,10 @@ mod tests {
             questions: Vec::new(),
         };
         for pattern in ["invalid", "flow-name", "length-1", "flow-name/*-129"] {
-            assert!(case.matches(pattern), "{pattern}");
+            assert!(case.info().matches(pattern), "{pattern}");
         }
         for pattern in ["valid", "execution-name", "wait-time", "Invalid"] {
-            assert!(!case.matches(pattern), "{pattern}");
+            assert!(!case.info().matches(pattern), "{pattern}");
         }
     }
 }

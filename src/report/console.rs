@@ -6,7 +6,7 @@ use std::path::Path;
 use anstyle::{AnsiColor, Style};
 
 use super::{curl, rerun};
-use crate::cases::Selectable;
+use crate::cases::CaseInfo;
 use crate::checks::{CheckId, Finding};
 use crate::runner::{FuzzReport, RunReport, encode};
 
@@ -28,25 +28,25 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         report.counts().0,
         report.signature
     )?;
-    for result in report.results.iter().filter(|result| !result.passed()) {
+    for (result, checked) in report.checked().filter(|(result, _)| !result.passed()) {
         write_failure(out, report, &result.findings, &result.case)?;
-        writeln!(out, "     request (unsigned): {}", curl(&result.request))?;
+        writeln!(out, "     request (unsigned): {}", curl(&checked.request))?;
     }
     if let Some(bounds) = &report.timing_bounds {
         writeln!(
             out,
             "timing: {} cases; round-trip baseline {:.1} ms (median of WaitTimeSeconds=0 polls) + margin {:.0} ms (--timing-slack) = slack {:.1} ms",
-            report.timing.len(),
+            report.timing().count(),
             bounds.baseline.as_secs_f64() * 1000.0,
             bounds.margin.as_secs_f64() * 1000.0,
             bounds.slack().as_secs_f64() * 1000.0
         )?;
     }
-    for result in report.timing.iter().filter(|result| !result.passed()) {
+    for (result, _) in report.timing().filter(|(result, _)| !result.passed()) {
         write_failure(out, report, &result.findings, &result.case)?;
     }
-    for case in &report.skipped {
-        writeln!(out, "{SKIP}SKIP{SKIP:#} {}: {}", case.id, case.reason)?;
+    for (case, reason) in report.skipped() {
+        writeln!(out, "{SKIP}SKIP{SKIP:#} {}: {reason}", case.id)?;
     }
     let (cases, failed) = report.counts();
     let findings = report.findings().count();
@@ -54,7 +54,7 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         out,
         "{} passed, {failed} failed, {} skipped ({findings} findings, {:.1} s)",
         cases - failed,
-        report.skipped.len(),
+        report.skipped().count(),
         report.elapsed.as_secs_f64()
     )?;
     Ok(())
@@ -65,7 +65,7 @@ fn write_failure(
     out: &mut impl Write,
     report: &RunReport,
     findings: &[Finding],
-    case: &dyn Selectable,
+    case: &CaseInfo,
 ) -> io::Result<()> {
     for finding in findings {
         writeln!(
@@ -74,11 +74,11 @@ fn write_failure(
             finding.case, finding.check, finding.expected, finding.actual
         )?;
     }
-    writeln!(out, "     case: {}", case.description())?;
+    writeln!(out, "     case: {}", case.description)?;
     writeln!(
         out,
         "     reproduce: {}",
-        rerun(report, case.id(), case.tags())
+        rerun(report, &case.id, &case.tags)
     )
 }
 
@@ -157,18 +157,18 @@ pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write)
 }
 
 /// Writes the cases as `--list` shows them.
-pub fn write_list(cases: &[Box<dyn Selectable>], out: &mut impl Write) -> io::Result<()> {
+pub fn write_list(cases: &[CaseInfo], out: &mut impl Write) -> io::Result<()> {
     for case in cases {
         writeln!(
             out,
             "{:<44} [{}] {}",
-            case.id(),
-            case.tags()
+            case.id,
+            case.tags
                 .iter()
                 .map(|tag| tag.as_str())
                 .collect::<Vec<_>>()
                 .join(","),
-            case.description()
+            case.description
         )?;
     }
     Ok(())

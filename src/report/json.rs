@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{curl, rerun};
-use crate::cases::{Selectable, Tag};
+use crate::cases::{CaseInfo, CaseKind, Tag};
 use crate::checks::Finding;
-use crate::runner::RunReport;
+use crate::runner::{CaseOutcome, CaseResult, RunReport};
 
 /// The `format` of every JSON report.
 pub const JSON_FORMAT: &str = "conformance-report";
@@ -118,61 +118,11 @@ enum Response {
 
 /// Writes the JSON report of a run, with a newline at the end.
 pub fn write_json(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
-    let mut cases = Vec::new();
-    for result in &report.results {
-        let response = match &result.answer {
-            Ok(exchange) => {
-                let body = exchange.json();
-                let text = |name: &str| {
-                    body.as_ref()
-                        .and_then(|body| body.get(name)?.as_str().map(str::to_owned))
-                };
-                Response::Answer {
-                    status: exchange.status.as_u16(),
-                    code: text("Code"),
-                    request_id: text("RequestId"),
-                }
-            }
-            Err(error) => Response::Error(error.to_string()),
-        };
-        cases.push(CaseEntry {
-            request: Some(curl(&result.request)),
-            response: Some(response),
-            ..ran(
-                report,
-                &result.case,
-                Kind::Catalog,
-                &result.findings,
-                result.elapsed(),
-            )
-        });
-    }
-    for result in &report.timing {
-        let polls = &result.timeline.polls;
-        cases.push(CaseEntry {
-            polls: Some(polls.len()),
-            ..ran(
-                report,
-                &result.case,
-                Kind::Timing,
-                &result.findings,
-                result.elapsed(),
-            )
-        });
-    }
-    for skipped in &report.skipped {
-        let kind = if skipped.tags.contains(&Tag::Timing) {
-            Kind::Timing
-        } else {
-            Kind::Catalog
-        };
-        cases.push(CaseEntry {
-            outcome: Outcome::Skipped,
-            skip_reason: Some(&skipped.reason),
-            reproduce: None,
-            ..ran(report, skipped, kind, &[], Duration::ZERO)
-        });
-    }
+    let cases = report
+        .cases
+        .iter()
+        .map(|result| entry(report, result))
+        .collect();
     let (ran, failed) = report.counts();
     let json = JsonReport {
         format: JSON_FORMAT,
@@ -188,10 +138,10 @@ pub fn write_json(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         },
         summary: Summary {
             conformant: report.conformant(),
-            cases: ran + report.skipped.len(),
+            cases: report.cases.len(),
             passed: ran - failed,
             failed,
-            skipped: report.skipped.len(),
+            skipped: report.cases.len() - ran,
             findings: report.findings().count(),
             elapsed_ms: millis(report.elapsed),
         },
@@ -206,20 +156,60 @@ pub fn write_json(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// The entry of a case that ran.
+/// The entry of a case.
+fn entry<'a>(report: &RunReport, result: &'a CaseResult) -> CaseEntry<'a> {
+    let entry = ran(report, &result.case, &result.findings, result.elapsed());
+    match &result.outcome {
+        CaseOutcome::Checked(checked) => {
+            let response = match &checked.answer {
+                Ok(exchange) => {
+                    let text = |name: &str| {
+                        let body = checked.body.as_ref()?;
+                        body.get(name)?.as_str().map(str::to_owned)
+                    };
+                    Response::Answer {
+                        status: exchange.status.as_u16(),
+                        code: text("Code"),
+                        request_id: text("RequestId"),
+                    }
+                }
+                Err(error) => Response::Error(error.to_string()),
+            };
+            CaseEntry {
+                request: Some(curl(&checked.request)),
+                response: Some(response),
+                ..entry
+            }
+        }
+        CaseOutcome::Timing(timeline) => CaseEntry {
+            polls: Some(timeline.polls.len()),
+            ..entry
+        },
+        CaseOutcome::Skipped { reason } => CaseEntry {
+            outcome: Outcome::Skipped,
+            skip_reason: Some(reason),
+            reproduce: None,
+            ..entry
+        },
+    }
+}
+
+/// The entry of a case that ran, without what its kind adds.
 fn ran<'a>(
     report: &RunReport,
-    case: &'a dyn Selectable,
-    kind: Kind,
+    case: &'a CaseInfo,
     findings: &'a [Finding],
     elapsed: Duration,
 ) -> CaseEntry<'a> {
     CaseEntry {
-        id: case.id(),
+        id: &case.id,
         family: case.family(),
-        kind,
-        tags: case.tags(),
-        description: case.description(),
+        kind: match case.kind {
+            CaseKind::Catalog => Kind::Catalog,
+            CaseKind::Timing => Kind::Timing,
+        },
+        tags: &case.tags,
+        description: &case.description,
         outcome: if findings.is_empty() {
             Outcome::Passed
         } else {
@@ -234,7 +224,7 @@ fn ran<'a>(
                 actual: &finding.actual,
             })
             .collect(),
-        reproduce: Some(rerun(report, case.id(), case.tags())),
+        reproduce: Some(rerun(report, &case.id, &case.tags)),
         request: None,
         response: None,
         polls: None,

@@ -16,9 +16,9 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer};
 
 use super::{curl, rerun};
-use crate::cases::Selectable;
+use crate::cases::CaseInfo;
 use crate::checks::Finding;
-use crate::runner::RunReport;
+use crate::runner::{CaseOutcome, RunReport};
 
 /// Writes the JUnit XML report of a run.
 pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
@@ -43,8 +43,21 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         };
         suite.add_test_case(case);
     };
-    for result in &report.results {
-        let detail = format!("request (unsigned): {}", curl(&result.request));
+    for result in &report.cases {
+        let detail = match &result.outcome {
+            CaseOutcome::Checked(checked) => {
+                format!("request (unsigned): {}", curl(&checked.request))
+            }
+            CaseOutcome::Timing(timeline) => format!("{} polls", timeline.polls.len()),
+            CaseOutcome::Skipped { reason } => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(reason.as_str());
+                let mut case = TestCase::new(result.case.id.as_str(), status);
+                case.set_classname(format!("conformance.{}", result.case.family()));
+                add(result.case.family(), case);
+                continue;
+            }
+        };
         let case = test_case(
             report,
             &result.case,
@@ -53,24 +66,6 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
             &detail,
         );
         add(result.case.family(), case);
-    }
-    for result in &report.timing {
-        let polls = format!("{} polls", result.timeline.polls.len());
-        let case = test_case(
-            report,
-            &result.case,
-            &result.findings,
-            result.elapsed(),
-            &polls,
-        );
-        add(result.case.family(), case);
-    }
-    for skipped in &report.skipped {
-        let mut status = TestCaseStatus::skipped();
-        status.set_message(skipped.reason.as_str());
-        let mut case = TestCase::new(skipped.id.as_str(), status);
-        case.set_classname(format!("conformance.{}", skipped.family()));
-        add(skipped.family(), case);
     }
     for suite in &mut suites {
         let time = suite.test_cases.iter().filter_map(|case| case.time).sum();
@@ -84,7 +79,7 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
 /// The `<testcase>` of a case that ran.
 fn test_case(
     report: &RunReport,
-    case: &dyn Selectable,
+    case: &CaseInfo,
     findings: &[Finding],
     elapsed: Duration,
     detail: &str,
@@ -107,7 +102,7 @@ fn test_case(
             status
         }
     };
-    let mut test_case = TestCase::new(case.id(), status);
+    let mut test_case = TestCase::new(case.id.as_str(), status);
     test_case
         .set_classname(format!("conformance.{}", case.family()))
         .set_time(elapsed);
@@ -115,12 +110,7 @@ fn test_case(
 }
 
 /// The body of a `<failure>`: every finding, then how to see it again.
-fn failure_text(
-    report: &RunReport,
-    case: &dyn Selectable,
-    findings: &[Finding],
-    detail: &str,
-) -> String {
+fn failure_text(report: &RunReport, case: &CaseInfo, findings: &[Finding], detail: &str) -> String {
     let mut text = String::new();
     for finding in findings {
         text.push_str(&format!(
@@ -128,10 +118,10 @@ fn failure_text(
             finding.check, finding.expected, finding.actual
         ));
     }
-    text.push_str(&format!("case: {}\n", case.description()));
+    text.push_str(&format!("case: {}\n", case.description));
     text.push_str(&format!(
         "reproduce: {}\n",
-        rerun(report, case.id(), case.tags())
+        rerun(report, &case.id, &case.tags)
     ));
     text.push_str(detail);
     text

@@ -3,6 +3,7 @@
 //! else.
 
 mod console;
+mod contract;
 mod fault_matrix;
 mod json;
 mod junit;
@@ -13,6 +14,7 @@ mod snapshots;
 pub use console::{
     write_checks, write_choices, write_faults, write_fuzz, write_list, write_report,
 };
+pub use contract::write_contract;
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix};
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;

@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use similar::TextDiff;
 
 use crate::cases::Tag;
-use crate::runner::{CaseResult, RunReport};
+use crate::runner::{Checked, RunReport};
 
 /// The most of a body that is not JSON a snapshot keeps.
 const TEXT_LIMIT: usize = 1024;
@@ -96,11 +96,10 @@ impl Snapshots {
         let redactions = Redactions::of(report);
         // Set-up steps are in the results only when their answers broke the wire format.
         let cases = report
-            .results
-            .iter()
-            .filter(|result| !result.case.tags.contains(&Tag::Setup));
-        for result in cases {
-            let new = render(result, &redactions);
+            .checked()
+            .filter(|(result, _)| !result.case.tags.contains(&Tag::Setup));
+        for (result, checked) in cases {
+            let new = render(checked, &redactions);
             let path = self
                 .dir
                 .join(format!("{}.snap", result.case.id.replace('/', "__")));
@@ -239,7 +238,7 @@ impl Redactions {
 }
 
 /// The insta-format snapshot file of a case's exchange.
-fn render(result: &CaseResult, redactions: &Redactions) -> String {
+fn render(result: &Checked, redactions: &Redactions) -> String {
     let redact = |text: &str| redactions.text(text);
     let rpc = &result.case.request.rpc;
     let mut params = Map::new();
@@ -255,9 +254,9 @@ fn render(result: &CaseResult, redactions: &Redactions) -> String {
         request["body"] = json!(redact(&capped(body)));
     }
     let response = match &result.answer {
-        Ok(exchange) => match exchange.json() {
+        Ok(exchange) => match &result.body {
             Some(body) => {
-                json!({ "status": exchange.status.as_u16(), "body": redactions.body(body) })
+                json!({ "status": exchange.status.as_u16(), "body": redactions.body(body.clone()) })
             }
             None => json!({
                 "status": exchange.status.as_u16(),

@@ -104,7 +104,10 @@ async fn fault_outcome(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
 async fn suite(target: ReferenceOptions, fuzz_cases: u64) -> Result<Vec<Finding>, RunError> {
     let reference = Reference::start(SocketAddr::from(([127, 0, 0, 1], 0)), target)
         .await
-        .map_err(|error| RunError::Setup(format!("failed to start a reference target: {error}")))?;
+        .map_err(|source| RunError::Reference {
+            which: "a reference target",
+            source,
+        })?;
     let accounts = default_accounts();
     let options = RunOptions {
         target: Some(reference.endpoint()),

@@ -8,7 +8,8 @@ use std::time::Duration;
 use tokio::sync::{OwnedRwLockReadGuard, RwLock};
 
 use super::interrupt::{self, Interrupt};
-use super::{CallError, RunError, RunOptions, Session, open};
+use super::session::{CallError, Session, open};
+use super::{RunError, RunOptions};
 use crate::cases::Caller;
 use crate::contract::ErrorCode;
 use crate::reference::Reference;
@@ -162,9 +163,7 @@ impl Lifecycle {
     /// Listens for interrupts (if the options say so), then opens the session.
     pub(super) async fn open(options: &RunOptions) -> Result<Self, RunError> {
         let mut interrupt = if options.stop_on_interrupt {
-            Some(Interrupt::listen().map_err(|error| {
-                RunError::Setup(format!("failed to listen for Ctrl-C: {error}"))
-            })?)
+            Some(Interrupt::listen().map_err(RunError::Signals)?)
         } else {
             None
         };
@@ -241,15 +240,12 @@ impl Drop for RemoveOnDrop {
 impl RunError {
     /// The error, saying what the clean-up did.
     fn with_removal(self, removal: &Removal) -> Self {
-        let done = summary(&removal.removed, &removal.left);
         match self {
-            RunError::Setup(text) => RunError::Setup(format!("{text}; {done}")),
-            RunError::Broken(text) => RunError::Broken(format!("{text}; {done}")),
-            RunError::Unreachable { target, reason } => RunError::Unreachable {
-                target,
-                reason: format!("{reason}; {done}"),
-            },
             interrupted @ RunError::Interrupted { .. } => interrupted,
+            error => RunError::CleanedUp {
+                error: Box::new(error),
+                done: summary(&removal.removed, &removal.left),
+            },
         }
     }
 }

@@ -6,40 +6,16 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::Session;
+use super::results::{CaseOutcome, CaseResult};
+use super::session::Session;
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
-use crate::checks::Finding;
 use crate::checks::timing::{Poll, Timeline, TimingBounds, check_timing};
 use crate::contract::Contract;
 use crate::wire::RpcRequest;
 
 /// How many WaitTimeSeconds=0 polls the baseline takes the median of.
 const BASELINE_POLLS: usize = 5;
-
-/// A timing case as it ran.
-#[derive(Debug, Clone)]
-pub struct TimingResult {
-    /// The case.
-    pub case: TimingCase,
-    /// What it saw.
-    pub timeline: Timeline,
-    /// The checks it failed.
-    pub findings: Vec<Finding>,
-}
-
-impl TimingResult {
-    /// Whether every check passed.
-    pub fn passed(&self) -> bool {
-        self.findings.is_empty()
-    }
-
-    /// When the last answer came, from the start of the case.
-    pub fn elapsed(&self) -> Duration {
-        let answers = self.timeline.polls.iter().map(Poll::answered);
-        answers.max().unwrap_or_default()
-    }
-}
 
 /// The median round trip of WaitTimeSeconds=0 polls of the run's finished execution.
 pub(super) async fn baseline(session: &Session) -> Duration {
@@ -66,13 +42,13 @@ pub(super) async fn run_timing_case(
     session: &Arc<Session>,
     case: TimingCase,
     bounds: TimingBounds,
-) -> TimingResult {
+) -> CaseResult {
     let timeline = script(session, &case).await;
     let findings = check_timing(Contract::embedded(), &case, &timeline, &bounds);
-    TimingResult {
-        case,
-        timeline,
+    CaseResult {
+        case: case.info(),
         findings,
+        outcome: CaseOutcome::Timing(Box::new(timeline)),
     }
 }
 

@@ -4,12 +4,12 @@
 //! so CI can tell a failing target from a broken set-up.
 
 /// The run completed and the target is conformant (or a command other than a run succeeded).
-pub const CONFORMANT: u8 = 0;
+pub(crate) const CONFORMANT: u8 = 0;
 /// The run completed and found the target not conformant.
-pub const NOT_CONFORMANT: u8 = 1;
+pub(crate) const NOT_CONFORMANT: u8 = 1;
 /// The command line, a file it names, or the set-up is wrong.
-pub const USAGE_ERROR: u8 = 2;
+pub(crate) const USAGE_ERROR: u8 = 2;
 /// The target could not be reached.
-pub const TARGET_UNREACHABLE: u8 = 3;
+pub(crate) const TARGET_UNREACHABLE: u8 = 3;
 /// Ctrl-C stopped the run (after it removed what it had created).
-pub const INTERRUPTED: u8 = 130;
+pub(crate) const INTERRUPTED: u8 = 130;
