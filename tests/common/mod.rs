@@ -7,6 +7,8 @@
 )]
 
 pub(crate) mod python;
+pub(crate) mod raw_http;
+pub(crate) mod served;
 
 use std::time::Duration;
 
