@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use common::{Target, waiting_flow};
 use conformance::reference::ReferenceOptions;
@@ -42,6 +41,7 @@ fn every_choice_answers_an_open_question_and_names_are_unique() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "slow tier (.ci/slow-tier): the default suite and 5,000 fuzzed requests against each of 21 choices, minutes"]
 async fn no_choice_gives_a_finding() {
     let outcomes = choice_matrix(Choice::ALL).await.expect("the suites run");
     let loud: Vec<String> = outcomes
@@ -53,18 +53,11 @@ async fn no_choice_gives_a_finding() {
 
     let mut generated = Vec::new();
     write_choice_matrix(&outcomes, &mut generated).unwrap();
-    let generated = String::from_utf8(generated).unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/choice-matrix.md");
-    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
-    if checked_in != generated {
-        let diff = similar::TextDiff::from_lines(&checked_in, &generated)
-            .unified_diff()
-            .header("docs/choice-matrix.md", "generated")
-            .to_string();
-        panic!(
-            "docs/choice-matrix.md is not current; regenerate it with\n  cargo run --release -- choice-matrix > docs/choice-matrix.md\n{diff}"
-        );
-    }
+    common::assert_document_current(
+        "docs/choice-matrix.md",
+        &generated,
+        "cargo run --release -- choice-matrix",
+    );
 }
 
 /// An answer as far as a choice may change it: the status and the body, without HostId and

@@ -1,6 +1,10 @@
 //! The `conformance` binary as a user runs it.
 
+mod common;
+
 use std::process::{Command, Output};
+
+use common::served::Served;
 
 fn conformance(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_conformance"))
@@ -60,30 +64,10 @@ async fn serve_prints_its_url_first_and_answers_until_terminated() {
     use conformance::wire::{
         Client, ClientOptions, Credentials, RpcRequest, Signing, SigningContext,
     };
-    use tokio::io::{AsyncBufReadExt, BufReader};
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--account",
-            "someid:somesecret",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .await
-        .unwrap();
-    let endpoint = first_line
-        .trim()
-        .parse()
-        .expect("the first line is the URL");
+    let served =
+        Served::start(&["--listen", "127.0.0.1:0", "--account", "someid:somesecret"]).await;
+    let endpoint = served.endpoint();
 
     let request = RpcRequest::get("DescribeExecution")
         .param("FlowName", "flow")
@@ -109,19 +93,12 @@ async fn serve_prints_its_url_first_and_answers_until_terminated() {
         .unwrap();
     assert_eq!(answer.json().unwrap()["Code"], "InvalidAccessKeyID");
 
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
+    let ended = served.terminate().await;
+    assert_eq!(ended.status.code(), Some(0), "{}", ended.stderr);
+    assert_eq!(
+        ended.stdout.lines().next(),
+        Some(endpoint.to_string().as_str())
     );
-    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
-        .await
-        .expect("it stops when terminated")
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
 }
 
 #[test]

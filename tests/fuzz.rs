@@ -50,6 +50,7 @@ async fn planted(fault: Fault, seed: u64) -> (FuzzReport, std::path::PathBuf, Ta
 }
 
 #[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): 10,000 generated requests and shrinking, 10 s of CPU in debug"]
 async fn a_target_that_accepts_129_character_names_is_found_shrunk_and_replayed() {
     let (report, file, target) = planted(
         Fault::Name(NameParameter::Execution, NameFault::AcceptsTooLong),
@@ -104,6 +105,7 @@ async fn a_target_that_accepts_129_character_names_is_found_shrunk_and_replayed(
 }
 
 #[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): 10,000 generated requests and shrinking, 10 s of CPU in debug"]
 async fn a_target_that_accepts_dots_in_names_is_found_and_shrunk() {
     let (report, file, _target) =
         planted(Fault::Name(NameParameter::Flow, NameFault::AcceptsDots), 2).await;
@@ -150,6 +152,7 @@ fn temp_file(name: &str) -> std::path::PathBuf {
 }
 
 #[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): 10,000 generated requests and shrinking, 12 s of CPU in debug"]
 async fn three_planted_faults_are_three_distinct_failures_of_one_run() {
     let target = Target::faulty(three_faults()).await;
     let report = fuzz(&options(&target), &budget(10_000, 1, None))
@@ -201,6 +204,7 @@ async fn three_planted_faults_are_three_distinct_failures_of_one_run() {
 
 /// On several threads, so that requests are drawn, sent and answered in another order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "slow tier (.ci/slow-tier): two fuzz runs, 13 s of CPU in debug"]
 async fn the_failures_do_not_depend_on_the_concurrency() {
     let target = Target::faulty(three_faults()).await;
     let run = |concurrency: usize| {
@@ -255,6 +259,7 @@ async fn max_failures_stops_at_the_first_distinct_failure() {
 }
 
 #[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): three fuzz runs with shrinking, 24 s of CPU in debug"]
 async fn the_regressions_file_keeps_every_distinct_failure_once() {
     let target = Target::faulty(three_faults()).await;
     let file = temp_file("regressions-distinct");
@@ -322,6 +327,7 @@ async fn the_regressions_file_keeps_every_distinct_failure_once() {
 }
 
 #[test]
+#[ignore = "slow tier (.ci/slow-tier): a fuzz run with shrinking in a process, 16 s of CPU in debug"]
 fn the_printed_replay_command_replays_the_failure() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let target = runtime.block_on(Target::faulty(vec![Fault::Name(

@@ -18,8 +18,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::Target;
+use common::raw_http::{forward, read_request};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// How a hostile server answers.
@@ -113,47 +114,6 @@ impl Hostile {
     fn url(&self) -> String {
         format!("http://{}", self.address)
     }
-}
-
-/// One request off the connection: its head and body, or `None` when it closed.
-async fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut buffer = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buffer.ends_with(b"\r\n\r\n") {
-        if stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        buffer.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&buffer).into_owned();
-    let length = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await.ok()?;
-    Some((head, body))
-}
-
-/// Passes a request on to `upstream` on a connection of its own, and gives back the answer.
-async fn forward(upstream: SocketAddr, head: &str, body: &[u8]) -> Vec<u8> {
-    let mut connection = TcpStream::connect(upstream).await.unwrap();
-    let head: String = head
-        .trim_end()
-        .lines()
-        .filter(|line| !line.to_ascii_lowercase().starts_with("connection:"))
-        .map(|line| format!("{line}\r\n"))
-        .collect();
-    connection
-        .write_all(format!("{head}Connection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    connection.write_all(body).await.unwrap();
-    let mut answer = Vec::new();
-    let _ = connection.read_to_end(&mut answer).await;
-    answer
 }
 
 fn response(status: &str, extra_headers: &str, body: &[u8]) -> Vec<u8> {
@@ -348,6 +308,7 @@ fn reason(hostility: Hostility) -> &'static str {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "slow tier (.ci/slow-tier): 13 hostile servers, each run waits out its time-outs"]
 async fn hostile_answers_to_the_cases_are_reported_with_their_reason() {
     let reference = Target::start().await;
     let upstream = reference.reference.address();
@@ -410,6 +371,7 @@ async fn hostile_answers_to_the_cases_are_reported_with_their_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "slow tier (.ci/slow-tier): 13 hostile servers, each run waits out its time-outs"]
 async fn a_target_hostile_to_every_request_is_reported_from_set_up_on_with_a_reason() {
     for hostility in Hostility::ALL {
         let hostile = Hostile::start(hostility, None).await;

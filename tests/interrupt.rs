@@ -13,73 +13,39 @@ mod common;
 use std::net::SocketAddr;
 use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use common::raw_http::{forward, read_request};
+use common::served::{PATIENCE, Served, send_signal};
 use common::{otherid, testid};
 use conformance::wire::{
     Client, ClientOptions, Endpoint, RpcRequest, Signing, SigningContext, decode_pairs,
 };
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
 
-/// The longest a test waits for anything: a bound, not a measurement.
-const PATIENCE: Duration = Duration::from_secs(60);
-
-/// `conformance serve`, in a process of its own.
-struct Served {
-    _child: Child,
-    address: SocketAddr,
-}
-
-impl Served {
-    async fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
-            .arg("serve")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        // Its first line is the URL it listens on.
-        let line = tokio::time::timeout(PATIENCE, BufReader::new(stdout).lines().next_line())
-            .await
-            .expect("serve prints its URL")
-            .unwrap()
-            .expect("a first line");
-        let address = line.trim().trim_start_matches("http://").parse().unwrap();
-        Self {
-            _child: child,
-            address,
-        }
-    }
-
-    /// Whether the flow `name` of the account `key` is on the target, asked directly.
-    async fn has_flow(&self, name: &str, key: &str) -> bool {
-        let credentials = if key == otherid().access_key_id() {
-            otherid()
-        } else {
-            testid()
-        };
-        let endpoint: Endpoint = format!("http://{}", self.address).parse().unwrap();
-        let request = RpcRequest::get("DescribeFlow")
-            .param("Name", name)
-            .build(
-                &endpoint,
-                &Signing::V1(credentials),
-                &SigningContext::fresh(),
-            )
-            .unwrap();
-        let client = Client::new(&ClientOptions::default()).unwrap();
-        let exchange = client.send(request, PATIENCE).await.unwrap();
-        match exchange.status.as_u16() {
-            200 => true,
-            404 => false,
-            other => panic!("DescribeFlow {name}: {other}"),
-        }
+/// Whether the flow `name` of the account `key` is on the target, asked directly.
+async fn has_flow(served: &Served, name: &str, key: &str) -> bool {
+    let credentials = if key == otherid().access_key_id() {
+        otherid()
+    } else {
+        testid()
+    };
+    let request = RpcRequest::get("DescribeFlow")
+        .param("Name", name)
+        .build(
+            &served.endpoint(),
+            &Signing::V1(credentials),
+            &SigningContext::fresh(),
+        )
+        .unwrap();
+    let client = Client::new(&ClientOptions::default()).unwrap();
+    let exchange = client.send(request, PATIENCE).await.unwrap();
+    match exchange.status.as_u16() {
+        200 => true,
+        404 => false,
+        other => panic!("DescribeFlow {name}: {other}"),
     }
 }
 
@@ -110,11 +76,14 @@ struct Proxy {
     events: mpsc::UnboundedReceiver<Seen>,
     /// Whether the held CreateFlow has reached the target.
     landed: watch::Receiver<bool>,
+    /// Lets the held CreateFlow go on to the target.
+    release: watch::Sender<bool>,
 }
 
 impl Proxy {
     /// Passes every request on to `upstream`; with `hold`, the `hold`-th CreateFlow is
-    /// passed on late, and its answer never comes back (the flow is made all the same).
+    /// passed on only when [`Proxy::release_held`] says so, and its answer never comes back
+    /// (the flow is made all the same).
     async fn start(upstream: SocketAddr, hold: Option<usize>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -122,11 +91,17 @@ impl Proxy {
         let (sender, events) = mpsc::unbounded_channel();
         let (land, landed) = watch::channel(false);
         let land = Arc::new(land);
+        let (release, released) = watch::channel(false);
         let log = Arc::clone(&seen);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let (log, sender, land) = (Arc::clone(&log), sender.clone(), Arc::clone(&land));
-                tokio::spawn(relay(stream, upstream, hold, log, sender, land));
+                let held = Held {
+                    nth: hold,
+                    released: released.clone(),
+                    land,
+                };
+                tokio::spawn(relay(stream, upstream, held, log, sender));
             }
         });
         Self {
@@ -134,7 +109,13 @@ impl Proxy {
             seen,
             events,
             landed,
+            release,
         }
+    }
+
+    /// Lets the held CreateFlow go on to the target.
+    fn release_held(&self) {
+        self.release.send_replace(true);
     }
 
     /// Waits until the held CreateFlow has reached the target.
@@ -179,13 +160,22 @@ impl Proxy {
     }
 }
 
+/// Which CreateFlow a relay holds, and the signals about it.
+struct Held {
+    /// The n-th CreateFlow, if any.
+    nth: Option<usize>,
+    /// Becomes true when the test lets it go on.
+    released: watch::Receiver<bool>,
+    /// Set when it has reached the target.
+    land: Arc<watch::Sender<bool>>,
+}
+
 async fn relay(
     mut stream: TcpStream,
     upstream: SocketAddr,
-    hold: Option<usize>,
+    mut hold: Held,
     log: Arc<Mutex<Vec<Seen>>>,
     events: mpsc::UnboundedSender<Seen>,
-    land: Arc<watch::Sender<bool>>,
 ) {
     while let Some((head, body)) = read_request(&mut stream).await {
         let target = head.split_whitespace().nth(1).unwrap_or_default();
@@ -198,14 +188,17 @@ async fn relay(
             log.push(seen.clone());
             log.iter().filter(|seen| seen.is("CreateFlow")).count()
         };
-        let held = seen.is("CreateFlow") && hold == Some(creates);
+        let held = seen.is("CreateFlow") && hold.nth == Some(creates);
         let _ = events.send(seen);
         if held {
-            // A slow target: the flow is made a second after the run asked (by then the
-            // run has been interrupted), and the answer never comes back.
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            // A slow target: the flow is made once the test has interrupted the run, and the
+            // answer never comes back.
+            tokio::time::timeout(PATIENCE, hold.released.wait_for(|released| *released))
+                .await
+                .expect("the test lets the held CreateFlow go")
+                .unwrap();
             let _ = forward(upstream, &head, &body).await;
-            land.send_replace(true);
+            hold.land.send_replace(true);
             std::future::pending::<()>().await;
         }
         let answer = forward(upstream, &head, &body).await;
@@ -213,48 +206,6 @@ async fn relay(
             return;
         }
     }
-}
-
-/// One request off the connection: its head and body, or `None` when it closed.
-async fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut buffer = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buffer.ends_with(b"\r\n\r\n") {
-        if stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        buffer.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&buffer).into_owned();
-    let length = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await.ok()?;
-    Some((head, body))
-}
-
-/// Passes a request on on a connection of its own, and gives back the answer.
-async fn forward(upstream: SocketAddr, head: &str, body: &[u8]) -> Vec<u8> {
-    let Ok(mut connection) = TcpStream::connect(upstream).await else {
-        return Vec::new();
-    };
-    let head: String = head
-        .trim_end()
-        .lines()
-        .filter(|line| !line.to_ascii_lowercase().starts_with("connection:"))
-        .map(|line| format!("{line}\r\n"))
-        .collect();
-    let request = [format!("{head}Connection: close\r\n\r\n").as_bytes(), body].concat();
-    if connection.write_all(&request).await.is_err() {
-        return Vec::new();
-    }
-    let mut answer = Vec::new();
-    let _ = connection.read_to_end(&mut answer).await;
-    answer
 }
 
 /// `conformance ARGS` as testid, its output piped.
@@ -272,12 +223,7 @@ fn start_run(args: &[&str]) -> Child {
 
 /// Sends `signal` (`INT`, `TERM`) to the run.
 fn signal(child: &Child, signal: &str) {
-    let pid = child.id().expect("the run is still going").to_string();
-    let sent = std::process::Command::new("kill")
-        .args([&format!("-{signal}"), &pid])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send_signal(child.id().expect("the run is still going"), signal);
 }
 
 /// The run's exit code and standard error, once it has ended.
@@ -310,7 +256,7 @@ async fn assert_nothing_left(served: &Served, proxy: &Proxy, output: &str) {
     assert!(!asked.is_empty(), "the run made no flow: {output}");
     for (name, key) in &asked {
         assert!(
-            !served.has_flow(name, key).await,
+            !has_flow(served, name, key).await,
             "{name} is left on the target: {output}"
         );
     }
@@ -358,7 +304,7 @@ async fn a_run_that_ends_removes_its_flows_and_stops_its_executions() {
     let seen = proxy.seen();
     for (name, key) in proxy.flows_asked_for() {
         assert!(
-            !served.has_flow(&name, &key).await,
+            !has_flow(&served, &name, &key).await,
             "{name} is left: {output}"
         );
     }
@@ -379,8 +325,8 @@ async fn a_run_that_ends_removes_its_flows_and_stops_its_executions() {
 async fn ctrl_c_during_set_up_removes_the_flows_made_so_far() {
     let served = Served::start(&[]).await;
     let mut proxy = Proxy::start(served.address, Some(2)).await;
-    // The request that is never answered gives up after the timeout (and a second), well
-    // after the flow it asked for was made.
+    // The held request is passed on once the run is interrupted; its answer never comes,
+    // and the run gives it up after the timeout, well after the flow it asked for was made.
     let run = start_run(&["--target", &proxy.url, "--timeout", "4", "--no-progress"]);
     proxy
         .until("the second CreateFlow", |seen| {
@@ -391,6 +337,7 @@ async fn ctrl_c_during_set_up_removes_the_flows_made_so_far() {
         })
         .await;
     signal(&run, "INT");
+    proxy.release_held();
     let (code, output) = ended(run).await;
     proxy.held_landed().await;
     assert_eq!(code, Some(130), "{output}");
@@ -606,7 +553,7 @@ async fn an_interrupted_run_on_existing_fixtures_touches_none_of_the_users_flows
         .collect();
     assert!(changed.is_empty(), "{changed:?}");
     for flow in ["User_Done", "User_Long"] {
-        assert!(served.has_flow(flow, "testid").await, "{flow}: {output}");
+        assert!(has_flow(&served, flow, "testid").await, "{flow}: {output}");
     }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -42,7 +42,9 @@ async fn a_running_then_succeeded_execution_reads_as_documented() {
     assert!(running.get("StoppedTime").is_none());
     assert!(running.get("Output").is_none());
 
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // A long poll comes back when the execution ends: then it reads as ended at once.
+    let ended = assert_execution(&target.describe("flow", "exec", Some(10)).await);
+    assert_eq!(ended["Status"], "Succeeded");
     let done = assert_execution(&target.describe("flow", "exec", Some(0)).await);
     assert_eq!(done["Status"], "Succeeded");
     assert_eq!(done["Output"], "{\"key\":\"value\"}");

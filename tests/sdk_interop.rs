@@ -49,6 +49,7 @@ fn assert_success_body(body: &Value) {
 }
 
 #[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): the official SDKs from PyPI in a virtualenv (network, python3)"]
 async fn the_fnf_sdk_creates_starts_long_polls_and_sees_errors() {
     let target = Target::start().await;
     let seen = scenario("tea-v1-lifecycle", &target).await;
@@ -72,6 +73,7 @@ async fn the_fnf_sdk_creates_starts_long_polls_and_sees_errors() {
 }
 
 #[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): the official SDKs from PyPI in a virtualenv (network, python3)"]
 async fn the_generic_openapi_client_signs_v3_and_is_understood() {
     let target = Target::start().await;
     let seen = scenario("tea-v3-generic", &target).await;
@@ -91,6 +93,7 @@ async fn the_generic_openapi_client_signs_v3_and_is_understood() {
 }
 
 #[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): the official SDKs from PyPI in a virtualenv (network, python3)"]
 async fn the_core_sdk_with_the_fnf_requests_works() {
     let target = Target::start().await;
     let seen = scenario("core-v1", &target).await;

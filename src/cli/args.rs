@@ -216,7 +216,9 @@ pub(crate) enum Command {
     /// replay first.
     Fuzz(Box<FuzzArgs>),
     /// Run the default suite against the reference target with each of its faults, and
-    /// print which checks caught each as Markdown (docs/fault-matrix.md). Takes minutes.
+    /// print whether the check that owns each fault's rule caught it as Markdown
+    /// (docs/fault-matrix.md; the other checks that failed go to standard error).
+    /// Takes minutes.
     FaultMatrix,
     /// Run the default suite against the reference target with each of its choices (other
     /// answers the contract allows), and print that none gave a finding as Markdown

@@ -190,6 +190,11 @@ fn fuzz(args: &FuzzArgs) -> Result<Verdict, CliError> {
 /// clean target failed.
 fn fault_matrix() -> Result<Verdict, CliError> {
     let outcomes = block_on(runner::fault_matrix(&Fault::all()))??;
+    // For information only: the document records owners, not every catch.
+    written(report::write_incidental_catches(
+        &outcomes,
+        &mut io::stderr().lock(),
+    ))?;
     written(report::write_fault_matrix(
         &outcomes,
         &mut io::stdout().lock(),

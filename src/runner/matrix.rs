@@ -4,10 +4,17 @@
 //! gives no failure (`conformance fault-matrix`, `docs/fault-matrix.md`); the same suite
 //! against each of its choices proves that the harness stays quiet on every answer the
 //! contract allows (`conformance choice-matrix`, `docs/choice-matrix.md`).
+//!
+//! The suites of a matrix run `matrix_parallelism()` at a time; the clean target's suite,
+//! the one whose every finding counts, runs first and alone.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::task::Poll;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use super::{FuzzOptions, RunError, RunOptions, fuzz, run};
 use crate::checks::{CheckId, Finding};
@@ -19,6 +26,23 @@ pub const MATRIX_FUZZ_CASES: u64 = 2_000;
 pub const CHOICE_FUZZ_CASES: u64 = 5_000;
 /// The seed of those fuzz runs, so that every matrix sends the same requests.
 pub const MATRIX_FUZZ_SEED: u64 = 2019_0315;
+
+/// The most suites of a matrix that run at once, whatever the machine.
+///
+/// Each suite's timing cases measure long polls by the wall clock against bounds derived
+/// from the suite's own baseline: suites that run beside each other share the CPU, and too
+/// many would make a conformant target's answers late. One suite a core, as proven on two
+/// cores (release build: the fault matrix twice and the choice matrix, no timing finding
+/// on the clean target or any choice), and no more than four until more is proven safe.
+const MAX_MATRIX_PARALLELISM: usize = 4;
+
+/// How many suites of a matrix run at once: one a core, at most
+/// `MAX_MATRIX_PARALLELISM`.
+fn matrix_parallelism() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_MATRIX_PARALLELISM)
+}
 
 /// What the default suite found against one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,32 +82,74 @@ impl ChoiceOutcome {
     }
 }
 
-/// Runs the default suite against the clean reference target, then against one with each
-/// fault of `faults` switched on.
+/// Runs the default suite against the clean reference target, alone, then against one
+/// with each fault of `faults` switched on, `matrix_parallelism()` at a time; the outcomes
+/// come in that order.
 pub async fn fault_matrix(faults: &[Fault]) -> Result<Vec<FaultOutcome>, RunError> {
     let mut outcomes = Vec::with_capacity(faults.len() + 1);
     outcomes.push(fault_outcome(None).await?);
-    for fault in faults {
-        outcomes.push(fault_outcome(Some(*fault)).await?);
-    }
+    let faulty = in_parallel(faults.iter().map(|fault| fault_outcome(Some(*fault))));
+    outcomes.extend(faulty.await?);
     Ok(outcomes)
 }
 
 /// Runs the default suite, with a fuzz run of [`CHOICE_FUZZ_CASES`], against the reference
-/// target with each choice of `choices` in turn.
+/// target with each choice of `choices`, `matrix_parallelism()` at a time; the outcomes
+/// come in the order of `choices`.
 pub async fn choice_matrix(choices: &[Choice]) -> Result<Vec<ChoiceOutcome>, RunError> {
-    let mut outcomes = Vec::with_capacity(choices.len());
-    for choice in choices {
+    in_parallel(choices.iter().map(|choice| {
+        let choice = *choice;
         let options = ReferenceOptions {
-            choices: vec![*choice],
+            choices: vec![choice],
             ..ReferenceOptions::default()
         };
-        outcomes.push(ChoiceOutcome {
-            choice: *choice,
-            findings: suite(options, CHOICE_FUZZ_CASES).await?,
-        });
-    }
-    Ok(outcomes)
+        async move {
+            Ok(ChoiceOutcome {
+                choice,
+                findings: suite(options, CHOICE_FUZZ_CASES).await?,
+            })
+        }
+    }))
+    .await
+}
+
+/// Runs `suites`, `matrix_parallelism()` at a time, and gives their outcomes in their
+/// order; the first error (in that order) stops the others. The suites share this task
+/// (a fuzz run is not `Send`); the work of each, its cases and its target, is spawned.
+async fn in_parallel<T, S>(suites: impl Iterator<Item = S>) -> Result<Vec<T>, RunError>
+where
+    S: Future<Output = Result<T, RunError>>,
+{
+    let permits = &Semaphore::new(matrix_parallelism());
+    let mut pending: Vec<_> = suites
+        .map(|suite| {
+            Box::pin(async move {
+                let _permit = permits.acquire().await;
+                suite.await
+            })
+        })
+        .collect();
+    let mut outcomes: Vec<Option<Result<T, RunError>>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|context| {
+        for (suite, outcome) in pending.iter_mut().zip(&mut outcomes) {
+            if outcome.is_none()
+                && let Poll::Ready(ready) = suite.as_mut().poll(context)
+            {
+                *outcome = Some(ready);
+            }
+        }
+        // An error stops the matrix once every suite before it has ended.
+        for outcome in &outcomes {
+            match outcome {
+                None => return Poll::Pending,
+                Some(Err(_)) => return Poll::Ready(()),
+                Some(Ok(_)) => {}
+            }
+        }
+        Poll::Ready(())
+    })
+    .await;
+    outcomes.into_iter().map_while(|outcome| outcome).collect()
 }
 
 async fn fault_outcome(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {

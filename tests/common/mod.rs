@@ -7,6 +7,8 @@
 )]
 
 pub(crate) mod python;
+pub(crate) mod raw_http;
+pub(crate) mod served;
 
 use std::time::Duration;
 
@@ -208,4 +210,19 @@ fn assert_common(exchange: &Exchange, body: &Value) {
     assert_eq!(exchange.header("content-type"), Some("application/json"));
     let request_id = body["RequestId"].as_str().expect("a RequestId");
     assert_eq!(exchange.header("x-acs-request-id"), Some(request_id));
+}
+
+/// Asserts that the checked-in document at `path` (from the package's root) is
+/// `generated`; the panic shows the difference and the `command` that regenerates it.
+pub(crate) fn assert_document_current(path: &str, generated: &[u8], command: &str) {
+    let generated = String::from_utf8_lossy(generated);
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let checked_in = std::fs::read_to_string(&full).unwrap_or_default();
+    if checked_in != generated {
+        let diff = similar::TextDiff::from_lines(checked_in.as_str(), &generated)
+            .unified_diff()
+            .header(path, "generated")
+            .to_string();
+        panic!("{path} is not current; regenerate it with\n  {command} > {path}\n{diff}");
+    }
 }
