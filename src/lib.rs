@@ -6,12 +6,17 @@
 //! wants them.
 
 pub mod cases;
+#[cfg(feature = "runner")]
 pub mod checks;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod contract;
 pub mod exit;
+#[cfg(feature = "reference")]
 pub mod reference;
+#[cfg(feature = "runner")]
 pub mod report;
+#[cfg(feature = "runner")]
 pub mod runner;
 pub mod wire;
 

@@ -184,4 +184,13 @@ mod tests {
             Err(FdlError::Duration)
         );
     }
+
+    #[test]
+    fn fixture_flows_run_as_long_as_the_cases_assume() {
+        use crate::cases::fixtures::FixtureFlow;
+        for flow in FixtureFlow::ALL {
+            let plan = plan(flow.definition()).unwrap_or_else(|error| panic!("{flow:?}: {error}"));
+            assert_eq!(plan.duration, flow.duration(), "{flow:?}");
+        }
+    }
 }

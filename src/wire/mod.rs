@@ -4,6 +4,7 @@
 //! received signatures with the same canonicalisation; and sending them with one pooled
 //! client that keeps each request and response as an [`Exchange`].
 
+#[cfg(feature = "runner")]
 mod client;
 mod credentials;
 mod encoding;
@@ -13,6 +14,7 @@ pub mod v1;
 pub mod v3;
 mod verify;
 
+#[cfg(feature = "runner")]
 pub use client::{Client, ClientOptions, Connection, Exchange, TransportError, retry_after};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
