@@ -109,9 +109,9 @@ pub struct FixtureFile {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExistingExecution {
-    /// Its flow.
+    /// The name of the flow it is an execution of.
     pub flow: String,
-    /// Its name.
+    /// The execution's name within that flow.
     pub execution: String,
     /// The status it has for the whole run (`Succeeded`, `Running`, `Stopped`, ...).
     pub state: String,

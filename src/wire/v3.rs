@@ -20,7 +20,8 @@ pub const REQUIRED_HEADERS: [&str; 5] = [
 /// What a v3 signature is computed over, for signing, verifying and diagnosing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V3Canonical {
-    /// The canonical request.
+    /// Method, path, sorted query, canonical headers, signed header names and body hash,
+    /// one per line, as ACS3-HMAC-SHA256 defines them.
     pub canonical_request: String,
     /// `ACS3-HMAC-SHA256\n` and the hex SHA-256 of the canonical request.
     pub string_to_sign: String,
