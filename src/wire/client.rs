@@ -384,7 +384,7 @@ impl Connection {
 
 /// How long an answer asks the client to wait before it tries again: `x-acs-retry-after`
 /// (milliseconds, what CloudFlow sends) or `Retry-After` (seconds, or an HTTP date).
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
     if let Some(millis) = text(super::RETRY_AFTER_HEADER).and_then(|value| value.parse().ok()) {
         return Some(Duration::from_millis(millis));
