@@ -121,7 +121,7 @@ impl Client {
 
     /// A connection of this client's own, for a sender that sends one request after
     /// another (a fuzz worker). See [`Connection`].
-    pub fn connection(&self) -> Connection {
+    pub(crate) fn connection(&self) -> Connection {
         Connection {
             client: self.clone(),
             open: None,
@@ -199,7 +199,7 @@ impl Client {
 /// when first used and again when the target closed it; a request the closed connection
 /// did not take is sent on the new one. HTTPS targets go through the client's pool.
 #[derive(Debug)]
-pub struct Connection {
+pub(crate) struct Connection {
     client: Client,
     open: Option<Open>,
 }
@@ -213,7 +213,7 @@ struct Open {
 
 impl Connection {
     /// Sends `request` and reads the answer, all within `timeout`.
-    pub async fn send(
+    pub(crate) async fn send(
         &mut self,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
