@@ -1,15 +1,108 @@
 //! `conformance`: a contract-conformance test harness for Alibaba Cloud CloudFlow's
 //! `DescribeExecution` API.
 //!
-//! The data flows one way: the [`contract`] (loaded from `schemas/`) says what is valid,
-//! the [`wire`] module builds, signs and verifies requests as CloudFlow's RPC protocol
-//! wants them.
+//! It holds a CloudFlow-compatible service to the documented contract: the FlowName and
+//! ExecutionName rules, the WaitTimeSeconds bounds and long-poll timing, missing
+//! parameters, the error-code table and the response schemas. The `conformance` command
+//! runs it from a shell or CI; this library is the same harness, for Rust code that wants
+//! to run a suite itself or reuse its parts.
+//!
+//! The data flows one way:
+//!
+//! ```text
+//! schemas/ ──► contract ──► cases ──► wire ──► target ──► exchange ──► checks ──► findings ──► report
+//!                                                 │
+//!                                                 └─ reference (the embedded target, with faults)
+//! ```
+//!
+//! # The contract
+//!
+//! [`contract`] is the single source of truth: `schemas/` (JSON Schema files, embedded in
+//! the binary) loaded once into [`contract::Contract::embedded`]. It knows the parameter
+//! rules, the body schemas and the error-code table, and its oracle gives every answer it
+//! allows to a request, with the open questions where the documentation leaves a choice.
+//! The generators, the checks and the reference target all ask it; none restates a rule.
+//!
+//! # Running a suite from code
+//!
+//! Fill in [`runner::RunOptions`] (its `Default` runs the whole catalog against the
+//! embedded reference target), [`runner::run`] it on a tokio runtime, and hand the
+//! [`runner::RunReport`] to a writer of [`report`] (console, JSON, JUnit):
+//!
+//! ```no_run
+//! use conformance::runner::{RunOptions, run};
+//! use conformance::wire::{Credentials, Endpoint};
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let options = RunOptions {
+//!     target: Some("https://cloudflow.example.com".parse::<Endpoint>()?),
+//!     credentials: Some(Credentials::new("LTAI...", "secret")),
+//!     filters: vec!["flow-name".to_owned()],
+//!     ..RunOptions::default()
+//! };
+//! let report = run(&options).await?;
+//! conformance::report::write_json(&report, &mut std::io::stdout())?;
+//! assert!(report.conformant(), "{:#?}", report.findings().collect::<Vec<_>>());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The reference target ([`reference::Reference`]) starts in-process on any address, with
+//! switchable faults and choices, for tests of a harness or a client.
+//!
+//! # Property-testing your own code with the contract's strategies
+//!
+//! [`strategies`] holds the proptest generators `conformance fuzz` sends: names and
+//! WaitTimeSeconds values biased to the edges of the rules, and whole DescribeExecution
+//! requests with [`strategies::expectation`], every answer the contract allows to one.
+//! Hold your own validator to them in-process, without the server or the HTTP client
+//! (`default-features = false`, and `proptest` among your dev-dependencies):
+//!
+//! ```
+//! use conformance::contract::Contract;
+//! use conformance::strategies;
+//! use proptest::test_runner::TestRunner;
+//!
+//! /// Your validator of FlowName and ExecutionName.
+//! fn is_valid_name(name: &str) -> bool {
+//!     let mut characters = name.chars();
+//!     (1..=128).contains(&name.chars().count())
+//!         && characters.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+//!         && characters.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+//! }
+//!
+//! let contract = Contract::embedded();
+//! TestRunner::default()
+//!     .run(&strategies::names(contract), |name| {
+//!         proptest::prop_assert_eq!(is_valid_name(&name), contract.names().is_valid(&name));
+//!         Ok(())
+//!     })
+//!     .unwrap();
+//! ```
+//!
+//! In a test suite, the `proptest!` macro does the same (`tests/strategies-user` in the
+//! repository is such a user, built without default features).
+//!
+//! # Features
+//!
+//! | feature | adds | pulls in |
+//! |---|---|---|
+//! | (none) | [`contract`], [`cases`] and [`strategies`], the pure [`checks`], request building and signing in [`wire`] | jsonschema, regex, proptest, hmac, sha1, sha2, serde_json, time, uuid |
+//! | `reference` | the embedded reference target (`reference`) | axum, hyper, hyper-util, tokio, governor, serde-saphyr |
+//! | `runner` | `reference`, and the HTTP client (`wire::Client`), `runner` and `report` | reqwest with rustls (aws-lc), indicatif, quick-junit, quick-xml, similar |
+//! | `cli` | `runner`, and what the `conformance` command needs | clap, anstream |
+//! | `jemalloc` | jemalloc as the command's allocator | tikv-jemallocator |
+//!
+//! `default` is `cli` and `jemalloc`: everything.
 
 pub mod cases;
 pub mod checks;
 pub mod contract;
+#[cfg(feature = "reference")]
 pub mod reference;
+#[cfg(feature = "runner")]
 pub mod report;
+#[cfg(feature = "runner")]
 pub mod runner;
 pub mod wire;
 

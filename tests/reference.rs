@@ -12,7 +12,7 @@ use common::{
 use conformance::contract::{API_VERSION, ErrorCode};
 use conformance::reference::ReferenceOptions;
 use conformance::wire::{
-    Credentials, RpcRequest, SignatureVersion, Signing, SigningContext, timestamp, v3,
+    Credentials, RpcRequest, SignatureVersion, Signing, SigningContext, V3_REQUIRED_HEADERS,
 };
 use http::header::CONTENT_TYPE;
 
@@ -243,7 +243,7 @@ async fn signature_v3_is_accepted_and_checked() {
         ErrorCode::SignatureNotMatch,
         &[],
     );
-    for header in v3::REQUIRED_HEADERS {
+    for header in V3_REQUIRED_HEADERS {
         let mut built = describe("flow", "exec")
             .build(
                 &target.endpoint,
@@ -295,7 +295,7 @@ async fn keys_secrets_and_clocks_are_checked() {
         let values = row
             .captures(body["Message"].as_str().unwrap())
             .expect("the skew message");
-        assert_eq!(values[0], timestamp::format(skewed.time), "{version}");
+        assert_eq!(values[0], skewed.timestamp(), "{version}");
         assert_error(
             &exchange,
             ErrorCode::RequestTimeTooSkewed,

@@ -199,7 +199,7 @@ impl MessageTemplate {
 /// One row of the error-code table.
 #[derive(Debug, Clone)]
 pub struct ErrorSpec {
-    /// The Code.
+    /// The error the row is about: the `Code` of its bodies.
     pub code: ErrorCode,
     /// The HTTP status the table gives for it.
     pub status: http::StatusCode,

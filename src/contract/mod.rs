@@ -41,7 +41,7 @@ pub enum ContractError {
     /// A schema file is not JSON.
     #[error("{file} is not valid JSON: {source}")]
     Json {
-        /// The file.
+        /// The file's name inside `schemas/`.
         file: &'static str,
         /// What the parser said.
         source: serde_json::Error,
@@ -49,7 +49,7 @@ pub enum ContractError {
     /// A schema file is not a valid draft 2020-12 schema, or lacks what the contract reads.
     #[error("{file} is not a usable schema: {message}")]
     Schema {
-        /// The file.
+        /// The file's name inside `schemas/`.
         file: &'static str,
         /// What is wrong.
         message: String,

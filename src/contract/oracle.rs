@@ -33,7 +33,7 @@ pub enum Outcome {
     },
     /// The error `code`, its message rendered with `values`.
     Error {
-        /// The Code.
+        /// The error the body's `Code` must name.
         code: ErrorCode,
         /// The values of the message's `%s`, in order.
         values: Vec<Expected>,
@@ -131,9 +131,9 @@ pub enum Repeats {
 /// A request read as valid: what it asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Query {
-    /// The flow.
+    /// FlowName, as sent.
     pub flow: String,
-    /// The execution.
+    /// ExecutionName, as sent.
     pub execution: String,
     /// WaitTimeSeconds as the service read it (an integer's decimal text), if given.
     pub wait: Option<String>,

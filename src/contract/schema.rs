@@ -11,7 +11,7 @@ use super::ContractError;
 pub struct SchemaFile {
     /// The file name inside `schemas/`.
     pub name: &'static str,
-    /// Its text.
+    /// The file's contents, as embedded.
     pub text: &'static str,
 }
 

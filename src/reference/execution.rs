@@ -47,7 +47,6 @@ impl Status {
 /// What an execution looks like at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct State {
-    /// The status.
     pub(crate) status: Status,
     /// When it ended, once it has.
     pub(crate) stopped_at: Option<OffsetDateTime>,
@@ -62,9 +61,7 @@ pub(crate) struct State {
 /// One execution of a flow.
 #[derive(Debug)]
 pub(crate) struct Execution {
-    /// The execution's name.
     pub(crate) name: String,
-    /// The flow's name.
     pub(crate) flow_name: String,
     /// The flow's definition when the execution started.
     pub(crate) flow_definition: String,

@@ -38,7 +38,7 @@ enum Step {
 
 /// How an execution of a flow ends when nothing stops it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
+pub(super) enum Ending {
     /// After the last step, or at a `succeed` step.
     Succeeded,
     /// At a `fail` step.
@@ -52,7 +52,7 @@ pub enum Ending {
 
 /// What an execution of a flow does: runs for `duration`, then ends as `ending` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(super) struct Plan {
     /// The sum of the waits before the flow ends.
     pub duration: Duration,
     /// How it ends.
@@ -61,7 +61,7 @@ pub struct Plan {
 
 /// Why a definition is not a flow the reference target can run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FdlError {
+pub(super) enum FdlError {
     /// Not YAML of the FDL shape.
     #[error("the definition is not FDL: {0}")]
     Syntax(String),
@@ -74,7 +74,7 @@ pub enum FdlError {
 }
 
 /// Reads a definition into its plan.
-pub fn plan(definition: &str) -> Result<Plan, FdlError> {
+pub(super) fn plan(definition: &str) -> Result<Plan, FdlError> {
     let definition: Definition =
         serde_saphyr::from_str(definition).map_err(|error| FdlError::Syntax(error.to_string()))?;
     if !matches!(definition.version.as_str(), "v1" | "v1.0") || definition.kind != "flow" {
@@ -183,5 +183,14 @@ mod tests {
             plan("version: v1\ntype: flow\nsteps:\n  - type: wait\n    duration: 90000\n"),
             Err(FdlError::Duration)
         );
+    }
+
+    #[test]
+    fn fixture_flows_run_as_long_as_the_cases_assume() {
+        use crate::cases::fixtures::FixtureFlow;
+        for flow in FixtureFlow::ALL {
+            let plan = plan(flow.definition()).unwrap_or_else(|error| panic!("{flow:?}: {error}"));
+            assert_eq!(plan.duration, flow.duration(), "{flow:?}");
+        }
     }
 }

@@ -8,7 +8,7 @@
 mod choices;
 mod execution;
 mod faults;
-pub mod fdl;
+mod fdl;
 mod operations;
 mod reply;
 mod server;

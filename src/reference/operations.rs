@@ -53,7 +53,6 @@ pub(crate) enum Step {
     /// A long poll: the answer is the execution's state once it has ended or `wait` has
     /// passed, whichever is first ([`Step::finish`]).
     Hold {
-        /// The execution.
         execution: Arc<Execution>,
         /// How long, and until what.
         poll: LongPoll,

@@ -20,7 +20,6 @@ pub(crate) enum Reply {
     Success(Map<String, Value>),
     /// An error of the table, its message rendered with `values`.
     Error {
-        /// The Code.
         code: ErrorCode,
         /// The values of the message's `%s`, in order.
         values: Vec<String>,

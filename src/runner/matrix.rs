@@ -21,11 +21,11 @@ use crate::checks::{CheckId, Finding};
 use crate::reference::{Choice, Fault, Reference, ReferenceOptions, default_accounts};
 
 /// How many generated requests the fuzz run of each fault's suite sends.
-pub const MATRIX_FUZZ_CASES: u64 = 2_000;
+pub(crate) const MATRIX_FUZZ_CASES: u64 = 2_000;
 /// How many generated requests the fuzz run of each choice's suite sends.
-pub const CHOICE_FUZZ_CASES: u64 = 5_000;
+pub(crate) const CHOICE_FUZZ_CASES: u64 = 5_000;
 /// The seed of those fuzz runs, so that every matrix sends the same requests.
-pub const MATRIX_FUZZ_SEED: u64 = 2019_0315;
+pub(crate) const MATRIX_FUZZ_SEED: u64 = 2019_0315;
 
 /// The most suites of a matrix that run at once, whatever the machine.
 ///
@@ -93,7 +93,7 @@ pub async fn fault_matrix(faults: &[Fault]) -> Result<Vec<FaultOutcome>, RunErro
     Ok(outcomes)
 }
 
-/// Runs the default suite, with a fuzz run of [`CHOICE_FUZZ_CASES`], against the reference
+/// Runs the default suite, with a fuzz run of `CHOICE_FUZZ_CASES`, against the reference
 /// target with each choice of `choices`, `matrix_parallelism()` at a time; the outcomes
 /// come in the order of `choices`.
 pub async fn choice_matrix(choices: &[Choice]) -> Result<Vec<ChoiceOutcome>, RunError> {

@@ -29,15 +29,10 @@ use crate::wire::{ClientOptions, Credentials, Endpoint, SignatureVersion};
 
 pub use error::RunError;
 pub use events::{Events, RunEvent};
-pub use fuzz::{
-    FuzzFailure, FuzzOptions, FuzzReport, SHRINK_STEPS, SHRINK_STEPS_PER_FAILURE, decode, encode,
-    fuzz, rule_class, signature,
-};
+pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz, signature};
 pub use interrupt::Interrupt;
-pub use matrix::{
-    CHOICE_FUZZ_CASES, ChoiceOutcome, FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED,
-    choice_matrix, fault_matrix,
-};
+pub(crate) use matrix::{CHOICE_FUZZ_CASES, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED};
+pub use matrix::{ChoiceOutcome, FaultOutcome, choice_matrix, fault_matrix};
 pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
 pub use results::{CaseOutcome, CaseResult, Checked, RunReport};
 pub use selection::{Shard, list, unknown_cases};

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, Method, StatusCode};
-use serde_json::Value;
+use http::HeaderMap;
 use tokio::time::Instant;
+
+use super::Exchange;
 
 /// How the client behaves.
 #[derive(Debug, Clone)]
@@ -57,40 +58,6 @@ pub enum TransportError {
     Broken(String),
 }
 
-/// One request and its response, with the times a check needs.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    /// The request's method.
-    pub method: Method,
-    /// The request's URL. It may hold a signature and a security token: redact it before
-    /// showing it.
-    pub url: String,
-    /// The response status.
-    pub status: StatusCode,
-    /// The response headers.
-    pub headers: HeaderMap,
-    /// The response body, at most the client's cap.
-    pub body: Bytes,
-    /// Whether the body was longer than the cap and cut.
-    pub truncated: bool,
-    /// From sending to the response head.
-    pub first_byte: Duration,
-    /// From sending to the end of the body.
-    pub elapsed: Duration,
-}
-
-impl Exchange {
-    /// The body as JSON, if it is JSON.
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-
-    /// A response header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
-}
-
 impl Client {
     /// A client with the given options.
     pub fn new(options: &ClientOptions) -> Result<Self, TransportError> {
@@ -121,7 +88,7 @@ impl Client {
 
     /// A connection of this client's own, for a sender that sends one request after
     /// another (a fuzz worker). See [`Connection`].
-    pub fn connection(&self) -> Connection {
+    pub(crate) fn connection(&self) -> Connection {
         Connection {
             client: self.clone(),
             open: None,
@@ -199,7 +166,7 @@ impl Client {
 /// when first used and again when the target closed it; a request the closed connection
 /// did not take is sent on the new one. HTTPS targets go through the client's pool.
 #[derive(Debug)]
-pub struct Connection {
+pub(crate) struct Connection {
     client: Client,
     open: Option<Open>,
 }
@@ -213,7 +180,7 @@ struct Open {
 
 impl Connection {
     /// Sends `request` and reads the answer, all within `timeout`.
-    pub async fn send(
+    pub(crate) async fn send(
         &mut self,
         request: http::Request<Vec<u8>>,
         timeout: Duration,
@@ -384,7 +351,7 @@ impl Connection {
 
 /// How long an answer asks the client to wait before it tries again: `x-acs-retry-after`
 /// (milliseconds, what CloudFlow sends) or `Retry-After` (seconds, or an HTTP date).
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
     if let Some(millis) = text(super::RETRY_AFTER_HEADER).and_then(|value| value.parse().ok()) {
         return Some(Duration::from_millis(millis));

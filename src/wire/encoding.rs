@@ -11,7 +11,7 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Percent-encodes `text` per RFC 3986 over its UTF-8 bytes: space is `%20`, `*` is `%2A`,
 /// `~` stays literal, and every other byte but the unreserved ones is `%XX` (upper case).
-pub fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     utf8_percent_encode(text, RFC3986).to_string()
 }
 
@@ -19,7 +19,7 @@ pub fn percent_encode(text: &str) -> String {
 ///
 /// This is signature v1's canonicalized query string, signature v3's canonical query, and
 /// the form body the official SDK sends. An empty value gives `name=`.
-pub fn canonical_query<N: AsRef<str>, V: AsRef<str>>(params: &[(N, V)]) -> String {
+pub(super) fn canonical_query<N: AsRef<str>, V: AsRef<str>>(params: &[(N, V)]) -> String {
     let mut sorted: Vec<(&str, &str)> = params
         .iter()
         .map(|(name, value)| (name.as_ref(), value.as_ref()))
@@ -29,7 +29,7 @@ pub fn canonical_query<N: AsRef<str>, V: AsRef<str>>(params: &[(N, V)]) -> Strin
 }
 
 /// Parameters in the given order, each `name=value` percent-encoded, joined by `&`.
-pub fn join_encoded<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn join_encoded<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::new();
     for (index, (name, value)) in params.into_iter().enumerate() {
         if index > 0 {

@@ -4,25 +4,38 @@
 //! received signatures with the same canonicalisation; and sending them with one pooled
 //! client that keeps each request and response as an [`Exchange`].
 
+#[cfg(feature = "runner")]
 mod client;
 mod credentials;
 mod encoding;
+mod exchange;
 mod request;
-pub mod timestamp;
-pub mod v1;
-pub mod v3;
+#[cfg(test)]
+mod sdk_vectors;
+pub(crate) mod timestamp;
+pub(crate) mod v1;
+pub(crate) mod v3;
+#[cfg(any(test, feature = "reference"))]
 mod verify;
 
-pub use client::{Client, ClientOptions, Connection, Exchange, TransportError, retry_after};
+#[cfg(feature = "runner")]
+pub use client::{Client, ClientOptions, TransportError};
+#[cfg(feature = "runner")]
+pub(crate) use client::{Connection, retry_after};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
-pub use encoding::{canonical_query, decode_pairs, join_encoded, percent_encode};
-pub use request::{
-    COMMON_PARAMS, Endpoint, FORM_CONTENT_TYPE, RpcRequest, SignatureVersion, Signing,
-    SigningContext,
-};
-pub use verify::{AuthError, Authenticated, Received, authenticate, is_form};
+pub use encoding::decode_pairs;
+#[cfg(feature = "runner")]
+pub(crate) use encoding::join_encoded;
+pub use exchange::Exchange;
+#[cfg(feature = "reference")]
+pub(crate) use request::COMMON_PARAMS;
+pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
+/// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
+pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
+#[cfg(feature = "reference")]
+pub(crate) use verify::{AuthError, Authenticated, Received, authenticate, is_form};
 
 /// The response header that repeats a response's RequestId.
 pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";

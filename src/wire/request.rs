@@ -13,9 +13,10 @@ use super::encoding::{canonical_query, join_encoded};
 use super::{WireError, timestamp, v1, v3};
 use crate::contract::API_VERSION;
 
+#[cfg(any(test, feature = "reference"))]
 /// The parameters the RPC protocol itself uses, besides an operation's own: those the
 /// signers add, and those older SDKs send (`RegionId`, `SignatureType`, `RequestId`).
-pub const COMMON_PARAMS: [&str; 13] = [
+pub(crate) const COMMON_PARAMS: [&str; 13] = [
     "Action",
     "Version",
     "Format",
@@ -32,7 +33,7 @@ pub const COMMON_PARAMS: [&str; 13] = [
 ];
 
 /// The content type of a form body.
-pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+pub(crate) const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// How a request is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -196,6 +197,11 @@ impl SigningContext {
             time: OffsetDateTime::now_utc(),
             nonce: uuid::Uuid::new_v4().simple().to_string(),
         }
+    }
+
+    /// The request time as the wire carries it (`2026-01-02T03:04:05Z`).
+    pub fn timestamp(&self) -> String {
+        timestamp::format(self.time)
     }
 }
 

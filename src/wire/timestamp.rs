@@ -2,23 +2,24 @@
 
 use time::format_description::FormatItem;
 use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 
 const FORMAT: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
 /// `time` as `2024-01-01T00:00:00Z`.
-pub fn format(time: OffsetDateTime) -> String {
+pub(crate) fn format(time: OffsetDateTime) -> String {
     time.to_offset(UtcOffset::UTC)
         .format(FORMAT)
         .expect("a UTC time within years 0 to 9999 formats")
 }
 
+#[cfg(any(test, feature = "reference"))]
 /// Reads a request time of that form, or `None`.
-pub fn parse(text: &str) -> Option<OffsetDateTime> {
-    PrimitiveDateTime::parse(text, FORMAT)
+pub(crate) fn parse(text: &str) -> Option<OffsetDateTime> {
+    time::PrimitiveDateTime::parse(text, FORMAT)
         .ok()
-        .map(PrimitiveDateTime::assume_utc)
+        .map(time::PrimitiveDateTime::assume_utc)
 }
 
 #[cfg(test)]

@@ -9,15 +9,15 @@ use sha1::Sha1;
 use super::encoding::{canonical_query, percent_encode};
 
 /// The value of the `SignatureMethod` parameter.
-pub const SIGNATURE_METHOD: &str = "HMAC-SHA1";
+pub(crate) const SIGNATURE_METHOD: &str = "HMAC-SHA1";
 /// The value of the `SignatureVersion` parameter.
-pub const SIGNATURE_VERSION: &str = "1.0";
+pub(crate) const SIGNATURE_VERSION: &str = "1.0";
 /// The query parameter that carries the signature; it is not signed itself.
-pub const SIGNATURE_PARAM: &str = "Signature";
+pub(crate) const SIGNATURE_PARAM: &str = "Signature";
 
 /// What a v1 signature is computed over, for signing, verifying and diagnosing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct V1Canonical {
+pub(crate) struct V1Canonical {
     /// The canonicalized query string.
     pub canonicalized_query: String,
     /// `METHOD&%2F&` and the encoded canonicalized query.
@@ -26,7 +26,10 @@ pub struct V1Canonical {
 
 /// Canonicalizes the parameters of a request (query and form body together, `Signature`
 /// left out).
-pub fn canonicalize<N: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(N, V)]) -> V1Canonical {
+pub(crate) fn canonicalize<N: AsRef<str>, V: AsRef<str>>(
+    method: &str,
+    params: &[(N, V)],
+) -> V1Canonical {
     let canonicalized_query = canonical_query(params);
     V1Canonical {
         string_to_sign: string_to_sign(method, &canonicalized_query),
@@ -35,7 +38,7 @@ pub fn canonicalize<N: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(N, V)
 }
 
 /// The signature: Base64 of HMAC-SHA1 with the key `secret&`.
-pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
+pub(crate) fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
     BASE64.encode(
         mac(access_key_secret, string_to_sign)
             .finalize()
@@ -44,7 +47,7 @@ pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
 }
 
 /// `METHOD + "&%2F&" + percentEncode(canonicalized query)`.
-pub fn string_to_sign(method: &str, canonicalized_query: &str) -> String {
+pub(crate) fn string_to_sign(method: &str, canonicalized_query: &str) -> String {
     format!(
         "{method}&{}&{}",
         percent_encode("/"),
@@ -52,9 +55,10 @@ pub fn string_to_sign(method: &str, canonicalized_query: &str) -> String {
     )
 }
 
+#[cfg(any(test, feature = "reference"))]
 /// Whether `signature` (Base64) is the v1 signature of `string_to_sign`, compared in
 /// constant time.
-pub fn verify(string_to_sign: &str, access_key_secret: &str, signature: &str) -> bool {
+pub(crate) fn verify(string_to_sign: &str, access_key_secret: &str, signature: &str) -> bool {
     let Ok(given) = BASE64.decode(signature) else {
         return false;
     };

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use super::encoding::canonical_query;
 
 /// The algorithm name that starts the string to sign and the `Authorization` header.
-pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
+pub(crate) const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
 /// The headers every v3 request must carry (besides `Authorization`).
 pub const REQUIRED_HEADERS: [&str; 5] = [
@@ -19,8 +19,9 @@ pub const REQUIRED_HEADERS: [&str; 5] = [
 
 /// What a v3 signature is computed over, for signing, verifying and diagnosing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct V3Canonical {
-    /// The canonical request.
+pub(crate) struct V3Canonical {
+    /// Method, path, sorted query, canonical headers, signed header names and body hash,
+    /// one per line, as ACS3-HMAC-SHA256 defines them.
     pub canonical_request: String,
     /// `ACS3-HMAC-SHA256\n` and the hex SHA-256 of the canonical request.
     pub string_to_sign: String,
@@ -30,7 +31,7 @@ pub struct V3Canonical {
 
 /// What a request gives the v3 signer: everything but the secret.
 #[derive(Debug, Clone, Copy)]
-pub struct V3Input<'a> {
+pub(crate) struct V3Input<'a> {
     /// The HTTP method (`GET`).
     pub method: &'a str,
     /// The path (`/`).
@@ -44,13 +45,13 @@ pub struct V3Input<'a> {
 }
 
 /// The hex SHA-256 of a body.
-pub fn hashed_payload(body: &[u8]) -> String {
+pub(crate) fn hashed_payload(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
 /// The canonical headers block (`name:value\n` per header, sorted) and the signed header
 /// names joined by `;`. Names are lower-cased and values trimmed.
-pub fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
+pub(crate) fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
     let mut lowered: Vec<(String, &str)> = headers
         .iter()
         .map(|(name, value)| (name.to_ascii_lowercase(), value.trim()))
@@ -65,7 +66,7 @@ pub fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
 }
 
 /// Canonicalizes a request.
-pub fn canonicalize(input: &V3Input<'_>) -> V3Canonical {
+pub(crate) fn canonicalize(input: &V3Input<'_>) -> V3Canonical {
     let (block, signed_headers) = canonical_headers(input.headers);
     let canonical_request = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -84,7 +85,7 @@ pub fn canonicalize(input: &V3Input<'_>) -> V3Canonical {
 }
 
 /// The signature: hex of HMAC-SHA256 with the secret as key.
-pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
+pub(crate) fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
     hex::encode(
         mac(access_key_secret, string_to_sign)
             .finalize()
@@ -93,7 +94,7 @@ pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
 }
 
 /// `ACS3-HMAC-SHA256\n` + hex(SHA-256(canonical request)).
-pub fn string_to_sign(canonical_request: &str) -> String {
+pub(crate) fn string_to_sign(canonical_request: &str) -> String {
     format!(
         "{ALGORITHM}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
@@ -101,15 +102,16 @@ pub fn string_to_sign(canonical_request: &str) -> String {
 }
 
 /// The `Authorization` header value.
-pub fn authorization(access_key_id: &str, signed_headers: &str, signature: &str) -> String {
+pub(crate) fn authorization(access_key_id: &str, signed_headers: &str, signature: &str) -> String {
     format!(
         "{ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}"
     )
 }
 
+#[cfg(any(test, feature = "reference"))]
 /// The parts of an `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authorization {
+pub(crate) struct Authorization {
     /// The access key ID.
     pub credential: String,
     /// The signed header names, as listed.
@@ -118,8 +120,9 @@ pub struct Authorization {
     pub signature: String,
 }
 
+#[cfg(any(test, feature = "reference"))]
 /// Reads an `Authorization` header of the v3 form, or `None` if it is not one.
-pub fn parse_authorization(value: &str) -> Option<Authorization> {
+pub(crate) fn parse_authorization(value: &str) -> Option<Authorization> {
     let rest = value.strip_prefix(ALGORITHM)?.strip_prefix(' ')?;
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for field in rest.split(',') {
@@ -140,9 +143,10 @@ pub fn parse_authorization(value: &str) -> Option<Authorization> {
     })
 }
 
+#[cfg(any(test, feature = "reference"))]
 /// Whether `signature` (hex) is the v3 signature of `string_to_sign`, compared in constant
 /// time.
-pub fn verify(string_to_sign: &str, access_key_secret: &str, signature: &str) -> bool {
+pub(crate) fn verify(string_to_sign: &str, access_key_secret: &str, signature: &str) -> bool {
     let Ok(given) = hex::decode(signature) else {
         return false;
     };

@@ -11,7 +11,7 @@ use super::{v1, v3};
 
 /// A received request with its parameters decoded: what authentication and routing need.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     /// The HTTP method.
     pub method: Method,
     /// The path (`/`).
@@ -31,7 +31,7 @@ impl Received {
     ///
     /// Nothing of `parts` is kept by reference: a server's read buffer, which header values
     /// and the URI share, is free to go while a long poll holds the request.
-    pub fn new(parts: http::request::Parts, body: Bytes) -> Self {
+    pub(crate) fn new(parts: http::request::Parts, body: Bytes) -> Self {
         let query = decode_pairs(parts.uri.query().unwrap_or_default().as_bytes());
         let form = if is_form(&parts.headers) {
             decode_pairs(&body)
@@ -60,24 +60,25 @@ impl Received {
     /// The same from a whole request, such as one [`RpcRequest::build`] made.
     ///
     /// [`RpcRequest::build`]: super::RpcRequest::build
-    pub fn from_request(request: http::Request<Vec<u8>>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_request(request: http::Request<Vec<u8>>) -> Self {
         let (parts, body) = request.into_parts();
         Self::new(parts, Bytes::from(body))
     }
 
     /// The first value of a query parameter.
-    pub fn query_param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
         first(&self.query, name)
     }
 
     /// The first value of a header, if it is text.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 }
 
 /// Whether the content type is a form (`application/x-www-form-urlencoded`, any parameters).
-pub fn is_form(headers: &HeaderMap) -> bool {
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -94,7 +95,7 @@ fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Who sent a request and how it was signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authenticated {
+pub(crate) struct Authenticated {
     /// The signature version the request used (`None` for an unsigned request).
     pub version: SignatureVersion,
     /// The access key that signed it.
@@ -105,7 +106,7 @@ pub struct Authenticated {
 
 /// Why a request does not authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     /// A signature-v3 request lacks a required header.
     #[error("the header {0} is missing")]
     MissingHeader(&'static str),
@@ -129,7 +130,7 @@ pub enum AuthError {
 /// Authenticates `incoming`: v3 when it has an ACS3 `Authorization` header, v1 when its
 /// query has `Signature` or `AccessKeyId`, else unsigned. `secret_of` gives the secret of
 /// an access key, or `None` for an unknown one.
-pub fn authenticate<'s>(
+pub(crate) fn authenticate<'s>(
     incoming: &Received,
     secret_of: impl Fn(&str) -> Option<&'s str>,
 ) -> Result<Authenticated, AuthError> {

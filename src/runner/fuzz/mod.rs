@@ -28,9 +28,9 @@ use crate::contract::{Contract, OPERATION, ParamFault};
 use crate::wire::{Connection, RpcRequest, SigningContext, decode_pairs, join_encoded, timestamp};
 
 /// The most requests shrinking one distinct failure may send.
-pub const SHRINK_STEPS_PER_FAILURE: usize = 1_000;
+pub(super) const SHRINK_STEPS_PER_FAILURE: usize = 1_000;
 /// The most requests shrinking may send in a whole run.
-pub const SHRINK_STEPS: usize = 4_000;
+pub(super) const SHRINK_STEPS: usize = 4_000;
 
 /// How long a fuzz run goes on, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub fn decode(line: &str) -> FuzzRequest {
 /// `Parameter:rule` for each broken rule (`FlowName:characters`, `ExecutionName:length`,
 /// `WaitTimeSeconds:maximum`, `FlowName:missing`, `WaitTimeSeconds:repeated`), sorted and
 /// joined by `+`; `valid` when it breaks none.
-pub fn rule_class(request: &FuzzRequest) -> String {
+pub(super) fn rule_class(request: &FuzzRequest) -> String {
     let violations = Contract::embedded().request().validate(
         request
             .params
@@ -145,7 +145,7 @@ pub fn rule_class(request: &FuzzRequest) -> String {
 }
 
 /// What a failing request breaks: the ids of the checks it fails, sorted and joined by `+`,
-/// then ` @ ` and its [`rule_class`], such as `expected-outcome @ FlowName:characters`.
+/// then ` @ ` and its rule class, such as `expected-outcome @ FlowName:characters`.
 /// Requests with the same signature are one distinct failure.
 pub fn signature(request: &FuzzRequest, findings: &[Finding]) -> String {
     let checks: BTreeSet<&str> = findings

@@ -1,9 +1,11 @@
 //! Signing reproduces the official SDK's vectors byte for byte, and what the harness signs
 //! the verifier accepts (and nothing tampered).
 
-use conformance::wire::{
-    AuthError, Credentials, Endpoint, Received, RpcRequest, SignatureVersion, Signing,
-    SigningContext, authenticate, decode_pairs, percent_encode, timestamp, v1, v3,
+use super::encoding::{canonical_query, percent_encode};
+use super::verify::{AuthError, Received, authenticate};
+use super::{
+    Credentials, Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext, decode_pairs,
+    timestamp, v1, v3,
 };
 use proptest::prelude::*;
 use serde::Deserialize;
@@ -45,13 +47,13 @@ struct V3Vector {
 }
 
 fn v1_vectors() -> Vec<V1Vector> {
-    serde_json::from_str::<File<V1Vector>>(include_str!("../fixtures/vectors/signature-v1.json"))
+    serde_json::from_str::<File<V1Vector>>(include_str!("../../fixtures/vectors/signature-v1.json"))
         .unwrap()
         .vectors
 }
 
 fn v3_vectors() -> Vec<V3Vector> {
-    serde_json::from_str::<File<V3Vector>>(include_str!("../fixtures/vectors/signature-v3.json"))
+    serde_json::from_str::<File<V3Vector>>(include_str!("../../fixtures/vectors/signature-v3.json"))
         .unwrap()
         .vectors
 }
@@ -335,7 +337,7 @@ fn the_sdk_v3_request_with_sts_verifies() {
 }
 
 fn percent_encoded_query(map: &Ordered) -> String {
-    conformance::wire::canonical_query(&pairs(map))
+    canonical_query(&pairs(map))
 }
 
 // ---- the verifier rejects what it must -------------------------------------------------
@@ -409,8 +411,7 @@ fn a_tampered_post_body_is_rejected() {
     for signing in [Signing::V1(testid()), Signing::V3(testid())] {
         let version = signing.version();
         let (parts, _) = build(&request, &signing).into_parts();
-        let body =
-            conformance::wire::canonical_query(&[("FlowName", "flow"), ("Input", "{\"x\":2}")]);
+        let body = canonical_query(&[("FlowName", "flow"), ("Input", "{\"x\":2}")]);
         let received = Received::new(parts, body.into());
         let expected = match version {
             SignatureVersion::V3 => AuthError::PayloadHashMismatch,
@@ -448,7 +449,7 @@ fn v1_requests_lacking_their_key_or_signature() {
             .collect();
         parts.uri = format!(
             "/?{}",
-            conformance::wire::join_encoded(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            super::encoding::join_encoded(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         )
         .parse()
         .unwrap();
