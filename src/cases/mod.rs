@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod fixtures;
 pub mod strategies;
 mod tag;
+pub mod throttling;
 pub mod timing;
 
 use std::time::Duration;

@@ -23,6 +23,9 @@ pub enum CheckId {
     JsonBody,
     /// `expected-outcome`: the answer is one the contract allows.
     ExpectedOutcome,
+    /// `error-family`: the Code is the documented one, not one of the API gateway's own
+    /// families (a deviation a baseline may accept).
+    ErrorFamily,
     /// `status-matches-code`: the HTTP status is the error table's for the Code.
     StatusMatchesCode,
     /// `message-template`: the Message is its Code's template with the request's values.
@@ -35,6 +38,9 @@ pub enum CheckId {
     EchoedNames,
     /// `request-id`: the body has a RequestId that agrees with its header.
     RequestId,
+    /// `retry-hint`: a throttled answer's retry hint, if it gives one, is readable and
+    /// sensible.
+    RetryHint,
     /// `time-bound`: the answer came within the case's time bound.
     TimeBound,
     /// `request-id-unique`: no two answers of the run share a RequestId.
@@ -82,18 +88,20 @@ struct Spec {
 impl CheckId {
     /// Every check, in the order `conformance checks` lists them and findings of one
     /// exchange or one timing case are reported.
-    pub const ALL: [CheckId; 18] = [
+    pub const ALL: [CheckId; 20] = [
         CheckId::Answered,
         CheckId::No5xx,
         CheckId::ContentTypeJson,
         CheckId::JsonBody,
         CheckId::ExpectedOutcome,
+        CheckId::ErrorFamily,
         CheckId::StatusMatchesCode,
         CheckId::MessageTemplate,
         CheckId::ErrorSchema,
         CheckId::SuccessSchema,
         CheckId::EchoedNames,
         CheckId::RequestId,
+        CheckId::RetryHint,
         CheckId::TimeBound,
         CheckId::RequestIdUnique,
         CheckId::TimingAnswer,
@@ -144,6 +152,11 @@ impl CheckId {
                 "the answer (success, or the error Code) is one the contract allows for the request",
                 Rule::Exchange(errors::expected_outcome),
             ),
+            CheckId::ErrorFamily => (
+                "error-family",
+                "the answer uses an error family of the API gateway, not the documented code",
+                Rule::Exchange(errors::error_family),
+            ),
             CheckId::StatusMatchesCode => (
                 "status-matches-code",
                 "the HTTP status is the one the error-code table gives for the returned Code",
@@ -177,6 +190,11 @@ impl CheckId {
                 "request-id",
                 "the body has a RequestId, equal to the x-acs-request-id header where one is sent",
                 Rule::Exchange(protocol::request_id_agrees),
+            ),
+            CheckId::RetryHint => (
+                "retry-hint",
+                "a throttled answer's retry hint, if any, is readable (x-acs-retry-after in milliseconds, Retry-After in seconds or a date) and at most an hour",
+                Rule::Exchange(protocol::retry_hint),
             ),
             CheckId::TimeBound => (
                 "time-bound",

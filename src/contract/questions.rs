@@ -61,6 +61,8 @@ open_questions! {
     UnknownFields => "unknown-fields",
     /// White space in messages.
     MessageWhitespace => "message-whitespace",
+    /// When a target throttles, and with which retry hint.
+    Throttling => "throttling",
 }
 
 impl std::fmt::Display for OpenQuestion {

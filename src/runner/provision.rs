@@ -294,3 +294,9 @@ pub(super) fn timing_needs(case: &TimingCase) -> Vec<Need> {
     }
     needs
 }
+
+/// What the throttling probe needs set-up to have made: the finished execution it asks
+/// for again and again.
+pub(super) fn throttling_needs() -> Vec<Need> {
+    vec![Need::Execution]
+}

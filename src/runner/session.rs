@@ -4,6 +4,7 @@
 //! refusal and from one that breaks the wire format.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,11 +27,68 @@ use crate::wire::{
 };
 
 /// How many times a throttled request is sent again.
-const MAX_RETRIES: u32 = 3;
+const MAX_RETRIES: u32 = 5;
 /// The longest wait a throttled answer may ask for and still be waited out.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// The wait of a throttled answer that gives no readable retry hint (the page promises
+/// none: open question `throttling`).
+const DEFAULT_RETRY_WAIT: Duration = Duration::from_secs(1);
 /// The most a run waits out throttling in all.
 const BACKOFF_BUDGET: Duration = Duration::from_secs(60);
+
+/// How a run waits out throttling (429): each throttled request waits what its answer
+/// asks for, and from the first 429 on, the run's requests go one at a time, in turn, so
+/// that a throttled request is sent again alone and gets the next token of the target's
+/// bucket rather than racing the others for it.
+#[derive(Debug)]
+pub(super) struct Backoff {
+    /// What is left of the run's time for waiting out throttling.
+    budget: Mutex<Duration>,
+    /// Whether the target has throttled the run.
+    throttled: AtomicBool,
+    /// The turn of the request that may be sent, once throttled (fair: first come, first
+    /// served).
+    lane: tokio::sync::Mutex<()>,
+}
+
+impl Backoff {
+    fn new() -> Self {
+        Self {
+            budget: Mutex::new(BACKOFF_BUDGET),
+            throttled: AtomicBool::new(false),
+            lane: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The turn to send, once the run is throttled (`None` before).
+    async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        if self.throttled.load(Ordering::Acquire) {
+            Some(self.lane.lock().await)
+        } else {
+            None
+        }
+    }
+
+    /// How long to wait before sending a throttled request again, if it is to be sent again
+    /// (its `retries` so far): what its answer asks for (a second without a readable
+    /// hint), if that is not too long and the run's budget has it.
+    fn wait(&self, exchange: &Exchange, retries: u32) -> Option<Duration> {
+        if exchange.status != http::StatusCode::TOO_MANY_REQUESTS || retries >= MAX_RETRIES {
+            return None;
+        }
+        let wait = retry_after(&exchange.headers).unwrap_or(DEFAULT_RETRY_WAIT);
+        if wait > MAX_RETRY_WAIT {
+            return None;
+        }
+        let mut left = self
+            .budget
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *left = left.checked_sub(wait)?;
+        self.throttled.store(true, Ordering::Release);
+        Some(wait)
+    }
+}
 
 /// The target and credentials of a run.
 pub(super) struct Session {
@@ -43,8 +101,8 @@ pub(super) struct Session {
     pub(super) timeout: Duration,
     pub(super) pacer: Pacer,
     pub(super) events: Option<Events>,
-    /// What is left of the run's time for waiting out throttling (429).
-    pub(super) backoff_budget: Mutex<Duration>,
+    /// How the run waits out throttling (429).
+    pub(super) backoff: Backoff,
     /// What the run created on the target: what its clean-up removes.
     pub(super) provisioned: Provisioned,
 }
@@ -123,7 +181,7 @@ impl Session {
     /// rightful wait), then the run's timeout, then a second so that a late answer is told
     /// from none. A throttled request (429) is sent again after the wait its answer asks
     /// for, a few times, within the run's budget for such waits; then its last answer
-    /// stands.
+    /// stands. Once throttled, the run sends one request at a time.
     pub(super) async fn send_holding(
         &self,
         action: Option<&str>,
@@ -144,40 +202,37 @@ impl Session {
     ) -> Result<Exchange, TransportError> {
         let limit = hold + self.timeout + Duration::from_secs(1);
         let mut retries = 0;
+        let mut turn = self.backoff.turn().await;
         loop {
             self.pacer.ready(action).await;
             let exchange = match connection.as_deref_mut() {
                 Some(connection) => connection.send(request.clone(), limit).await?,
                 None => self.client.send(request.clone(), limit).await?,
             };
-            let wait = (exchange.status == http::StatusCode::TOO_MANY_REQUESTS
-                && retries < MAX_RETRIES)
-                .then(|| retry_after(&exchange.headers))
-                .flatten()
-                .filter(|wait| *wait <= MAX_RETRY_WAIT && self.spend_backoff(*wait));
-            match wait {
-                Some(wait) => {
-                    retries += 1;
-                    tokio::time::sleep(wait).await;
-                }
-                None => return Ok(exchange),
+            let Some(wait) = self.backoff.wait(&exchange, retries) else {
+                return Ok(exchange);
+            };
+            retries += 1;
+            tokio::time::sleep(wait).await;
+            if turn.is_none() {
+                turn = self.backoff.turn().await;
             }
         }
     }
 
-    /// Takes `wait` from the run's budget for waiting out throttling, if it is there.
-    fn spend_backoff(&self, wait: Duration) -> bool {
-        let mut left = self
-            .backoff_budget
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match left.checked_sub(wait) {
-            Some(rest) => {
-                *left = rest;
-                true
-            }
-            None => false,
+    /// Sends a request once, as it is: a throttled answer stands, and only a pace the user
+    /// chose (`--rate`) holds it back, not the real service's limits a run keeps to by
+    /// default (the throttling probe, whose point is to exceed them).
+    pub(super) async fn send_once(
+        &self,
+        action: Option<&str>,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<Exchange, TransportError> {
+        if self.pacer.is_chosen() {
+            self.pacer.ready(action).await;
         }
+        let limit = self.timeout + Duration::from_secs(1);
+        self.client.send(request, limit).await
     }
 
     /// Sends a DescribeExecution as the main caller, allowing for its `wait`; `None` when no
@@ -427,7 +482,7 @@ pub(super) async fn open(
         timeout: options.timeout,
         pacer: Pacer::new(options.pacing),
         events: options.events.clone(),
-        backoff_budget: Mutex::new(BACKOFF_BUDGET),
+        backoff: Backoff::new(),
         provisioned: Provisioned::default(),
     });
     Ok((session, reference))

@@ -10,6 +10,7 @@ mod credentials;
 mod encoding;
 mod exchange;
 mod request;
+mod retry;
 #[cfg(test)]
 mod sdk_vectors;
 pub(crate) mod timestamp;
@@ -21,7 +22,7 @@ mod verify;
 #[cfg(feature = "runner")]
 pub use client::{Client, ClientOptions, TransportError};
 #[cfg(feature = "runner")]
-pub(crate) use client::{Connection, retry_after};
+pub(crate) use client::Connection;
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
@@ -32,6 +33,7 @@ pub use exchange::Exchange;
 #[cfg(feature = "reference")]
 pub(crate) use request::COMMON_PARAMS;
 pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
+pub use retry::{MAX_SENSIBLE_RETRY_HINT, RetryHint, read_retry_hint, retry_after};
 /// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]

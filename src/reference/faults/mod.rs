@@ -9,8 +9,10 @@ use crate::checks::CheckId;
 use crate::contract::{Contract, NameParameter};
 
 mod switched;
+mod throttling;
 
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
+pub use throttling::ThrottleFault;
 
 /// A name rule broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -217,6 +219,8 @@ pub enum Fault {
     Name(NameParameter, NameFault),
     /// A rule of WaitTimeSeconds.
     Wait(WaitFault),
+    /// A rule of the throttling answer (the target throttles DescribeExecution).
+    Throttle(ThrottleFault),
     /// Long polls on running executions are answered at once, ignoring WaitTimeSeconds.
     AnswersEarly,
     /// Long polls ignore the execution's end and are answered a second after their wait.
@@ -284,6 +288,7 @@ impl Fault {
             .into_iter()
             .flat_map(|name| NameFault::ALL.map(|fault| Fault::Name(name, fault)));
         let waits = WaitFault::ALL.map(Fault::Wait);
+        let throttling = ThrottleFault::ALL.map(Fault::Throttle);
         names
             .chain(waits)
             .chain([
@@ -317,6 +322,7 @@ impl Fault {
                 Fault::FailedAsSucceeded,
                 Fault::InputDropped,
             ])
+            .chain(throttling)
             .collect()
     }
 
@@ -330,6 +336,7 @@ impl Fault {
         let name = match self {
             Fault::Name(name, fault) => return format!("{}-{}", name.family(), fault.suffix()),
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
+            Fault::Throttle(fault) => return format!("throttle-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -370,6 +377,7 @@ impl Fault {
                 return format!("{}: {}", name.parameter(), fault.description());
             }
             Fault::Wait(fault) => fault.description(),
+            Fault::Throttle(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
                 "long polls ignore the execution's end and come 1 s after their wait"
@@ -413,9 +421,16 @@ impl Fault {
         text.to_owned()
     }
 
+    /// Whether the fault bends throttling answers: a target with it throttles
+    /// DescribeExecution, and only the throttling probe provokes its answer.
+    pub fn throttles(self) -> bool {
+        matches!(self, Fault::Throttle(_))
+    }
+
     /// The check that owns the broken rule: the one that must catch the fault.
     pub fn owner(self) -> CheckId {
         match self {
+            Fault::Throttle(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
             | Fault::MissingWrongCode

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Fault, NameFault};
+use super::{Fault, NameFault, ThrottleFault};
 
 /// How a long poll is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,14 @@ impl Faults {
                 rule.verdict(contract, value)
             }
             Fault::Wait(rule) if parameter == "WaitTimeSeconds" => rule.verdict(contract, value),
+            _ => None,
+        })
+    }
+
+    /// The fault of throttling answers switched on, if any.
+    pub(crate) fn throttling(&self) -> Option<ThrottleFault> {
+        self.0.iter().find_map(|fault| match fault {
+            Fault::Throttle(fault) => Some(*fault),
             _ => None,
         })
     }
