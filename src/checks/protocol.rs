@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn retry_hint_fails_on_an_unreadable_or_absurd_hint_of_a_throttled_answer() {
-        let case = crate::checks::canned::case(vec![crate::cases::Outcome::error(
+        let case = case(vec![crate::cases::Outcome::error(
             crate::contract::ErrorCode::ResourceThrottled,
             &[],
         )]);

@@ -258,7 +258,10 @@ impl Choices {
         if self.has(Choice::RateLimitedNoHint) {
             None
         } else if self.has(Choice::RateLimitedRetryAfter) {
-            Some(("retry-after", wait.as_secs_f64().ceil().max(1.0).to_string()))
+            Some((
+                "retry-after",
+                wait.as_secs_f64().ceil().max(1.0).to_string(),
+            ))
         } else {
             Some((RETRY_AFTER_HEADER, wait.as_millis().max(1).to_string()))
         }

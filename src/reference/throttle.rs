@@ -30,7 +30,11 @@ impl Throttle {
     /// The rate limit `options` ask for, if any: `rate_limit` for every operation; else a
     /// choice of throttling, at the real service's DescribeExecution bucket; else a fault of
     /// throttling, at a bucket only a burst exceeds.
-    pub(crate) fn new(options: &ReferenceOptions, faults: &Faults, choices: &Choices) -> Option<Self> {
+    pub(crate) fn new(
+        options: &ReferenceOptions,
+        faults: &Faults,
+        choices: &Choices,
+    ) -> Option<Self> {
         if let Some(per_second) = options.rate_limit {
             return Some(Self::of(Quota::per_second(per_second), false));
         }

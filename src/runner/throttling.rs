@@ -14,9 +14,7 @@ use super::results::{CaseOutcome, CaseResult, Checked};
 use super::schedule::{body_of, findings_of, unbuildable};
 use super::session::Session;
 use crate::cases::Case;
-use crate::cases::throttling::{
-    BURST_CONCURRENCY, BURST_REQUESTS, BURST_TIME, unthrottled_reason,
-};
+use crate::cases::throttling::{BURST_CONCURRENCY, BURST_REQUESTS, BURST_TIME, unthrottled_reason};
 use crate::wire::{Exchange, SigningContext, TransportError, timestamp};
 
 /// The answer that ended a burst: the request's place in the burst, when it was signed,

@@ -105,7 +105,10 @@ mod tests {
         seconds_in_millis.insert("x-acs-retry-after", "1.5".parse().unwrap());
         assert!(matches!(
             read_retry_hint(&seconds_in_millis),
-            RetryHint::Unreadable { header: "x-acs-retry-after", .. }
+            RetryHint::Unreadable {
+                header: "x-acs-retry-after",
+                ..
+            }
         ));
     }
 }

@@ -51,7 +51,9 @@ impl ThrottleFault {
         match self {
             Self::As503 => "throttling is answered 503 ResourceThrottled",
             Self::As400 => "throttling is answered 400 ResourceThrottled",
-            Self::WrongCode => "throttling is answered 429 TooManyRequests, a Code the table does not have",
+            Self::WrongCode => {
+                "throttling is answered 429 TooManyRequests, a Code the table does not have"
+            }
             Self::OffTemplate => "the throttling message reads 'Rate exceeded.'",
             Self::HintMalformed => "the throttling retry hint reads x-acs-retry-after: soon",
             Self::HintAbsurd => "the throttling retry hint asks for a thousand days",
