@@ -13,10 +13,10 @@ use super::faults::Faults;
 use crate::contract::{OPERATION, SERVICE_DESCRIBE_LIMIT, ServiceLimit};
 
 /// The DescribeExecution bucket of a target with a fault of throttling: roomy enough that
-/// the default suite (some 180 DescribeExecution requests in its first seconds) is not
-/// throttled, small enough that the throttling probe's burst (up to 300 requests as fast as
-/// the machine sends them) is.
-const FAULT_DESCRIBE_LIMIT: ServiceLimit = ServiceLimit::new(50, 200);
+/// the catalog's burst (some 140 DescribeExecution requests at once) is hardly throttled,
+/// small enough that the throttling probe's burst (up to 300 requests) is, unless it sends
+/// fewer than 20 a second.
+const FAULT_DESCRIBE_LIMIT: ServiceLimit = ServiceLimit::new(20, 150);
 
 /// A target's rate limit, per account.
 #[derive(Debug)]
@@ -98,7 +98,7 @@ mod tests {
             &Choices::default(),
         )
         .expect("a limit");
-        assert_eq!(burst(&faulty, OPERATION), 200);
+        assert_eq!(burst(&faulty, OPERATION), 150);
         let every = ReferenceOptions {
             rate_limit: NonZeroU32::new(3),
             ..ReferenceOptions::default()
