@@ -40,7 +40,7 @@ pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLim
 pub use results::{CaseOutcome, CaseResult, Checked, RunReport};
 pub use selection::{Shard, list, unknown_cases};
 
-use provision::{case_needs, provision, throttling_needs, timing_needs};
+use provision::{Need, case_needs, provision, throttling_needs, timing_needs};
 use provisioned::Lifecycle;
 use selection::{Planned, selected};
 use session::Session;
@@ -124,16 +124,18 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
 /// The run on an open session: set-up, then the cases.
 async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
     let planned = selected(&session.fixtures, options);
-    let setup = provision(session).await?;
+    let needs = |case: &Planned| match case {
+        Planned::Catalog(case) => case_needs(&session.fixtures, case),
+        Planned::Timing(case) => timing_needs(case),
+        Planned::Throttling(_) => throttling_needs(),
+    };
+    // Set-up makes what the selected cases need (`--filter throttling`: no timing flows).
+    let all_needs: Vec<Need> = planned.iter().flat_map(needs).collect();
+    let setup = provision(session, &all_needs).await?;
     let skip = |case: &Planned| {
-        let needs = match case {
-            Planned::Catalog(case) => case_needs(&session.fixtures, case),
-            Planned::Timing(case) => timing_needs(case),
-            Planned::Throttling(_) => throttling_needs(),
-        };
         case.skip(session)
             .map(str::to_owned)
-            .or_else(|| setup.lacks(&needs))
+            .or_else(|| setup.lacks(&needs(case)))
     };
     let (ran, timing_bounds) = schedule::run_planned(
         session,
