@@ -7,6 +7,7 @@
 //! selection (`--case`, `--filter`, `--shard`), scheduling, the timing scripts, fuzzing
 //! and the matrices; [`RunReport`] holds one ordered list of case results.
 
+mod backoff;
 mod error;
 mod events;
 mod fuzz;

@@ -4,12 +4,12 @@
 //! refusal and from one that breaks the wire format.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
+use super::backoff::Backoff;
 use super::events::{Events, RunEvent};
 use super::pacing::Pacer;
 use super::provisioned::Provisioned;
@@ -23,72 +23,8 @@ use crate::contract::{BodyKind, Contract};
 use crate::reference::{Reference, ReferenceOptions, default_accounts};
 use crate::wire::{
     Client, Connection, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
-    SigningContext, TransportError, WireError, retry_after,
+    SigningContext, TransportError, WireError,
 };
-
-/// How many times a throttled request is sent again.
-const MAX_RETRIES: u32 = 5;
-/// The longest wait a throttled answer may ask for and still be waited out.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
-/// The wait of a throttled answer that gives no readable retry hint (the page promises
-/// none: open question `throttling`).
-const DEFAULT_RETRY_WAIT: Duration = Duration::from_secs(1);
-/// The most a run waits out throttling in all.
-const BACKOFF_BUDGET: Duration = Duration::from_secs(60);
-
-/// How a run waits out throttling (429): each throttled request waits what its answer
-/// asks for, and from the first 429 on, the run's requests go one at a time, in turn, so
-/// that a throttled request is sent again alone and gets the next token of the target's
-/// bucket rather than racing the others for it.
-#[derive(Debug)]
-pub(super) struct Backoff {
-    /// What is left of the run's time for waiting out throttling.
-    budget: Mutex<Duration>,
-    /// Whether the target has throttled the run.
-    throttled: AtomicBool,
-    /// The turn of the request that may be sent, once throttled (fair: first come, first
-    /// served).
-    lane: tokio::sync::Mutex<()>,
-}
-
-impl Backoff {
-    fn new() -> Self {
-        Self {
-            budget: Mutex::new(BACKOFF_BUDGET),
-            throttled: AtomicBool::new(false),
-            lane: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// The turn to send, once the run is throttled (`None` before).
-    async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        if self.throttled.load(Ordering::Acquire) {
-            Some(self.lane.lock().await)
-        } else {
-            None
-        }
-    }
-
-    /// How long to wait before sending a throttled request again, if it is to be sent again
-    /// (its `retries` so far): what its answer asks for (a second without a readable
-    /// hint), if that is not too long and the run's budget has it.
-    fn wait(&self, exchange: &Exchange, retries: u32) -> Option<Duration> {
-        if exchange.status != http::StatusCode::TOO_MANY_REQUESTS || retries >= MAX_RETRIES {
-            return None;
-        }
-        let wait = retry_after(&exchange.headers).unwrap_or(DEFAULT_RETRY_WAIT);
-        if wait > MAX_RETRY_WAIT {
-            return None;
-        }
-        let mut left = self
-            .budget
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *left = left.checked_sub(wait)?;
-        self.throttled.store(true, Ordering::Release);
-        Some(wait)
-    }
-}
 
 /// The target and credentials of a run.
 pub(super) struct Session {
