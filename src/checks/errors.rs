@@ -1,9 +1,10 @@
 //! The error checks: the Code is an expected one, its HTTP status is the table's, and the
-//! Message is its template rendered with the request's values.
+//! Message is its template rendered with the request's values; a Code of the API gateway's
+//! own family is a deviation of its own.
 
 use super::{Mismatch, Observed};
 use crate::cases::{Expected, Outcome};
-use crate::contract::{Contract, describe_outcomes, open_note};
+use crate::contract::{Contract, GatewayError, describe_outcomes, open_note};
 
 fn allowed(contract: &Contract, observed: &Observed<'_>) -> String {
     format!(
@@ -20,7 +21,16 @@ fn actual(observed: &Observed<'_>) -> String {
     }
 }
 
-/// The answer is one the contract allows for the case.
+/// The gateway Code of an error answer, if its Code is one.
+fn gateway_error(observed: &Observed<'_>) -> Option<GatewayError> {
+    if observed.is_success() {
+        return None;
+    }
+    GatewayError::of_code(observed.code()?)
+}
+
+/// The answer is one the contract allows for the case. A Code of the gateway's family
+/// counts as the documented Code it stands for: `error-family` reports the difference.
 pub(super) fn expected_outcome(
     contract: &Contract,
     observed: &Observed<'_>,
@@ -28,7 +38,9 @@ pub(super) fn expected_outcome(
     let matched = observed.case.expect.iter().any(|outcome| match outcome {
         Outcome::Success { .. } => observed.is_success(),
         Outcome::Error { code, .. } => {
-            !observed.is_success() && observed.code() == Some(code.as_str())
+            !observed.is_success()
+                && (observed.code() == Some(code.as_str())
+                    || gateway_error(observed).is_some_and(|family| family.stands_for() == *code))
         }
         Outcome::AnyError => {
             !observed.is_success()
@@ -43,6 +55,24 @@ pub(super) fn expected_outcome(
     } else {
         Err(Mismatch::new(allowed(contract, observed), actual(observed)))
     }
+}
+
+/// The answer's Code is the documented one, not one of the API gateway's family
+/// (`InvalidAccessKeyId.NotFound` for `InvalidAccessKeyID`, ...): a deviation from the
+/// page that says what the documented Code says, reported apart so that a baseline can
+/// accept it.
+pub(super) fn error_family(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let Some(family) = gateway_error(observed) else {
+        return Ok(());
+    };
+    Err(Mismatch::new(
+        format!("the documented Code {}", family.stands_for()),
+        format!(
+            "{} {} (the API gateway's error family)",
+            observed.exchange.status.as_u16(),
+            family.code()
+        ),
+    ))
 }
 
 /// The HTTP status is the one the error table gives for the returned Code.
@@ -298,6 +328,34 @@ mod tests {
         assert_eq!(failing(&case, &off_template), [CheckId::MessageTemplate]);
         let success = exchange(200, &success_body());
         assert!(failing(&case, &success).contains(&CheckId::ExpectedOutcome));
+    }
+
+    #[test]
+    fn a_gateway_code_is_an_error_family_not_a_wrong_answer() {
+        let case = case(vec![Outcome::error(ErrorCode::SignatureNotMatch, &[])]);
+        let gateway = exchange(
+            400,
+            &error_body(
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            ),
+        );
+        assert_eq!(failing(&case, &gateway), [CheckId::ErrorFamily]);
+        // A gateway Code that stands for another documented Code is a wrong answer too.
+        let expired = exchange(
+            400,
+            &error_body(
+                "InvalidTimeStamp.Expired",
+                "Specified time stamp or date value is expired.",
+            ),
+        );
+        assert_eq!(
+            failing(&case, &expired),
+            [CheckId::ExpectedOutcome, CheckId::ErrorFamily]
+        );
+        // Never on a success.
+        let success = exchange(200, &success_body());
+        assert!(!failing(&success_case(), &success).contains(&CheckId::ErrorFamily));
     }
 
     #[test]
