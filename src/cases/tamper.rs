@@ -259,7 +259,83 @@ mod tests {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
 
-    use super::SignatureEdit;
+    use super::{SignatureEdit, Tamper};
+    use crate::wire::{
+        Credentials, RpcRequest, SignatureVersion, Signing, SigningContext, decode_pairs,
+    };
+
+    fn built(version: SignatureVersion) -> http::Request<Vec<u8>> {
+        let signing = Signing::new(version, Some(Credentials::new("id", "secret"))).unwrap();
+        RpcRequest::get("DescribeExecution")
+            .param("FlowName", "f")
+            .param("ExecutionName", "e")
+            .build(
+                &"http://127.0.0.1:1".parse().unwrap(),
+                &signing,
+                &SigningContext::fresh(),
+            )
+            .unwrap()
+    }
+
+    fn query(request: &http::Request<Vec<u8>>) -> Vec<(String, String)> {
+        decode_pairs(request.uri().query().unwrap_or_default().as_bytes())
+    }
+
+    /// The pairs of `after` that differ from `before`'s, by name.
+    fn changed(before: &[(String, String)], after: &[(String, String)]) -> Vec<String> {
+        let mut names: Vec<String> = before
+            .iter()
+            .chain(after)
+            .filter(|pair| !before.contains(pair) || !after.contains(pair))
+            .map(|(name, _)| name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn each_change_touches_only_what_it_names() {
+        let v1 = SignatureVersion::V1;
+        let cases: [(Tamper, &[&str]); 6] = [
+            (
+                Tamper::SetParam("ExecutionName", "x".to_owned()),
+                &["ExecutionName"],
+            ),
+            (
+                Tamper::SetParam("WaitTimeSeconds", "0".to_owned()),
+                &["WaitTimeSeconds"],
+            ),
+            (Tamper::RemoveParam("FlowName"), &["FlowName"]),
+            (Tamper::SecondLater, &["Timestamp"]),
+            (Tamper::NewNonce, &["SignatureNonce"]),
+            (Tamper::Signature(SignatureEdit::First), &["Signature"]),
+        ];
+        for (tamper, names) in cases {
+            let mut request = built(v1);
+            let before = query(&request);
+            tamper.apply(&mut request, v1).unwrap();
+            assert_eq!(changed(&before, &query(&request)), names, "{tamper:?}");
+        }
+        let v3 = SignatureVersion::V3;
+        let mut request = built(v3);
+        let before = request.headers().clone();
+        Tamper::SecondLater.apply(&mut request, v3).unwrap();
+        Tamper::NewNonce.apply(&mut request, v3).unwrap();
+        let differ: Vec<&str> = before
+            .iter()
+            .filter(|(name, value)| request.headers().get(*name) != Some(*value))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(differ, ["x-acs-date", "x-acs-signature-nonce"]);
+        // An unsigned request has no signature to alter: the case cannot be built.
+        let mut unsigned = built(SignatureVersion::None);
+        assert!(
+            Tamper::Signature(SignatureEdit::Last)
+                .apply(&mut unsigned, SignatureVersion::None)
+                .is_err()
+        );
+    }
 
     #[test]
     fn every_alteration_changes_the_bytes_of_a_base64_signature() {
