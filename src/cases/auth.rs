@@ -13,7 +13,7 @@
 use super::catalog::{Builder, SKEW, describe};
 use super::{Caller, Case, CaseRequest, Expected, Outcome, SignatureEdit, Tag, Tamper};
 use crate::contract::{ErrorCode, OpenQuestion, describe_outcomes, open_note};
-use crate::wire::{RpcRequest, SignatureVersion};
+use crate::wire::{FORM_CONTENT_TYPE, RpcRequest, SignatureVersion, join_encoded};
 
 /// The Alibaba Cloud platform's clock tolerance (`observed-service.md`): the page gives no
 /// number. A request this far off is refused under it, whatever tolerance up to it a
@@ -138,7 +138,7 @@ impl Builder<'_> {
         );
         push(
             "method-changed",
-            "sent as POST (a method every client may use) instead of the signed GET",
+            "sent as POST with an empty form body (as clients send it) instead of the signed GET",
             good(),
             Tamper::Method(http::Method::POST),
         );
@@ -176,8 +176,8 @@ impl Builder<'_> {
                 "its form body (POST) replaced by another valid one, content type and declared x-acs-content-sha256 kept",
                 post.clone(),
                 Tamper::ReplaceBody {
-                    content_type: crate::wire::FORM_CONTENT_TYPE.to_owned(),
-                    body: crate::wire::join_encoded(
+                    content_type: FORM_CONTENT_TYPE.to_owned(),
+                    body: join_encoded(
                         swapped
                             .params
                             .iter()
@@ -192,7 +192,7 @@ impl Builder<'_> {
                 post,
                 Tamper::SetHeader(
                     "content-type",
-                    format!("{}; charset=UTF-8", crate::wire::FORM_CONTENT_TYPE),
+                    format!("{}; charset=UTF-8", FORM_CONTENT_TYPE),
                 ),
             );
         }

@@ -6,7 +6,9 @@
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Method, Uri};
 
-use crate::wire::{SignatureVersion, WireError, decode_pairs, join_encoded, timestamp, v1};
+use crate::wire::{
+    FORM_CONTENT_TYPE, SignatureVersion, WireError, decode_pairs, join_encoded, timestamp, v1,
+};
 
 /// What is changed in a request after signing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +28,8 @@ pub enum Tamper {
     SetParam(&'static str, String),
     /// A query parameter removed.
     RemoveParam(&'static str),
-    /// The method changed.
+    /// The method changed; a request that becomes a POST without a body declares an empty
+    /// form, as clients send one.
     Method(Method),
     /// The request time one second later (`Timestamp` in v1, `x-acs-date` in v3): within
     /// any clock tolerance, so only the signature breaks.
@@ -152,7 +155,12 @@ impl Tamper {
             Tamper::RemoveParam(name) => {
                 edit_query(request, |pairs| pairs.retain(|(known, _)| known != name))?;
             }
-            Tamper::Method(method) => *request.method_mut() = method.clone(),
+            Tamper::Method(method) => {
+                *request.method_mut() = method.clone();
+                if method == Method::POST && !request.headers().contains_key(CONTENT_TYPE) {
+                    set_header(request, CONTENT_TYPE.as_str(), FORM_CONTENT_TYPE)?;
+                }
+            }
             Tamper::SecondLater if v3 => {
                 let later = later_by_a_second(header(request, "x-acs-date")?)?;
                 set_header(request, "x-acs-date", &later)?;
