@@ -192,7 +192,7 @@ impl Builder<'_> {
                 post,
                 Tamper::SetHeader(
                     "content-type",
-                    format!("{}; charset=UTF-8", FORM_CONTENT_TYPE),
+                    format!("{FORM_CONTENT_TYPE}; charset=UTF-8"),
                 ),
             );
         }
