@@ -1,10 +1,9 @@
 //! The error checks: the Code is an expected one, its HTTP status is the table's, and the
-//! Message is its template rendered with the request's values; a Code of the API gateway's
-//! own family is a deviation of its own.
+//! Message is its template rendered with the request's values.
 
 use super::{Mismatch, Observed};
 use crate::cases::{Expected, Outcome};
-use crate::contract::{Contract, GatewayError, describe_outcomes, open_note};
+use crate::contract::{Contract, ErrorCode, describe_outcomes, open_note};
 
 fn allowed(contract: &Contract, observed: &Observed<'_>) -> String {
     format!(
@@ -21,31 +20,25 @@ fn actual(observed: &Observed<'_>) -> String {
     }
 }
 
-/// The gateway Code of an error answer, if its Code is one.
-fn gateway_error(observed: &Observed<'_>) -> Option<GatewayError> {
-    if observed.is_success() {
-        return None;
-    }
-    GatewayError::of_code(observed.code()?)
-}
-
-/// The answer is one the contract allows for the case. A Code of the gateway's family
-/// counts as the documented Code it stands for: `error-family` reports the difference.
+/// The answer is one the contract allows for the case.
 pub(super) fn expected_outcome(
     contract: &Contract,
     observed: &Observed<'_>,
 ) -> Result<(), Mismatch> {
+    // A Code of the gateway's families counts as the documented code it stands for:
+    // `error-family` reports the deviation, once.
+    let family = observed
+        .code()
+        .and_then(|code| contract.errors().gateway_family(code));
+    let code = family.map(ErrorCode::as_str).or(observed.code());
     let matched = observed.case.expect.iter().any(|outcome| match outcome {
         Outcome::Success { .. } => observed.is_success(),
-        Outcome::Error { code, .. } => {
-            !observed.is_success()
-                && (observed.code() == Some(code.as_str())
-                    || gateway_error(observed).is_some_and(|family| family.stands_for() == *code))
+        Outcome::Error { code: expected, .. } => {
+            !observed.is_success() && code == Some(expected.as_str())
         }
         Outcome::AnyError => {
             !observed.is_success()
-                && observed
-                    .code()
+                && code
                     .and_then(|code| contract.errors().lookup(code))
                     .is_some_and(|row| row.describe_execution)
         }
@@ -57,22 +50,25 @@ pub(super) fn expected_outcome(
     }
 }
 
-/// The answer's Code is the documented one, not one of the API gateway's family
-/// (`InvalidAccessKeyId.NotFound` for `InvalidAccessKeyID`, ...): a deviation from the
-/// page that says what the documented Code says, reported apart so that a baseline can
-/// accept it.
-pub(super) fn error_family(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
-    let Some(family) = gateway_error(observed) else {
+/// The Code is a documented one, not one of the API gateway's own families that stands
+/// for it (`Throttling.User` for ResourceThrottled).
+pub(super) fn error_family(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let Some(code) = observed.code() else {
         return Ok(());
     };
-    Err(Mismatch::new(
-        format!("the documented Code {}", family.stands_for()),
-        format!(
-            "{} {} (the API gateway's error family)",
-            observed.exchange.status.as_u16(),
-            family.code()
-        ),
-    ))
+    match contract.errors().gateway_family(code) {
+        Some(documented) if !observed.is_success() => Err(Mismatch::new(
+            format!(
+                "{} {documented} (the documented code)",
+                contract.errors().status_of(documented).as_u16()
+            ),
+            format!(
+                "{} {code} (the API gateway's family)",
+                observed.exchange.status.as_u16()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The HTTP status is the one the error table gives for the returned Code.
@@ -331,6 +327,18 @@ mod tests {
     }
 
     #[test]
+    fn unknown_codes_are_reported_once() {
+        let exchange = exchange(
+            404,
+            &json!({"RequestId": "r", "Code": "NoSuchThing", "Message": "x"}),
+        );
+        assert_eq!(
+            failing(&flow_not_exists(), &exchange),
+            [CheckId::ExpectedOutcome]
+        );
+    }
+
+    #[test]
     fn a_gateway_code_is_an_error_family_not_a_wrong_answer() {
         let case = case(vec![Outcome::error(ErrorCode::SignatureNotMatch, &[])]);
         let gateway = exchange(
@@ -356,17 +364,5 @@ mod tests {
         // Never on a success.
         let success = exchange(200, &success_body());
         assert!(!failing(&success_case(), &success).contains(&CheckId::ErrorFamily));
-    }
-
-    #[test]
-    fn unknown_codes_are_reported_once() {
-        let exchange = exchange(
-            404,
-            &json!({"RequestId": "r", "Code": "NoSuchThing", "Message": "x"}),
-        );
-        assert_eq!(
-            failing(&flow_not_exists(), &exchange),
-            [CheckId::ExpectedOutcome]
-        );
     }
 }

@@ -23,8 +23,8 @@ pub enum CheckId {
     JsonBody,
     /// `expected-outcome`: the answer is one the contract allows.
     ExpectedOutcome,
-    /// `error-family`: the answer uses an error family of the API gateway, not the
-    /// documented code.
+    /// `error-family`: the Code is the documented one, not one of the API gateway's own
+    /// families (a deviation a baseline may accept).
     ErrorFamily,
     /// `status-matches-code`: the HTTP status is the error table's for the Code.
     StatusMatchesCode,

@@ -10,7 +10,6 @@
 
 mod bodies;
 mod errors;
-mod gateway;
 mod names;
 mod oracle;
 mod questions;
@@ -22,7 +21,6 @@ use std::sync::LazyLock;
 
 pub use bodies::{BodyKind, BodySchemas};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
-pub use gateway::GatewayError;
 pub use names::{NameParameter, NameRule, NameRules, Names};
 pub use oracle::{
     Allowed, Answer, Expected, Known, Outcome, Query, Reading, Repeats, describe_outcomes,

@@ -3,7 +3,7 @@
 //! authentication, and the API gateway's codes in place of the documented ones.
 
 use crate::checks::CheckId;
-use crate::contract::{ErrorCode, GatewayError};
+use crate::contract::ErrorCode;
 
 /// An authentication rule broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,18 +73,49 @@ impl AuthFault {
 }
 
 /// The status, Code and Message the API gateway answers for the documented auth error
-/// `code`, if it has one of its own for it (the messages are the gateway's usual ones).
+/// `code`, if it has one of its own for it (its usual messages).
 pub(crate) fn gateway_error(code: &str) -> Option<(u16, &'static str, &'static str)> {
     let documented = code.parse::<ErrorCode>().ok()?;
-    let family = GatewayError::standing_for(documented)?;
-    let message = match family {
-        GatewayError::AccessKeyNotFound => "Specified access key is not found.",
-        GatewayError::SignatureDoesNotMatch => {
-            "Specified signature is not matched with our calculation."
+    GATEWAY_AUTH_ERRORS
+        .iter()
+        .find(|(stands_for, ..)| *stands_for == documented)
+        .map(|(_, status, code, message)| (*status, *code, *message))
+}
+
+/// The gateway's auth errors (`observed-service.md`): the documented code each stands for,
+/// its status, Code and usual Message.
+const GATEWAY_AUTH_ERRORS: [(ErrorCode, u16, &str, &str); 3] = [
+    (
+        ErrorCode::InvalidAccessKeyID,
+        404,
+        "InvalidAccessKeyId.NotFound",
+        "Specified access key is not found.",
+    ),
+    (
+        ErrorCode::SignatureNotMatch,
+        400,
+        "SignatureDoesNotMatch",
+        "Specified signature is not matched with our calculation.",
+    ),
+    (
+        ErrorCode::RequestTimeTooSkewed,
+        400,
+        "InvalidTimeStamp.Expired",
+        "Specified time stamp or date value is expired.",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::GATEWAY_AUTH_ERRORS;
+    use crate::contract::Contract;
+
+    #[test]
+    fn the_contract_knows_each_gateway_code_for_what_it_stands_for() {
+        let errors = Contract::embedded().errors();
+        for (documented, _, code, _) in GATEWAY_AUTH_ERRORS {
+            assert_eq!(errors.gateway_family(code), Some(documented), "{code}");
+            assert!(errors.lookup(code).is_none(), "{code}");
         }
-        GatewayError::TimeStampExpired => "Specified time stamp or date value is expired.",
-        // Not auth errors of the page's: left as documented.
-        GatewayError::SignatureNonceUsed | GatewayError::ThrottlingUser => return None,
-    };
-    Some((family.status()?, family.code(), message))
+    }
 }
