@@ -2,10 +2,8 @@
 //! of the seed. Whether a value is valid, and so what must come back, is asked of the
 //! contract; the catalog only chooses values at and around the edges.
 
-use std::time::Duration;
-
 use super::fixtures::Fixtures;
-use super::{Caller, Case, CaseRequest, Expected, Outcome, Tag};
+use super::{Caller, Case, CaseRequest, Expected, Outcome, Tag, Tamper};
 use crate::contract::{
     Answer, Contract, ErrorCode, Known, NameParameter, OPERATION, OpenQuestion, describe_outcomes,
     open_note,
@@ -13,7 +11,7 @@ use crate::contract::{
 use crate::wire::{RpcRequest, SignatureVersion, v3};
 
 /// How far a skewed request's time is from now: well past any service's tolerance.
-const SKEW: Duration = Duration::from_secs(60 * 60);
+pub(super) const SKEW: time::Duration = time::Duration::HOUR;
 
 /// The size of the oversized body: twice the reference target's default limit.
 const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
@@ -28,16 +26,19 @@ pub fn catalog(contract: &Contract, fixtures: &Fixtures) -> Vec<Case> {
     cases.extend(builder.wait_time_cases());
     cases.extend(builder.missing_cases());
     cases.extend(builder.protocol_cases());
+    cases.extend(builder.auth_cases());
     cases.extend(builder.existence_cases());
     cases
 }
 
-struct Builder<'a> {
-    contract: &'a Contract,
-    fixtures: &'a Fixtures,
+/// What every family of cases is built from: the contract and the run's fixtures.
+pub(super) struct Builder<'a> {
+    pub(super) contract: &'a Contract,
+    pub(super) fixtures: &'a Fixtures,
 }
 
-fn describe(flow: &str, execution: &str) -> RpcRequest {
+/// A DescribeExecution of `execution` in `flow`, by GET.
+pub(super) fn describe(flow: &str, execution: &str) -> RpcRequest {
     RpcRequest::get(OPERATION)
         .param("FlowName", flow)
         .param("ExecutionName", execution)
@@ -48,7 +49,13 @@ impl Builder<'_> {
     /// contract allows to `rpc`'s parameters, given the run's fixtures. Its description is
     /// `what`, the answers, and the open questions the request touches; it is tagged
     /// `valid` or `invalid` by the contract's own reading.
-    fn oracle_case(&self, id: String, tags: Vec<Tag>, what: &str, rpc: RpcRequest) -> Case {
+    pub(super) fn oracle_case(
+        &self,
+        id: String,
+        tags: Vec<Tag>,
+        what: &str,
+        rpc: RpcRequest,
+    ) -> Case {
         let fixtures = self.fixtures;
         let params: Vec<(&str, &str)> = rpc
             .params
@@ -433,7 +440,7 @@ impl Builder<'_> {
         for header in v3::REQUIRED_HEADERS {
             let request = CaseRequest {
                 signature: Some(SignatureVersion::V3),
-                remove_header: Some(header),
+                tamper: Some(Tamper::RemoveHeader(header)),
                 ..CaseRequest::signed(good())
             };
             case(
@@ -453,7 +460,10 @@ impl Builder<'_> {
             // The body of a v1 request is not signed unless it is a form, so the request
             // stays correctly signed.
             signature: Some(SignatureVersion::V1),
-            body: Some(("text/plain".to_owned(), b"FlowName=x".to_vec())),
+            tamper: Some(Tamper::ReplaceBody {
+                content_type: "text/plain".to_owned(),
+                body: b"FlowName=x".to_vec(),
+            }),
             ..CaseRequest::signed(post.clone())
         };
         case(

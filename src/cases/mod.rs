@@ -3,19 +3,20 @@
 //! [`catalog`] holds the named, deterministic cases with stable ids and tags;
 //! [`fixtures`] names and provisions the flows and executions they refer to.
 
+mod auth;
 pub mod catalog;
 pub mod fixtures;
 pub mod strategies;
 mod tag;
+pub mod tamper;
 pub mod throttling;
 pub mod timing;
-
-use std::time::Duration;
 
 use crate::contract::OpenQuestion;
 pub use crate::contract::{Expected, Outcome};
 use crate::wire::{RpcRequest, SignatureVersion};
 pub use tag::{Tag, UnknownTag};
+pub use tamper::{SignatureEdit, Tamper};
 
 /// Whose credentials sign a case's request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,12 +42,11 @@ pub struct CaseRequest {
     pub caller: Caller,
     /// A signature version the case needs whatever the run's (`v3` header cases).
     pub signature: Option<SignatureVersion>,
-    /// How far the request time is moved from now.
-    pub skew: Option<Duration>,
-    /// A header removed after signing.
-    pub remove_header: Option<&'static str>,
-    /// A body and content type that replace the form body after signing.
-    pub body: Option<(String, Vec<u8>)>,
+    /// How far the request time is from now: positive into the past, negative into the
+    /// future. The request is signed at that time.
+    pub skew: Option<time::Duration>,
+    /// What is changed after signing: the one way a case departs from what it signed.
+    pub tamper: Option<Tamper>,
 }
 
 impl CaseRequest {
@@ -57,8 +57,7 @@ impl CaseRequest {
             caller: Caller::Main,
             signature: None,
             skew: None,
-            remove_header: None,
-            body: None,
+            tamper: None,
         }
     }
 }

@@ -361,4 +361,32 @@ mod tests {
             [CheckId::ExpectedOutcome]
         );
     }
+
+    #[test]
+    fn a_gateway_code_is_an_error_family_not_a_wrong_answer() {
+        let case = case(vec![Outcome::error(ErrorCode::SignatureNotMatch, &[])]);
+        let gateway = exchange(
+            400,
+            &error_body(
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            ),
+        );
+        assert_eq!(failing(&case, &gateway), [CheckId::ErrorFamily]);
+        // A gateway Code that stands for another documented Code is a wrong answer too.
+        let expired = exchange(
+            400,
+            &error_body(
+                "InvalidTimeStamp.Expired",
+                "Specified time stamp or date value is expired.",
+            ),
+        );
+        assert_eq!(
+            failing(&case, &expired),
+            [CheckId::ExpectedOutcome, CheckId::ErrorFamily]
+        );
+        // Never on a success.
+        let success = exchange(200, &success_body());
+        assert!(!failing(&success_case(), &success).contains(&CheckId::ErrorFamily));
+    }
 }

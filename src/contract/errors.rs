@@ -330,6 +330,13 @@ impl ErrorTable {
 const GATEWAY_FAMILIES: &[(&str, ErrorCode)] = &[
     // Throttling, Throttling.User, Throttling.Api, ...: terraform retries them all.
     ("Throttling", ErrorCode::ResourceThrottled),
+    // The auth errors: InvalidAccessKeyId.NotFound (404), SignatureDoesNotMatch (400),
+    // InvalidTimeStamp.Expired (400), and a nonce sent before (the page has no replay
+    // error: a signature it will not take is SignatureNotMatch).
+    ("InvalidAccessKeyId.NotFound", ErrorCode::InvalidAccessKeyID),
+    ("SignatureDoesNotMatch", ErrorCode::SignatureNotMatch),
+    ("InvalidTimeStamp.Expired", ErrorCode::RequestTimeTooSkewed),
+    ("SignatureNonceUsed", ErrorCode::SignatureNotMatch),
 ];
 
 impl RowFile {

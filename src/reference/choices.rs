@@ -114,6 +114,9 @@ choices! {
     /// Messages have other white space.
     MessageWhitespace => "message-whitespace", MessageWhitespace,
         "messages have doubled spaces between words and a trailing space";
+    /// The clock tolerance is five minutes.
+    FiveMinuteClock => "five-minute-clock", ClockTolerance,
+        "a request time more than 5 minutes from the clock, either way, is RequestTimeTooSkewed (not 15)";
     /// DescribeExecution is rate-limited as the real service limits it.
     RateLimited => "rate-limited", Throttling,
         "DescribeExecution is rate-limited per account at the real service's bucket (50 at once, refilled at 5 a second): 429 ResourceThrottled with x-acs-retry-after in milliseconds";
@@ -124,6 +127,9 @@ choices! {
     RateLimitedNoHint => "rate-limited-no-hint", Throttling,
         "as rate-limited, with no retry hint at all";
 }
+
+/// The clock tolerance of [`Choice::FiveMinuteClock`].
+const FIVE_MINUTES: Duration = Duration::from_secs(5 * 60);
 
 impl fmt::Display for Choice {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -264,6 +270,16 @@ impl Choices {
             ))
         } else {
             Some((RETRY_AFTER_HEADER, wait.as_millis().max(1).to_string()))
+        }
+    }
+
+    /// How far a request's time may be from the clock, where the target is configured
+    /// with `configured`.
+    pub(crate) fn clock_tolerance(&self, configured: Duration) -> Duration {
+        if self.has(Choice::FiveMinuteClock) {
+            FIVE_MINUTES
+        } else {
+            configured
         }
     }
 

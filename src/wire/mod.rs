@@ -32,12 +32,15 @@ pub(crate) use encoding::join_encoded;
 pub use exchange::Exchange;
 #[cfg(feature = "reference")]
 pub(crate) use request::COMMON_PARAMS;
+pub(crate) use request::FORM_CONTENT_TYPE;
 pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
 pub use retry::{MAX_SENSIBLE_RETRY_HINT, RetryHint, read_retry_hint, retry_after};
 /// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]
-pub(crate) use verify::{AuthError, Authenticated, Received, authenticate, is_form};
+pub(crate) use verify::{
+    AuthError, Authenticated, Leniency, Received, authenticate_leniently, is_form,
+};
 
 /// The response header that repeats a response's RequestId.
 pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";

@@ -8,9 +8,12 @@ use std::fmt;
 use crate::checks::CheckId;
 use crate::contract::{Contract, NameParameter};
 
+mod auth;
 mod switched;
 mod throttling;
 
+pub use auth::AuthFault;
+pub(crate) use auth::{COMPARED_PREFIX, gateway_error};
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
 pub use throttling::ThrottleFault;
 
@@ -219,6 +222,8 @@ pub enum Fault {
     Name(NameParameter, NameFault),
     /// A rule of WaitTimeSeconds.
     Wait(WaitFault),
+    /// A rule of authentication.
+    Auth(AuthFault),
     /// A rule of the throttling answer (the target throttles DescribeExecution).
     Throttle(ThrottleFault),
     /// Long polls on running executions are answered at once, ignoring WaitTimeSeconds.
@@ -288,6 +293,7 @@ impl Fault {
             .into_iter()
             .flat_map(|name| NameFault::ALL.map(|fault| Fault::Name(name, fault)));
         let waits = WaitFault::ALL.map(Fault::Wait);
+        let auth = AuthFault::ALL.map(Fault::Auth);
         let throttling = ThrottleFault::ALL.map(Fault::Throttle);
         names
             .chain(waits)
@@ -322,6 +328,7 @@ impl Fault {
                 Fault::FailedAsSucceeded,
                 Fault::InputDropped,
             ])
+            .chain(auth)
             .chain(throttling)
             .collect()
     }
@@ -336,6 +343,7 @@ impl Fault {
         let name = match self {
             Fault::Name(name, fault) => return format!("{}-{}", name.family(), fault.suffix()),
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
+            Fault::Auth(fault) => fault.name(),
             Fault::Throttle(fault) => return format!("throttle-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
@@ -377,6 +385,7 @@ impl Fault {
                 return format!("{}: {}", name.parameter(), fault.description());
             }
             Fault::Wait(fault) => fault.description(),
+            Fault::Auth(fault) => fault.description(),
             Fault::Throttle(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
@@ -430,6 +439,7 @@ impl Fault {
     /// The check that owns the broken rule: the one that must catch the fault.
     pub fn owner(self) -> CheckId {
         match self {
+            Fault::Auth(fault) => fault.owner(),
             Fault::Throttle(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
