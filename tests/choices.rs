@@ -93,7 +93,7 @@ fn shape(exchange: &conformance::wire::Exchange) -> String {
 }
 
 /// The probes: requests whose answers some choice changes, against a target with a young
-/// running execution F/run and a stopped one F/stopped.
+/// running execution F/run and a stopped one F/stopped, then a burst.
 async fn probe(target: &Target) -> Vec<String> {
     target.create_flow("F", &waiting_flow(60.0)).await;
     target.start_execution("F", "run", Some("{}")).await;
@@ -146,6 +146,21 @@ async fn probe(target: &Target) -> Vec<String> {
         .build(&target.endpoint, &signing, &behind)
         .unwrap();
     shapes.push(shape(&target.send_raw(built).await));
+    // Last, a burst past the real service's bucket of 50: the first answer that is not a
+    // success, and which retry-hint headers it has.
+    let mut throttled = "no throttling".to_owned();
+    for _ in 0..60 {
+        let answer = target.send(&describe(None)).await;
+        if answer.status != 200 {
+            let hints: Vec<&str> = ["x-acs-retry-after", "retry-after"]
+                .into_iter()
+                .filter(|header| answer.header(header).is_some())
+                .collect();
+            throttled = format!("{} {hints:?}", shape(&answer));
+            break;
+        }
+    }
+    shapes.push(throttled);
     shapes
 }
 

@@ -19,7 +19,8 @@ use conformance::runner::{FaultOutcome, RunOptions, fault_matrix, run};
 
 /// One fault for each check that owns a fault, one of each family of rules: names,
 /// WaitTimeSeconds, long-poll timing, execution states, bodies, messages, statuses and the
-/// protocol (RequestId, content type, 5xx, no answer at all). The timing faults are those
+/// protocol (RequestId, content type, 5xx, no answer at all), and throttling answers (their
+/// runs have the throttling probe, which alone provokes them). The timing faults are those
 /// that answer seconds late: a loaded machine widens the bounds (they grow with the
 /// measured round trip), so a fault that answers early (`answers-early`) or a little late
 /// (`overshoots-end`) may slip through them there; the slow tier runs those too.
@@ -40,6 +41,7 @@ const FAST_FAULTS: &[&str] = &[
     "crashes-on-long-names",
     "hangs-on-empty-names",
     "gateway-auth-errors",
+    "throttle-hint-malformed",
 ];
 
 /// The checks no fault owns, each proven to fail by the unit tests beside it on canned
@@ -89,6 +91,7 @@ async fn a_fault_of_each_owning_check_is_caught_by_its_owner() {
             let target = Target::faulty(vec![fault]).await;
             let report = run(&RunOptions {
                 other_credentials: Some(otherid()),
+                probe_throttling: fault.throttles(),
                 ..target.run_options()
             })
             .await

@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod strategies;
 mod tag;
 pub mod tamper;
+pub mod throttling;
 pub mod timing;
 
 use crate::contract::OpenQuestion;

@@ -43,6 +43,9 @@ pub enum Tag {
     Timing,
     /// `long-wait`: a timing case that waits long (left out by `--quick`).
     LongWait,
+    /// `throttling`: the throttling probe, a burst that provokes the error table's 429
+    /// (only with `--probe-throttling`).
+    Throttling,
     /// `fuzz`: a generated request of a fuzz run.
     Fuzz,
     /// `setup`: a set-up request whose answer broke the wire format; not a case of its
@@ -52,7 +55,7 @@ pub enum Tag {
 
 impl Tag {
     /// Every tag, in no particular order but a stable one.
-    pub const ALL: [Tag; 19] = [
+    pub const ALL: [Tag; 20] = [
         Tag::Name(NameParameter::Flow),
         Tag::Name(NameParameter::Execution),
         Tag::CaseSensitivity,
@@ -70,6 +73,7 @@ impl Tag {
         Tag::Invalid,
         Tag::Timing,
         Tag::LongWait,
+        Tag::Throttling,
         Tag::Fuzz,
         Tag::Setup,
     ];
@@ -93,6 +97,7 @@ impl Tag {
             Tag::Invalid => "invalid",
             Tag::Timing => "timing",
             Tag::LongWait => "long-wait",
+            Tag::Throttling => "throttling",
             Tag::Fuzz => "fuzz",
             Tag::Setup => "setup",
         }

@@ -327,6 +327,30 @@ mod tests {
     }
 
     #[test]
+    fn a_gateway_family_is_reported_by_error_family_alone() {
+        let case = case(vec![Outcome::error(ErrorCode::ResourceThrottled, &[])]);
+        let gateway = exchange(
+            429,
+            &error_body(
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            ),
+        );
+        assert_eq!(failing(&case, &gateway), [CheckId::ErrorFamily]);
+        let documented = exchange(
+            429,
+            &error_body(
+                "ResourceThrottled",
+                "The request is throttled. Please try again later.",
+            ),
+        );
+        assert_eq!(failing(&case, &documented), Vec::<CheckId>::new());
+        // Where the documented code is not expected either, both say so.
+        let unexpected = failing(&flow_not_exists(), &gateway);
+        assert_eq!(unexpected, [CheckId::ExpectedOutcome, CheckId::ErrorFamily]);
+    }
+
+    #[test]
     fn unknown_codes_are_reported_once() {
         let exchange = exchange(
             404,

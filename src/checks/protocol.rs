@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use super::{CheckId, Finding, Mismatch, Observed};
 use crate::contract::Contract;
-use crate::wire::REQUEST_ID_HEADER;
+use crate::wire::{
+    MAX_SENSIBLE_RETRY_HINT, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RetryHint, read_retry_hint,
+};
 
 /// No server errors.
 pub(super) fn no_5xx(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
@@ -71,6 +73,30 @@ pub(super) fn request_id_agrees(_: &Contract, observed: &Observed<'_>) -> Result
             format!("{REQUEST_ID_HEADER}: {header}"),
         )),
         _ => Ok(()),
+    }
+}
+
+/// A throttled answer's retry hint, if it gives one, can be read and acted on.
+pub(super) fn retry_hint(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    if observed.exchange.status != http::StatusCode::TOO_MANY_REQUESTS {
+        return Ok(());
+    }
+    let expected = || {
+        format!(
+            "no retry hint, or {RETRY_AFTER_HEADER} in milliseconds or Retry-After in seconds or an HTTP date, at most {} s",
+            MAX_SENSIBLE_RETRY_HINT.as_secs()
+        )
+    };
+    match read_retry_hint(&observed.exchange.headers) {
+        RetryHint::Absent => Ok(()),
+        RetryHint::After(wait) if wait <= MAX_SENSIBLE_RETRY_HINT => Ok(()),
+        RetryHint::After(wait) => Err(Mismatch::new(
+            expected(),
+            format!("a wait of {} s", wait.as_secs()),
+        )),
+        RetryHint::Unreadable { header, value } => {
+            Err(Mismatch::new(expected(), format!("{header}: {value:?}")))
+        }
     }
 }
 
@@ -186,6 +212,44 @@ mod tests {
         body.as_object_mut().unwrap().remove("RequestId");
         let without = super::super::canned::exchange(404, &body);
         assert!(failing(&case, &without).contains(&CheckId::RequestId));
+    }
+
+    #[test]
+    fn retry_hint_fails_on_an_unreadable_or_absurd_hint_of_a_throttled_answer() {
+        let case = case(vec![crate::cases::Outcome::error(
+            crate::contract::ErrorCode::ResourceThrottled,
+            &[],
+        )]);
+        let throttled = exchange(
+            429,
+            &error_body(
+                "ResourceThrottled",
+                "The request is throttled. Please try again later.",
+            ),
+        );
+        assert_eq!(failing(&case, &throttled), Vec::<CheckId>::new());
+        for (header, value, fails) in [
+            ("x-acs-retry-after", "200", false),
+            ("retry-after", "2", false),
+            ("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT", false),
+            ("x-acs-retry-after", "soon", true),
+            ("x-acs-retry-after", "0.2", true),
+            ("x-acs-retry-after", "86400000000", true),
+            ("retry-after", "in a bit", true),
+        ] {
+            let mut hinted = throttled.clone();
+            hinted
+                .headers
+                .insert(header, HeaderValue::from_str(value).unwrap());
+            let expected: &[CheckId] = if fails { &[CheckId::RetryHint] } else { &[] };
+            assert_eq!(failing(&case, &hinted), expected, "{header}: {value}");
+        }
+        // Only a throttled answer's hint is held to the rule.
+        let (case, mut other) = ok();
+        other
+            .headers
+            .insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(failing(&case, &other), Vec::<CheckId>::new());
     }
 
     #[test]

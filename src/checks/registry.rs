@@ -38,6 +38,9 @@ pub enum CheckId {
     EchoedNames,
     /// `request-id`: the body has a RequestId that agrees with its header.
     RequestId,
+    /// `retry-hint`: a throttled answer's retry hint, if it gives one, is readable and
+    /// sensible.
+    RetryHint,
     /// `time-bound`: the answer came within the case's time bound.
     TimeBound,
     /// `request-id-unique`: no two answers of the run share a RequestId.
@@ -85,7 +88,7 @@ struct Spec {
 impl CheckId {
     /// Every check, in the order `conformance checks` lists them and findings of one
     /// exchange or one timing case are reported.
-    pub const ALL: [CheckId; 19] = [
+    pub const ALL: [CheckId; 20] = [
         CheckId::Answered,
         CheckId::No5xx,
         CheckId::ContentTypeJson,
@@ -98,6 +101,7 @@ impl CheckId {
         CheckId::SuccessSchema,
         CheckId::EchoedNames,
         CheckId::RequestId,
+        CheckId::RetryHint,
         CheckId::TimeBound,
         CheckId::RequestIdUnique,
         CheckId::TimingAnswer,
@@ -186,6 +190,11 @@ impl CheckId {
                 "request-id",
                 "the body has a RequestId, equal to the x-acs-request-id header where one is sent",
                 Rule::Exchange(protocol::request_id_agrees),
+            ),
+            CheckId::RetryHint => (
+                "retry-hint",
+                "a throttled answer's retry hint, if any, is readable (x-acs-retry-after in milliseconds, Retry-After in seconds or a date) and at most an hour",
+                Rule::Exchange(protocol::retry_hint),
             ),
             CheckId::TimeBound => (
                 "time-bound",

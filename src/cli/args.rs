@@ -121,6 +121,12 @@ pub(crate) struct RunArgs {
     /// Add timing cases that wait up to 60 seconds.
     #[arg(long)]
     pub(crate) long_waits: bool,
+    /// Add the throttling probe (tag throttling): after the other cases, a burst of at most
+    /// 300 DescribeExecution requests (30 s at most), 16 at once, until the target throttles;
+    /// its 429 is held to the error table. It exceeds the real service's limits on purpose:
+    /// only --rate slows it.
+    #[arg(long)]
+    pub(crate) probe_throttling: bool,
     /// Use the executions this JSON file names, in the states it gives, instead of
     /// creating flows (for targets where the harness may not create them).
     #[arg(long, value_name = "FILE")]

@@ -112,7 +112,17 @@ fn run_cases(args: &RunArgs) -> Result<Verdict, CliError> {
             ..options.clone()
         };
         if runner::list(&unsharded).is_empty() {
-            return Err(CliError::NothingSelected(" (see --list)"));
+            let probed = RunOptions {
+                probe_throttling: true,
+                ..unsharded
+            };
+            return Err(CliError::NothingSelected(
+                if options.probe_throttling || runner::list(&probed).is_empty() {
+                    " (see --list)"
+                } else {
+                    " (the throttling probe runs only with --probe-throttling)"
+                },
+            ));
         }
         // More shards than selected cases: this one has nothing to do.
         written(writeln!(

@@ -102,6 +102,7 @@ impl RunArgs {
             filters: self.filters.clone(),
             timing_margin: self.timing_slack,
             long_waits: self.long_waits,
+            probe_throttling: self.probe_throttling,
             shard: self.shard,
             fixtures: self
                 .fixtures

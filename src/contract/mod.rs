@@ -10,6 +10,7 @@
 
 mod bodies;
 mod errors;
+mod limits;
 mod names;
 mod oracle;
 mod questions;
@@ -21,6 +22,7 @@ use std::sync::LazyLock;
 
 pub use bodies::{BodyKind, BodySchemas};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
+pub use limits::{SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
 pub use names::{NameParameter, NameRule, NameRules, Names};
 pub use oracle::{
     Allowed, Answer, Expected, Known, Outcome, Query, Reading, Repeats, describe_outcomes,

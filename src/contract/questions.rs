@@ -63,6 +63,8 @@ open_questions! {
     MessageWhitespace => "message-whitespace",
     /// How far a request's time may be from the service's clock.
     ClockTolerance => "clock-tolerance",
+    /// When a target throttles, and with which retry hint.
+    Throttling => "throttling",
 }
 
 impl std::fmt::Display for OpenQuestion {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::contract::{IntegerGrammar, OpenQuestion, Reading, Repeats};
+use crate::wire::RETRY_AFTER_HEADER;
 
 macro_rules! choices {
     ($($(#[$doc:meta])* $variant:ident => $name:literal, $question:ident, $description:literal;)+) => {
@@ -116,6 +117,15 @@ choices! {
     /// The clock tolerance is five minutes.
     FiveMinuteClock => "five-minute-clock", ClockTolerance,
         "a request time more than 5 minutes from the clock, either way, is RequestTimeTooSkewed (not 15)";
+    /// DescribeExecution is rate-limited as the real service limits it.
+    RateLimited => "rate-limited", Throttling,
+        "DescribeExecution is rate-limited per account at the real service's bucket (50 at once, refilled at 5 a second): 429 ResourceThrottled with x-acs-retry-after in milliseconds";
+    /// As `rate-limited`, the hint in Retry-After seconds.
+    RateLimitedRetryAfter => "rate-limited-retry-after", Throttling,
+        "as rate-limited, with the retry hint in Retry-After, in whole seconds";
+    /// As `rate-limited`, with no hint.
+    RateLimitedNoHint => "rate-limited-no-hint", Throttling,
+        "as rate-limited, with no retry hint at all";
 }
 
 /// The clock tolerance of [`Choice::FiveMinuteClock`].
@@ -128,6 +138,15 @@ impl fmt::Display for Choice {
 }
 
 impl Choice {
+    /// Whether the target throttles DescribeExecution at the real service's rate with
+    /// this choice.
+    pub fn throttles(self) -> bool {
+        matches!(
+            self,
+            Choice::RateLimited | Choice::RateLimitedRetryAfter | Choice::RateLimitedNoHint
+        )
+    }
+
     /// The choice with this name, if any.
     pub fn named(name: &str) -> Option<Choice> {
         Self::ALL
@@ -231,6 +250,26 @@ impl Choices {
             && let Some(Value::String(message)) = body.get_mut("Message")
         {
             *message = format!("{} ", message.split(' ').collect::<Vec<_>>().join("  "));
+        }
+    }
+
+    /// Whether the target throttles DescribeExecution at the real service's rate.
+    pub(crate) fn throttle(&self) -> bool {
+        self.0.iter().any(|choice| choice.throttles())
+    }
+
+    /// The retry hint of a throttling answer that asks for `wait`: its header and value,
+    /// or none.
+    pub(crate) fn retry_hint(&self, wait: Duration) -> Option<(&'static str, String)> {
+        if self.has(Choice::RateLimitedNoHint) {
+            None
+        } else if self.has(Choice::RateLimitedRetryAfter) {
+            Some((
+                "retry-after",
+                wait.as_secs_f64().ceil().max(1.0).to_string(),
+            ))
+        } else {
+            Some((RETRY_AFTER_HEADER, wait.as_millis().max(1).to_string()))
         }
     }
 

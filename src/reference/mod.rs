@@ -14,6 +14,7 @@ mod reply;
 mod server;
 mod service;
 mod store;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -27,7 +28,7 @@ use tokio::task::JoinHandle;
 pub use crate::contract::NameParameter;
 pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 pub use choices::Choice;
-pub use faults::{AuthFault, Fault, NameFault, WaitFault};
+pub use faults::{AuthFault, Fault, NameFault, ThrottleFault, WaitFault};
 
 use crate::wire::{Credentials, Endpoint};
 
@@ -42,7 +43,8 @@ pub struct ReferenceOptions {
     pub max_body_bytes: usize,
     /// How long an execution may run before it is TimedOut; unbounded if `None`.
     pub max_execution_lifetime: Option<Duration>,
-    /// Requests per second each account may send; unlimited if `None`.
+    /// Requests per second each account may send; unlimited if `None` (a fault or a choice
+    /// of throttling may still limit DescribeExecution: see its description).
     pub rate_limit: Option<NonZeroU32>,
     /// How far a request's time may be from the server's.
     pub max_clock_skew: Duration,

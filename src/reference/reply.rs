@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::{Map, Value};
 
 use super::choices::Choices;
-use super::faults::Faults;
+use super::faults::{Faults, ThrottleFault};
 use crate::contract::{Contract, ErrorCode};
 use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 
@@ -73,6 +73,12 @@ impl Reply {
                 };
                 let (status, code, message) =
                     faults.bend_error(row.status.as_u16(), row.code.as_str(), message, &values);
+                let (status, code, message) = match faults.throttling() {
+                    Some(fault) if row.code == ErrorCode::ResourceThrottled => {
+                        fault.bend(status, code, message)
+                    }
+                    _ => (status, code, message),
+                };
                 let mut fields: Map<String, Value> = id.into_iter().collect();
                 fields.insert("HostId".to_owned(), Value::from(host_id));
                 fields.insert("Code".to_owned(), Value::from(code));
@@ -92,13 +98,17 @@ impl Reply {
         if let Ok(value) = HeaderValue::from_str(&faults.request_id_header(&request_id)) {
             headers.insert(REQUEST_ID_HEADER, value);
         }
-        if let Some(retry_after) = retry_after {
-            headers.insert(
-                RETRY_AFTER_HEADER,
-                HeaderValue::from(
-                    u64::try_from(retry_after.as_millis().max(1)).unwrap_or(u64::MAX),
-                ),
-            );
+        let hint = retry_after.and_then(|wait| {
+            let bent = faults.throttling().and_then(ThrottleFault::hint);
+            match bent {
+                Some(value) => Some((RETRY_AFTER_HEADER, value.to_owned())),
+                None => choices.retry_hint(wait),
+            }
+        });
+        if let Some((header, value)) = hint
+            && let Ok(value) = HeaderValue::from_str(&value)
+        {
+            headers.insert(header, value);
         }
         response
     }

@@ -7,8 +7,6 @@ use std::time::Duration;
 
 use axum::http::Method;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -17,6 +15,7 @@ use super::choices::{Choice, Choices};
 use super::faults::{AuthFault, Breakdown, Fault, Faults};
 use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
+use super::throttle::Throttle;
 use crate::contract::{
     API_VERSION, Answer, Contract, ErrorCode, Expected, OPERATION, Outcome, Query,
 };
@@ -32,7 +31,7 @@ pub(crate) struct Service {
     secrets: HashMap<String, String>,
     anonymous_account: Option<String>,
     max_clock_skew: Duration,
-    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    throttle: Option<Throttle>,
     faults: Faults,
     choices: Choices,
     operations: Operations,
@@ -67,9 +66,7 @@ impl Service {
             secrets,
             anonymous_account,
             max_clock_skew: options.max_clock_skew,
-            limiter: options
-                .rate_limit
-                .map(|per_second| DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second))),
+            throttle: Throttle::new(options, &faults, &choices),
             operations: Operations::new(
                 options.max_execution_lifetime,
                 faults.clone(),
@@ -125,10 +122,15 @@ impl Service {
         } else {
             self.authenticate(received)?
         };
-        if let Some(reply) = self.throttle(&account) {
+        let v3 = received.headers.contains_key(AUTHORIZATION);
+        let action = if v3 {
+            received.header("x-acs-action")
+        } else {
+            received.query_param("Action")
+        };
+        if let Some(reply) = self.throttle(&account, action) {
             return Err(reply);
         }
-        let v3 = received.headers.contains_key(AUTHORIZATION);
         let version = if v3 {
             received.header("x-acs-version")
         } else {
@@ -144,11 +146,6 @@ impl Service {
             }
             Some(_) => {}
         }
-        let action = if v3 {
-            received.header("x-acs-action")
-        } else {
-            received.query_param("Action")
-        };
         let Some(action) = action else {
             return Err(Reply::error(ErrorCode::MissingRequiredParams, &["Action"]));
         };
@@ -302,14 +299,13 @@ impl Service {
         Ok(account)
     }
 
-    /// The throttling error when the account has used up its rate.
-    fn throttle(&self, account: &str) -> Option<Reply> {
-        let limiter = self.limiter.as_ref()?;
-        let not_until = limiter.check_key(&account.to_owned()).err()?;
+    /// The throttling error when the account has used up its rate for `action`.
+    fn throttle(&self, account: &str, action: Option<&str>) -> Option<Reply> {
+        let wait = self.throttle.as_ref()?.check(account, action)?;
         Some(Reply::Error {
             code: ErrorCode::ResourceThrottled,
             values: Vec::new(),
-            retry_after: Some(not_until.wait_time_from(DefaultClock::default().now())),
+            retry_after: Some(wait),
         })
     }
 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use crate::checks::CheckId;
 use crate::runner::{
     CHOICE_FUZZ_CASES, ChoiceOutcome, FaultOutcome, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED,
+    THROTTLED_CHOICE_FUZZ_CASES,
 };
 
 /// Writes the fault matrix as Markdown (`docs/fault-matrix.md`): each fault of the
@@ -30,7 +31,7 @@ pub fn write_fault_matrix(outcomes: &[FaultOutcome], out: &mut impl Write) -> io
     writeln!(out)?;
     writeln!(
         out,
-        "Each fault of the reference target (`conformance serve --fault NAME`) breaks one rule of the contract, and one check owns that rule. Against each, the default suite ran: the catalog, the timing cases and a {MATRIX_FUZZ_CASES}-request fuzz run (seed {MATRIX_FUZZ_SEED}). A fault is caught when its owner fails; other checks that also noticed it are not recorded here (`conformance fault-matrix` prints them on standard error)."
+        "Each fault of the reference target (`conformance serve --fault NAME`) breaks one rule of the contract, and one check owns that rule. Against each, the default suite ran: the catalog, the timing cases and a {MATRIX_FUZZ_CASES}-request fuzz run (seed {MATRIX_FUZZ_SEED}); against a fault of throttling answers (`throttle-*`: the target then throttles DescribeExecution), the catalog, the timing cases and the throttling probe (`--probe-throttling`), which alone provokes such an answer. A fault is caught when its owner fails; other checks that also noticed it are not recorded here (`conformance fault-matrix` prints them on standard error)."
     )?;
     writeln!(out)?;
     writeln!(
@@ -93,7 +94,7 @@ pub fn write_choice_matrix(outcomes: &[ChoiceOutcome], out: &mut impl Write) -> 
     writeln!(out)?;
     writeln!(
         out,
-        "Each choice of the reference target (`conformance serve --choice NAME`) gives another answer that the contract allows where it leaves the answer open (`conformance contract` lists the open questions). Against each, the default suite ran: the catalog, the timing cases and a {CHOICE_FUZZ_CASES}-request fuzz run (seed {MATRIX_FUZZ_SEED}). A correct harness finds nothing."
+        "Each choice of the reference target (`conformance serve --choice NAME`) gives another answer that the contract allows where it leaves the answer open (`conformance contract` lists the open questions). Against each, the default suite ran: the catalog, the timing cases and a {CHOICE_FUZZ_CASES}-request fuzz run (seed {MATRIX_FUZZ_SEED}); against a choice that throttles at the real service's rate (`rate-limited*`), at the pace a run keeps to against the real service, with the throttling probe (`--probe-throttling`) and a {THROTTLED_CHOICE_FUZZ_CASES}-request fuzz run that starts on the bucket the probe emptied. A correct harness finds nothing."
     )?;
     writeln!(out)?;
     writeln!(out, "Quiet: {quiet} of {} choices.", outcomes.len())?;

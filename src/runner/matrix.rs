@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::{FuzzOptions, RunError, RunOptions, fuzz, run};
+use super::{FuzzOptions, Pacing, RunError, RunOptions, fuzz, run};
 use crate::checks::{CheckId, Finding};
 use crate::reference::{Choice, Fault, Reference, ReferenceOptions, default_accounts};
 
@@ -26,6 +26,54 @@ pub(crate) const MATRIX_FUZZ_CASES: u64 = 2_000;
 pub(crate) const CHOICE_FUZZ_CASES: u64 = 5_000;
 /// The seed of those fuzz runs, so that every matrix sends the same requests.
 pub(crate) const MATRIX_FUZZ_SEED: u64 = 2019_0315;
+/// How many generated requests the fuzz run of a choice that throttles at the real
+/// service's rate sends (at that rate: 5 a second).
+pub(crate) const THROTTLED_CHOICE_FUZZ_CASES: u64 = 50;
+
+/// How a matrix runs the default suite against one target.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// How fast the suite sends.
+    pacing: Pacing,
+    /// Whether the run has the throttling probe.
+    probe_throttling: bool,
+    /// How many requests its fuzz run sends, if it has one.
+    fuzz_cases: Option<u64>,
+}
+
+impl Plan {
+    /// The suite against a fault: the default suite; for a fault of throttling answers,
+    /// which only the throttling probe provokes, the run with the probe and no fuzz run
+    /// (its target throttles DescribeExecution, and the fault bends nothing else).
+    fn fault(fault: Option<Fault>) -> Self {
+        let throttles = fault.is_some_and(Fault::throttles);
+        Self {
+            pacing: Pacing::Unlimited,
+            probe_throttling: throttles,
+            fuzz_cases: (!throttles).then_some(MATRIX_FUZZ_CASES),
+        }
+    }
+
+    /// The suite against a choice: the default suite; for a choice that throttles at the
+    /// real service's rate, at the pace a run keeps to against the real service (its
+    /// backoff waits out what slips through), with the throttling probe, and a fuzz run of
+    /// `THROTTLED_CHOICE_FUZZ_CASES`, which starts on the bucket the probe emptied.
+    fn choice(choice: Choice) -> Self {
+        if choice.throttles() {
+            Self {
+                pacing: Pacing::Service,
+                probe_throttling: true,
+                fuzz_cases: Some(THROTTLED_CHOICE_FUZZ_CASES),
+            }
+        } else {
+            Self {
+                pacing: Pacing::Unlimited,
+                probe_throttling: false,
+                fuzz_cases: Some(CHOICE_FUZZ_CASES),
+            }
+        }
+    }
+}
 
 /// The most suites of a matrix that run at once, whatever the machine.
 ///
@@ -106,7 +154,7 @@ pub async fn choice_matrix(choices: &[Choice]) -> Result<Vec<ChoiceOutcome>, Run
         async move {
             Ok(ChoiceOutcome {
                 choice,
-                findings: suite(options, CHOICE_FUZZ_CASES).await?,
+                findings: suite(options, Plan::choice(choice)).await?,
             })
         }
     }))
@@ -157,7 +205,7 @@ async fn fault_outcome(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
         faults: fault.into_iter().collect(),
         ..ReferenceOptions::default()
     };
-    let findings = suite(options, MATRIX_FUZZ_CASES).await?;
+    let findings = suite(options, Plan::fault(fault)).await?;
     Ok(FaultOutcome {
         fault,
         caught_by: findings.iter().map(|finding| finding.check).collect(),
@@ -165,9 +213,9 @@ async fn fault_outcome(fault: Option<Fault>) -> Result<FaultOutcome, RunError> {
     })
 }
 
-/// The default suite and a fuzz run of `fuzz_cases` against a reference target with
-/// `target`'s options: every finding.
-async fn suite(target: ReferenceOptions, fuzz_cases: u64) -> Result<Vec<Finding>, RunError> {
+/// The default suite, as `plan` says, against a reference target with `target`'s
+/// options: every finding.
+async fn suite(target: ReferenceOptions, plan: Plan) -> Result<Vec<Finding>, RunError> {
     let reference = Reference::start(SocketAddr::from(([127, 0, 0, 1], 0)), target)
         .await
         .map_err(|source| RunError::Reference {
@@ -179,14 +227,20 @@ async fn suite(target: ReferenceOptions, fuzz_cases: u64) -> Result<Vec<Finding>
         target: Some(reference.endpoint()),
         credentials: accounts.first().cloned(),
         other_credentials: accounts.get(1).cloned(),
+        pacing: plan.pacing,
+        probe_throttling: plan.probe_throttling,
         ..RunOptions::default()
     };
     let outcome = async {
         let report = run(&options).await?;
+        let mut findings: Vec<Finding> = report.findings().cloned().collect();
+        let Some(cases) = plan.fuzz_cases else {
+            return Ok(findings);
+        };
         let fuzzed = fuzz(
             &options,
             &FuzzOptions {
-                cases: Some(fuzz_cases),
+                cases: Some(cases),
                 duration: None,
                 seed: MATRIX_FUZZ_SEED,
                 regressions: None,
@@ -197,16 +251,12 @@ async fn suite(target: ReferenceOptions, fuzz_cases: u64) -> Result<Vec<Finding>
             },
         )
         .await?;
-        let findings: Vec<Finding> = report
-            .findings()
-            .cloned()
-            .chain(
-                fuzzed
-                    .failures
-                    .iter()
-                    .flat_map(|failure| failure.findings.iter().cloned()),
-            )
-            .collect();
+        findings.extend(
+            fuzzed
+                .failures
+                .iter()
+                .flat_map(|failure| failure.findings.iter().cloned()),
+        );
         Ok(findings)
     }
     .await;

@@ -7,6 +7,7 @@
 //! selection (`--case`, `--filter`, `--shard`), scheduling, the timing scripts, fuzzing
 //! and the matrices; [`RunReport`] holds one ordered list of case results.
 
+mod backoff;
 mod error;
 mod events;
 mod fuzz;
@@ -19,6 +20,7 @@ mod results;
 mod schedule;
 mod selection;
 mod session;
+mod throttling;
 mod timing;
 
 use std::sync::Arc;
@@ -31,13 +33,15 @@ pub use error::RunError;
 pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz, signature};
 pub use interrupt::Interrupt;
-pub(crate) use matrix::{CHOICE_FUZZ_CASES, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED};
+pub(crate) use matrix::{
+    CHOICE_FUZZ_CASES, MATRIX_FUZZ_CASES, MATRIX_FUZZ_SEED, THROTTLED_CHOICE_FUZZ_CASES,
+};
 pub use matrix::{ChoiceOutcome, FaultOutcome, choice_matrix, fault_matrix};
 pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
 pub use results::{CaseOutcome, CaseResult, Checked, RunReport};
 pub use selection::{Shard, list, unknown_cases};
 
-use provision::{case_needs, provision, timing_needs};
+use provision::{Need, case_needs, provision, throttling_needs, timing_needs};
 use provisioned::Lifecycle;
 use selection::{Planned, selected};
 use session::Session;
@@ -67,6 +71,9 @@ pub struct RunOptions {
     pub timing_margin: Duration,
     /// Whether the timing cases include waits up to the contract's maximum.
     pub long_waits: bool,
+    /// Whether the throttling probe runs (`--probe-throttling`): a burst of up to a few
+    /// hundred requests that provokes the target's 429, never on by default.
+    pub probe_throttling: bool,
     /// Whether Ctrl-C or SIGTERM stops the run, after removing what it created.
     pub stop_on_interrupt: bool,
     /// Executions that exist already; the run then creates (and removes) nothing.
@@ -93,6 +100,7 @@ impl Default for RunOptions {
             filters: Vec::new(),
             timing_margin: Duration::from_millis(500),
             long_waits: false,
+            probe_throttling: false,
             stop_on_interrupt: false,
             fixtures: None,
             shard: None,
@@ -117,15 +125,18 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
 /// The run on an open session: set-up, then the cases.
 async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
     let planned = selected(&session.fixtures, options);
-    let setup = provision(session).await?;
+    let needs = |case: &Planned| match case {
+        Planned::Catalog(case) => case_needs(&session.fixtures, case),
+        Planned::Timing(case) => timing_needs(case),
+        Planned::Throttling(_) => throttling_needs(),
+    };
+    // Set-up makes what the selected cases need (`--filter throttling`: no timing flows).
+    let all_needs: Vec<Need> = planned.iter().flat_map(needs).collect();
+    let setup = provision(session, &all_needs).await?;
     let skip = |case: &Planned| {
-        let needs = match case {
-            Planned::Catalog(case) => case_needs(&session.fixtures, case),
-            Planned::Timing(case) => timing_needs(case),
-        };
         case.skip(session)
             .map(str::to_owned)
-            .or_else(|| setup.lacks(&needs))
+            .or_else(|| setup.lacks(&needs(case)))
     };
     let (ran, timing_bounds) = schedule::run_planned(
         session,

@@ -7,36 +7,12 @@ use std::num::NonZeroU32;
 use governor::{DefaultDirectRateLimiter, Quota};
 
 use crate::contract::OPERATION;
+pub use crate::contract::{SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
 
-/// A token bucket of the real service: refilled at `per_second`, holding at most `burst`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServiceLimit {
-    /// Tokens added each second.
-    pub per_second: NonZeroU32,
-    /// The most tokens the bucket holds: the longest burst.
-    pub burst: NonZeroU32,
+/// A limiter that keeps to `limit`.
+fn bucket(limit: ServiceLimit) -> DefaultDirectRateLimiter {
+    DefaultDirectRateLimiter::direct(Quota::per_second(limit.per_second).allow_burst(limit.burst))
 }
-
-impl ServiceLimit {
-    const fn new(per_second: u32, burst: u32) -> Self {
-        match (NonZeroU32::new(per_second), NonZeroU32::new(burst)) {
-            (Some(per_second), Some(burst)) => Self { per_second, burst },
-            // Evaluated at compile time only (the limits below are constants).
-            _ => panic!("a service limit is at least one request"),
-        }
-    }
-
-    fn limiter(self) -> DefaultDirectRateLimiter {
-        DefaultDirectRateLimiter::direct(Quota::per_second(self.per_second).allow_burst(self.burst))
-    }
-}
-
-/// The real service's limit for DescribeExecution (its limits page; see
-/// `../shared/contract/observed-service.md`, "Limits of the real service").
-pub const SERVICE_DESCRIBE_LIMIT: ServiceLimit = ServiceLimit::new(5, 50);
-
-/// The real service's limit for every other operation (CreateFlow, StartExecution, ...).
-pub const SERVICE_OTHER_LIMIT: ServiceLimit = ServiceLimit::new(2, 10);
 
 /// How fast a run may send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,10 +48,15 @@ impl Pacer {
                 Self::One(DefaultDirectRateLimiter::direct(Quota::per_second(rate)))
             }
             Pacing::Service => Self::PerOperation {
-                describe: SERVICE_DESCRIBE_LIMIT.limiter(),
-                other: SERVICE_OTHER_LIMIT.limiter(),
+                describe: bucket(SERVICE_DESCRIBE_LIMIT),
+                other: bucket(SERVICE_OTHER_LIMIT),
             },
         }
+    }
+
+    /// Whether the pace is one the user chose (`--rate`), not the default politeness.
+    pub(super) fn is_chosen(&self) -> bool {
+        matches!(self, Self::One(_))
     }
 
     /// Whether requests wait for a limiter at all.

@@ -127,12 +127,13 @@ impl Setup {
     }
 }
 
-/// Creates the run's flows and its finished execution (or checks the executions of the
-/// fixture file), and says what it made. An answer that breaks the wire format ends
-/// set-up there, as findings; a refusal or no answer ends the run.
-pub(super) async fn provision(session: &Arc<Session>) -> Result<Setup, RunError> {
+/// Creates the run's flow and its finished execution, and of the other flows those that
+/// `needs` names (or checks the executions of the fixture file), and says what it made. An
+/// answer that breaks the wire format ends set-up there, as findings; a refusal or no
+/// answer ends the run.
+pub(super) async fn provision(session: &Arc<Session>, needs: &[Need]) -> Result<Setup, RunError> {
     let mut setup = Setup::default();
-    match provision_steps(session, &mut setup.made).await {
+    match provision_steps(session, &mut setup.made, Some(needs)).await {
         Ok(()) => Ok(setup),
         Err(CallError::Broken(result)) => {
             setup.broken = Some(*result);
@@ -145,12 +146,19 @@ pub(super) async fn provision(session: &Arc<Session>) -> Result<Setup, RunError>
 /// Provisions what a fuzz run needs: all of it, or the run cannot go on.
 pub(super) async fn provision_all(session: &Arc<Session>) -> Result<(), RunError> {
     let mut made = Vec::new();
-    provision_steps(session, &mut made)
+    provision_steps(session, &mut made, None)
         .await
         .map_err(CallError::into_run_error)
 }
 
-async fn provision_steps(session: &Arc<Session>, made: &mut Vec<Need>) -> Result<(), CallError> {
+/// Set-up's steps; `needs`, if given, leaves out the timing flows and the other
+/// account's flow that no case needs.
+async fn provision_steps(
+    session: &Arc<Session>,
+    made: &mut Vec<Need>,
+    needs: Option<&[Need]>,
+) -> Result<(), CallError> {
+    let needed = |need: Need| needs.is_none_or(|needs| needs.contains(&need));
     let fixtures = &session.fixtures;
     if let Some(existing) = &fixtures.existing {
         check_existing(session, &existing.executions).await?;
@@ -209,10 +217,12 @@ async fn provision_steps(session: &Arc<Session>, made: &mut Vec<Need>) -> Result
     }
     made.push(Need::Execution);
     for flow in [FixtureFlow::Wait, FixtureFlow::Fail, FixtureFlow::Long] {
-        session.create(&fixtures.flow_of(flow), flow, main).await?;
-        made.push(Need::TimingFlow(flow));
+        if needed(Need::TimingFlow(flow)) {
+            session.create(&fixtures.flow_of(flow), flow, main).await?;
+            made.push(Need::TimingFlow(flow));
+        }
     }
-    if session.other.is_some() {
+    if session.other.is_some() && needed(Need::OtherFlow) {
         session
             .create(&fixtures.other_flow, FixtureFlow::Immediate, Caller::Other)
             .await?;
@@ -293,4 +303,10 @@ pub(super) fn timing_needs(case: &TimingCase) -> Vec<Need> {
         | Scenario::RejectedAtOnce { .. } => {}
     }
     needs
+}
+
+/// What the throttling probe needs set-up to have made: the finished execution it asks
+/// for again and again.
+pub(super) fn throttling_needs() -> Vec<Need> {
+    vec![Need::Execution]
 }

@@ -13,7 +13,7 @@ use super::events::RunEvent;
 use super::results::{CaseOutcome, CaseResult, Checked};
 use super::selection::Planned;
 use super::session::Session;
-use super::timing;
+use super::{throttling, timing};
 use crate::cases::Case;
 use crate::cases::timing::TimingCase;
 use crate::checks::timing::TimingBounds;
@@ -23,8 +23,9 @@ use crate::wire::{Exchange, SigningContext, TransportError, timestamp};
 
 /// Runs the planned cases that `skip` has no reason to leave out (catalog cases
 /// `concurrency` at once, timing cases beside them, or first and one at a time when the
-/// run is paced), and gives every planned case's result in the order planned, with the
-/// bounds the timing cases were held to.
+/// run is paced; the throttling probe after all of them, alone, so that its burst
+/// throttles no other case), and gives every planned case's result in the order planned,
+/// with the bounds the timing cases were held to.
 pub(super) async fn run_planned(
     session: &Arc<Session>,
     planned: Vec<Planned>,
@@ -33,7 +34,7 @@ pub(super) async fn run_planned(
     margin: Duration,
 ) -> (Vec<CaseResult>, Option<TimingBounds>) {
     let mut slots: Vec<Option<CaseResult>> = Vec::with_capacity(planned.len());
-    let (mut catalog, mut timing) = (Vec::new(), Vec::new());
+    let (mut catalog, mut timing, mut probes) = (Vec::new(), Vec::new(), Vec::new());
     for case in planned {
         if let Some(reason) = skip(&case) {
             slots.push(Some(CaseResult {
@@ -48,10 +49,11 @@ pub(super) async fn run_planned(
         match case {
             Planned::Catalog(case) => catalog.push((at, *case)),
             Planned::Timing(case) => timing.push((at, case)),
+            Planned::Throttling(case) => probes.push((at, *case)),
         }
     }
     session.emit(RunEvent::Started {
-        cases: catalog.len() + timing.len(),
+        cases: catalog.len() + timing.len() + probes.len(),
     });
     let (catalog_at, catalog): (Vec<usize>, Vec<Case>) = catalog.into_iter().unzip();
     let (timing_at, timing): (Vec<usize>, Vec<TimingCase>) = timing.into_iter().unzip();
@@ -68,6 +70,11 @@ pub(super) async fn run_planned(
     };
     let ran = catalog_at.into_iter().zip(results);
     for (at, result) in ran.chain(timing_at.into_iter().zip(timed)) {
+        slots[at] = Some(result);
+    }
+    for (at, case) in probes {
+        let result = throttling::run_probe(session, case).await;
+        finished(session, &result);
         slots[at] = Some(result);
     }
     (slots.into_iter().flatten().collect(), bounds)

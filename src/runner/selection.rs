@@ -3,6 +3,7 @@
 
 use crate::cases::catalog::catalog;
 use crate::cases::fixtures::Fixtures;
+use crate::cases::throttling::throttling_probe;
 use crate::cases::timing::{Scenario, TimingCase, timing_cases};
 use crate::cases::{Case, CaseInfo, Tag};
 use crate::contract::{Contract, NameParameter};
@@ -11,18 +12,21 @@ use crate::wire::SignatureVersion;
 use super::RunOptions;
 use super::session::Session;
 
-/// A selected case, catalog or timing, in catalog order.
+/// A selected case, catalog, timing or the throttling probe, in catalog order.
 #[derive(Debug, Clone)]
 pub(super) enum Planned {
     Catalog(Box<Case>),
     Timing(TimingCase),
+    /// The throttling probe (`--probe-throttling`): its case holds the answer that ends
+    /// the burst.
+    Throttling(Box<Case>),
 }
 
 impl Planned {
     /// What selection and the reports see of it.
     pub(super) fn info(&self) -> CaseInfo {
         match self {
-            Planned::Catalog(case) => case.info(),
+            Planned::Catalog(case) | Planned::Throttling(case) => case.info(),
             Planned::Timing(case) => case.info(),
         }
     }
@@ -30,7 +34,7 @@ impl Planned {
     /// Why it cannot mean anything in this run, if it cannot.
     pub(super) fn skip(&self, session: &Session) -> Option<&'static str> {
         match self {
-            Planned::Catalog(case) => case_skip(session, case),
+            Planned::Catalog(case) | Planned::Throttling(case) => case_skip(session, case),
             Planned::Timing(case) => timing_skip(session, case),
         }
     }
@@ -51,6 +55,8 @@ pub fn unknown_cases(options: &RunOptions) -> Vec<String> {
         cases: Vec::new(),
         filters: Vec::new(),
         shard: None,
+        // The probe's id is known without --probe-throttling (which selects it).
+        probe_throttling: true,
         ..options.clone()
     };
     let known = list(&all);
@@ -62,7 +68,8 @@ pub fn unknown_cases(options: &RunOptions) -> Vec<String> {
         .collect()
 }
 
-/// The catalog and timing cases the options select, in catalog order.
+/// The catalog and timing cases the options select, in catalog order, and the throttling
+/// probe last if asked for.
 pub(super) fn selected(fixtures: &Fixtures, options: &RunOptions) -> Vec<Planned> {
     let contract = Contract::embedded();
     let catalog = catalog(contract, fixtures)
@@ -71,8 +78,12 @@ pub(super) fn selected(fixtures: &Fixtures, options: &RunOptions) -> Vec<Planned
     let timing = timing_cases(contract, options.long_waits)
         .into_iter()
         .map(Planned::Timing);
+    let probe = options
+        .probe_throttling
+        .then(|| Planned::Throttling(Box::new(throttling_probe(contract, fixtures))));
     catalog
         .chain(timing)
+        .chain(probe)
         .filter(|case| {
             let info = case.info();
             (options.cases.is_empty() || options.cases.contains(&info.id))

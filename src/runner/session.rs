@@ -4,11 +4,12 @@
 //! refusal and from one that breaks the wire format.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
+use super::backoff::Backoff;
 use super::events::{Events, RunEvent};
 use super::pacing::Pacer;
 use super::provisioned::Provisioned;
@@ -22,15 +23,8 @@ use crate::contract::{BodyKind, Contract};
 use crate::reference::{Reference, ReferenceOptions, default_accounts};
 use crate::wire::{
     Client, Connection, Credentials, Endpoint, Exchange, RpcRequest, SignatureVersion, Signing,
-    SigningContext, TransportError, WireError, retry_after,
+    SigningContext, TransportError, WireError,
 };
-
-/// How many times a throttled request is sent again.
-const MAX_RETRIES: u32 = 3;
-/// The longest wait a throttled answer may ask for and still be waited out.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
-/// The most a run waits out throttling in all.
-const BACKOFF_BUDGET: Duration = Duration::from_secs(60);
 
 /// The target and credentials of a run.
 pub(super) struct Session {
@@ -43,8 +37,8 @@ pub(super) struct Session {
     pub(super) timeout: Duration,
     pub(super) pacer: Pacer,
     pub(super) events: Option<Events>,
-    /// What is left of the run's time for waiting out throttling (429).
-    pub(super) backoff_budget: Mutex<Duration>,
+    /// How the run waits out throttling (429).
+    pub(super) backoff: Backoff,
     /// What the run created on the target: what its clean-up removes.
     pub(super) provisioned: Provisioned,
 }
@@ -115,7 +109,7 @@ impl Session {
     /// rightful wait), then the run's timeout, then a second so that a late answer is told
     /// from none. A throttled request (429) is sent again after the wait its answer asks
     /// for, a few times, within the run's budget for such waits; then its last answer
-    /// stands.
+    /// stands. Once throttled, the run sends one request at a time.
     pub(super) async fn send_holding(
         &self,
         action: Option<&str>,
@@ -136,40 +130,37 @@ impl Session {
     ) -> Result<Exchange, TransportError> {
         let limit = hold + self.timeout + Duration::from_secs(1);
         let mut retries = 0;
+        let mut turn = self.backoff.turn().await;
         loop {
             self.pacer.ready(action).await;
             let exchange = match connection.as_deref_mut() {
                 Some(connection) => connection.send(request.clone(), limit).await?,
                 None => self.client.send(request.clone(), limit).await?,
             };
-            let wait = (exchange.status == http::StatusCode::TOO_MANY_REQUESTS
-                && retries < MAX_RETRIES)
-                .then(|| retry_after(&exchange.headers))
-                .flatten()
-                .filter(|wait| *wait <= MAX_RETRY_WAIT && self.spend_backoff(*wait));
-            match wait {
-                Some(wait) => {
-                    retries += 1;
-                    tokio::time::sleep(wait).await;
-                }
-                None => return Ok(exchange),
+            let Some(wait) = self.backoff.wait(&exchange, retries) else {
+                return Ok(exchange);
+            };
+            retries += 1;
+            tokio::time::sleep(wait).await;
+            if turn.is_none() {
+                turn = self.backoff.turn().await;
             }
         }
     }
 
-    /// Takes `wait` from the run's budget for waiting out throttling, if it is there.
-    fn spend_backoff(&self, wait: Duration) -> bool {
-        let mut left = self
-            .backoff_budget
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match left.checked_sub(wait) {
-            Some(rest) => {
-                *left = rest;
-                true
-            }
-            None => false,
+    /// Sends a request once, as it is: a throttled answer stands, and only a pace the user
+    /// chose (`--rate`) holds it back, not the real service's limits a run keeps to by
+    /// default (the throttling probe, whose point is to exceed them).
+    pub(super) async fn send_once(
+        &self,
+        action: Option<&str>,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<Exchange, TransportError> {
+        if self.pacer.is_chosen() {
+            self.pacer.ready(action).await;
         }
+        let limit = self.timeout + Duration::from_secs(1);
+        self.client.send(request, limit).await
     }
 
     /// Sends a DescribeExecution as the main caller, allowing for its `wait`; `None` when no
@@ -419,7 +410,7 @@ pub(super) async fn open(
         timeout: options.timeout,
         pacer: Pacer::new(options.pacing),
         events: options.events.clone(),
-        backoff_budget: Mutex::new(BACKOFF_BUDGET),
+        backoff: Backoff::new(),
         provisioned: Provisioned::default(),
     });
     Ok((session, reference))

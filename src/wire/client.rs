@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http::HeaderMap;
 use tokio::time::Instant;
 
 use super::Exchange;
@@ -349,23 +348,6 @@ impl Connection {
     }
 }
 
-/// How long an answer asks the client to wait before it tries again: `x-acs-retry-after`
-/// (milliseconds, what CloudFlow sends) or `Retry-After` (seconds, or an HTTP date).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
-    if let Some(millis) = text(super::RETRY_AFTER_HEADER).and_then(|value| value.parse().ok()) {
-        return Some(Duration::from_millis(millis));
-    }
-    let value = text(http::header::RETRY_AFTER.as_str())?;
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date =
-        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
-    let wait = date - time::OffsetDateTime::now_utc();
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
-}
-
 /// An error and its sources, on one line.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -381,24 +363,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_both_headers() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(retry_after(&headers), None);
-        headers.insert("retry-after", "3".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
-        headers.insert("x-acs-retry-after", "250".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
-        let mut dated = HeaderMap::new();
-        dated.insert(
-            "retry-after",
-            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
-        );
-        assert_eq!(retry_after(&dated), Some(Duration::ZERO));
-        dated.insert("retry-after", "soon".parse().unwrap());
-        assert_eq!(retry_after(&dated), None);
-    }
 
     /// A toy HTTP/1.1 server: answers each request with `body` (closing the connection
     /// after each answer if `close`, never answering if `body` is `None`); counts the

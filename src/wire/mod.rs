@@ -10,6 +10,7 @@ mod credentials;
 mod encoding;
 mod exchange;
 mod request;
+mod retry;
 #[cfg(test)]
 mod sdk_vectors;
 pub(crate) mod timestamp;
@@ -19,9 +20,9 @@ pub(crate) mod v3;
 mod verify;
 
 #[cfg(feature = "runner")]
-pub use client::{Client, ClientOptions, TransportError};
+pub(crate) use client::Connection;
 #[cfg(feature = "runner")]
-pub(crate) use client::{Connection, retry_after};
+pub use client::{Client, ClientOptions, TransportError};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
@@ -33,6 +34,7 @@ pub use exchange::Exchange;
 pub(crate) use request::COMMON_PARAMS;
 pub(crate) use request::FORM_CONTENT_TYPE;
 pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
+pub use retry::{MAX_SENSIBLE_RETRY_HINT, RetryHint, read_retry_hint, retry_after};
 /// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]

@@ -10,10 +10,12 @@ use crate::contract::{Contract, NameParameter};
 
 mod auth;
 mod switched;
+mod throttling;
 
 pub use auth::AuthFault;
 pub(crate) use auth::{COMPARED_PREFIX, gateway_error};
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
+pub use throttling::ThrottleFault;
 
 /// A name rule broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,6 +224,8 @@ pub enum Fault {
     Wait(WaitFault),
     /// A rule of authentication.
     Auth(AuthFault),
+    /// A rule of the throttling answer (the target throttles DescribeExecution).
+    Throttle(ThrottleFault),
     /// Long polls on running executions are answered at once, ignoring WaitTimeSeconds.
     AnswersEarly,
     /// Long polls ignore the execution's end and are answered a second after their wait.
@@ -290,6 +294,7 @@ impl Fault {
             .flat_map(|name| NameFault::ALL.map(|fault| Fault::Name(name, fault)));
         let waits = WaitFault::ALL.map(Fault::Wait);
         let auth = AuthFault::ALL.map(Fault::Auth);
+        let throttling = ThrottleFault::ALL.map(Fault::Throttle);
         names
             .chain(waits)
             .chain([
@@ -324,6 +329,7 @@ impl Fault {
                 Fault::InputDropped,
             ])
             .chain(auth)
+            .chain(throttling)
             .collect()
     }
 
@@ -338,6 +344,7 @@ impl Fault {
             Fault::Name(name, fault) => return format!("{}-{}", name.family(), fault.suffix()),
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
             Fault::Auth(fault) => fault.name(),
+            Fault::Throttle(fault) => return format!("throttle-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -379,6 +386,7 @@ impl Fault {
             }
             Fault::Wait(fault) => fault.description(),
             Fault::Auth(fault) => fault.description(),
+            Fault::Throttle(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
                 "long polls ignore the execution's end and come 1 s after their wait"
@@ -422,10 +430,17 @@ impl Fault {
         text.to_owned()
     }
 
+    /// Whether the fault bends throttling answers: a target with it throttles
+    /// DescribeExecution, and only the throttling probe provokes its answer.
+    pub fn throttles(self) -> bool {
+        matches!(self, Fault::Throttle(_))
+    }
+
     /// The check that owns the broken rule: the one that must catch the fault.
     pub fn owner(self) -> CheckId {
         match self {
             Fault::Auth(fault) => fault.owner(),
+            Fault::Throttle(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
             | Fault::MissingWrongCode

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AuthFault, COMPARED_PREFIX, Fault, NameFault, gateway_error};
+use super::{AuthFault, COMPARED_PREFIX, Fault, NameFault, ThrottleFault, gateway_error};
 use crate::wire::Leniency;
 
 /// How a long poll is answered.
@@ -64,6 +64,14 @@ impl Faults {
                 rule.verdict(contract, value)
             }
             Fault::Wait(rule) if parameter == "WaitTimeSeconds" => rule.verdict(contract, value),
+            _ => None,
+        })
+    }
+
+    /// The fault of throttling answers switched on, if any.
+    pub(crate) fn throttling(&self) -> Option<ThrottleFault> {
+        self.0.iter().find_map(|fault| match fault {
+            Fault::Throttle(fault) => Some(*fault),
             _ => None,
         })
     }
