@@ -19,7 +19,8 @@ use conformance::runner::{FaultOutcome, RunOptions, fault_matrix, run};
 
 /// One fault for each check that owns a fault, one of each family of rules: names,
 /// WaitTimeSeconds, long-poll timing, execution states, bodies, messages, statuses and the
-/// protocol (RequestId, content type, 5xx, no answer at all). The timing faults are those
+/// protocol (RequestId, the same answer to every encoding, content type, 5xx, no answer at
+/// all). The timing faults are those
 /// that answer seconds late: a loaded machine widens the bounds (they grow with the
 /// measured round trip), so a fault that answers early (`answers-early`) or a little late
 /// (`overshoots-end`) may slip through them there; the slow tier runs those too.
@@ -36,6 +37,7 @@ const FAST_FAULTS: &[&str] = &[
     "error-wrong-status",
     "request-id-header-differs",
     "request-id-repeated",
+    "post-whole-seconds",
     "content-type-text",
     "crashes-on-long-names",
     "hangs-on-empty-names",

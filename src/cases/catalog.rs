@@ -29,15 +29,19 @@ pub fn catalog(contract: &Contract, fixtures: &Fixtures) -> Vec<Case> {
     cases.extend(builder.missing_cases());
     cases.extend(builder.protocol_cases());
     cases.extend(builder.existence_cases());
+    cases.extend(super::encodings::encoding_cases(&builder));
+    cases.extend(super::isolation::isolation_cases(&builder));
     cases
 }
 
-struct Builder<'a> {
-    contract: &'a Contract,
-    fixtures: &'a Fixtures,
+/// What the catalog's cases are made from: the contract and the run's fixtures.
+pub(super) struct Builder<'a> {
+    pub(super) contract: &'a Contract,
+    pub(super) fixtures: &'a Fixtures,
 }
 
-fn describe(flow: &str, execution: &str) -> RpcRequest {
+/// A DescribeExecution of `execution` in `flow`, by GET.
+pub(super) fn describe(flow: &str, execution: &str) -> RpcRequest {
     RpcRequest::get(OPERATION)
         .param("FlowName", flow)
         .param("ExecutionName", execution)
@@ -48,7 +52,13 @@ impl Builder<'_> {
     /// contract allows to `rpc`'s parameters, given the run's fixtures. Its description is
     /// `what`, the answers, and the open questions the request touches; it is tagged
     /// `valid` or `invalid` by the contract's own reading.
-    fn oracle_case(&self, id: String, tags: Vec<Tag>, what: &str, rpc: RpcRequest) -> Case {
+    pub(super) fn oracle_case(
+        &self,
+        id: String,
+        tags: Vec<Tag>,
+        what: &str,
+        rpc: RpcRequest,
+    ) -> Case {
         let fixtures = self.fixtures;
         let params: Vec<(&str, &str)> = rpc
             .params
@@ -510,12 +520,13 @@ impl Builder<'_> {
                 &fixtures.flow,
                 &fixtures.absent_execution,
             ),
-            case(
-                "other-accounts-flow",
-                vec![Tag::Isolation],
+            super::isolation::foreign_case(
+                self,
+                "existence/other-accounts-flow",
+                vec![Tag::Existence],
                 "a flow of the other credentials (not visible)",
-                &fixtures.other_flow,
-                &fixtures.execution,
+                Caller::Main,
+                describe(&fixtures.other_flow, &fixtures.execution),
             ),
         ]
     }

@@ -35,6 +35,9 @@ pub enum Tag {
     Existence,
     /// `isolation`: the case needs the other account's flow.
     Isolation,
+    /// `encoding`: one of the encodings of the same valid request, whose answers must all
+    /// be the same.
+    Encoding,
     /// `valid`: the contract takes the request as valid.
     Valid,
     /// `invalid`: the contract rejects the request.
@@ -52,7 +55,7 @@ pub enum Tag {
 
 impl Tag {
     /// Every tag, in no particular order but a stable one.
-    pub const ALL: [Tag; 19] = [
+    pub const ALL: [Tag; 20] = [
         Tag::Name(NameParameter::Flow),
         Tag::Name(NameParameter::Execution),
         Tag::CaseSensitivity,
@@ -66,6 +69,7 @@ impl Tag {
         Tag::Limits,
         Tag::Existence,
         Tag::Isolation,
+        Tag::Encoding,
         Tag::Valid,
         Tag::Invalid,
         Tag::Timing,
@@ -89,6 +93,7 @@ impl Tag {
             Tag::Limits => "limits",
             Tag::Existence => "existence",
             Tag::Isolation => "isolation",
+            Tag::Encoding => "encoding",
             Tag::Valid => "valid",
             Tag::Invalid => "invalid",
             Tag::Timing => "timing",

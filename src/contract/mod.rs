@@ -19,7 +19,7 @@ mod schema;
 use std::ops::RangeInclusive;
 use std::sync::LazyLock;
 
-pub use bodies::{BodyKind, BodySchemas};
+pub use bodies::{BodyKind, BodySchemas, PER_ANSWER_FIELDS};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
 pub use names::{NameParameter, NameRule, NameRules, Names};
 pub use oracle::{

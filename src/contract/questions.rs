@@ -61,6 +61,8 @@ open_questions! {
     UnknownFields => "unknown-fields",
     /// White space in messages.
     MessageWhitespace => "message-whitespace",
+    /// The error of a request for another account's flow or execution.
+    ForeignResource => "foreign-resource",
 }
 
 impl std::fmt::Display for OpenQuestion {

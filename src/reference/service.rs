@@ -72,6 +72,13 @@ impl Service {
                 options.max_execution_lifetime,
                 faults.clone(),
                 choices.clone(),
+            )
+            .readable_by_all(
+                options
+                    .accounts
+                    .first()
+                    .filter(|_| faults.has(Fault::FirstAccountReadable))
+                    .map(|account| account.access_key_id().to_owned()),
             ),
             faults,
             choices,
@@ -97,8 +104,13 @@ impl Service {
     /// dropped before the wait.
     pub(crate) async fn answer(&self, received: Received) -> Reply {
         let step = self.step(&received);
+        let post = received.method == Method::POST;
         drop(received);
-        step.finish().await
+        let mut reply = step.finish().await;
+        if post && let Reply::Success(body) = &mut reply {
+            self.faults.bend_post_body(body);
+        }
+        reply
     }
 
     /// The request's answer, or the long poll that will give it.
@@ -110,6 +122,15 @@ impl Service {
     }
 
     fn prepare(&self, received: &Received) -> Result<Step, Reply> {
+        let refused = self.faults.refuses_encoding(
+            received.query_param("Action").is_some(),
+            received.param("Action").is_some(),
+            received.header(CONTENT_TYPE.as_str()),
+            received.param("Format"),
+        );
+        if let Some((code, values)) = refused {
+            return Err(Reply::error(code, values));
+        }
         let body_params = body_params(received)?;
         let account = if self.choices.has(Choice::RepeatedAsMap) {
             self.authenticate(&as_map(received))?
@@ -123,7 +144,7 @@ impl Service {
         let version = if v3 {
             received.header("x-acs-version")
         } else {
-            received.query_param("Version")
+            received.param("Version")
         };
         match version {
             None if self.choices.has(Choice::MissingVersionUnsupported) => {
@@ -138,7 +159,7 @@ impl Service {
         let action = if v3 {
             received.header("x-acs-action")
         } else {
-            received.query_param("Action")
+            received.param("Action")
         };
         let Some(action) = action else {
             return Err(Reply::error(ErrorCode::MissingRequiredParams, &["Action"]));
@@ -321,8 +342,8 @@ fn claimed(received: &Received) -> Option<Authenticated> {
     let (access_key_id, request_time) = match v3 {
         Some(authorization) => (authorization.credential, received.header("x-acs-date")),
         None => (
-            received.query_param("AccessKeyId")?.to_owned(),
-            received.query_param("Timestamp"),
+            received.param("AccessKeyId")?.to_owned(),
+            received.param("Timestamp"),
         ),
     };
     Some(Authenticated {

@@ -25,13 +25,15 @@ pub(crate) use client::{Connection, retry_after};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
-pub use encoding::decode_pairs;
 #[cfg(feature = "runner")]
 pub(crate) use encoding::join_encoded;
+pub use encoding::{Escape, decode_pairs};
 pub use exchange::Exchange;
 #[cfg(feature = "reference")]
 pub(crate) use request::COMMON_PARAMS;
-pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
+pub use request::{
+    Carrier, Endpoint, Layout, Order, RpcRequest, SignatureVersion, Signing, SigningContext,
+};
 /// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]

@@ -6,10 +6,11 @@ use std::str::FromStr;
 use http::header::{CONTENT_TYPE, HOST};
 use http::uri::{Authority, Scheme};
 use http::{HeaderValue, Method, Uri};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::credentials::Credentials;
-use super::encoding::{canonical_query, join_encoded};
+use super::encoding::{Escape, join_escaped};
 use super::{WireError, timestamp, v1, v3};
 use crate::contract::API_VERSION;
 
@@ -34,6 +35,78 @@ pub(crate) const COMMON_PARAMS: [&str; 13] = [
 
 /// The content type of a form body.
 pub(crate) const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// Parameters, decoded, in order.
+type Params = Vec<(String, String)>;
+
+/// The `RegionId` a [`Carrier::FormBody`] request sends, as `@alicloud/pop-core` does.
+const FORM_BODY_REGION: &str = "cn-hangzhou";
+
+/// Where a request's parameters travel and how their text is spelt: the ways real clients
+/// lay out the same request. The default is the fnf SDK's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Layout {
+    /// Query, form body or JSON body.
+    pub carrier: Carrier,
+    /// The order of the parameters in the query or body.
+    pub order: Order,
+    /// How the values of the query or form body are percent-encoded.
+    pub escape: Escape,
+}
+
+/// What carries a request's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Carrier {
+    /// By method, as the fnf SDK sends: GET carries every parameter in the query; POST the
+    /// common parameters (signature v1) in the query and the operation's in a form body.
+    #[default]
+    ByMethod,
+    /// POST with every parameter, the signature's too, in a form body, with `Format=JSON`
+    /// and a `RegionId`, as `@alicloud/pop-core` sends (signature v3 has no common
+    /// parameters: the operation's go in the form body).
+    FormBody,
+    /// POST with the operation's parameters as a JSON object body labelled with this
+    /// content type. Signature v1 signs the query only (its signed set is the query and a
+    /// form body); signature v3 covers the body through `x-acs-content-sha256`.
+    Json(&'static str),
+}
+
+/// The order of the parameters on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Order {
+    /// Sorted by name, the v1 signature last, as the SDKs send them.
+    #[default]
+    Sorted,
+    /// The reverse: the v1 signature first.
+    Reversed,
+}
+
+impl Order {
+    /// Sorted parameters, with `last` (the signature) after them, in this order.
+    fn arrange(self, mut params: Params, last: Option<(String, String)>) -> Params {
+        params.sort();
+        params.extend(last);
+        if self == Order::Reversed {
+            params.reverse();
+        }
+        params
+    }
+}
+
+/// A JSON object of `params`, in their order, every value a string.
+fn json_object(params: &[(String, String)]) -> String {
+    let members: Vec<String> = params
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "{}:{}",
+                Value::from(name.as_str()),
+                Value::from(value.as_str())
+            )
+        })
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
 
 /// How a request is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -219,6 +292,8 @@ pub struct RpcRequest {
     pub version: Option<String>,
     /// The operation's parameters, decoded, in order; a name may repeat.
     pub params: Vec<(String, String)>,
+    /// Where the parameters travel and how they are spelt.
+    pub layout: Layout,
 }
 
 impl RpcRequest {
@@ -229,6 +304,7 @@ impl RpcRequest {
             action: Some(action.into()),
             version: Some(API_VERSION.to_owned()),
             params: Vec::new(),
+            layout: Layout::default(),
         }
     }
 
@@ -249,6 +325,44 @@ impl RpcRequest {
         self
     }
 
+    /// The same request laid out as `layout` says; a carrier with a body makes it a POST.
+    #[must_use]
+    pub fn laid_out(mut self, layout: Layout) -> Self {
+        if layout.carrier != Carrier::ByMethod {
+            self.method = Method::POST;
+        }
+        self.layout = layout;
+        self
+    }
+
+    /// The operation's parameters in the order and spelling of the layout, as a form body.
+    fn form(&self, params: Vec<(String, String)>, last: Option<(String, String)>) -> String {
+        let arranged = self.layout.order.arrange(params, last);
+        join_escaped(
+            arranged
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+            self.layout.escape,
+        )
+    }
+
+    /// The body and its content type: a form of `form` (POST), the operation's parameters
+    /// as JSON, or none (GET).
+    fn body(
+        &self,
+        form: Vec<(String, String)>,
+        last: Option<(String, String)>,
+    ) -> (String, Option<&'static str>) {
+        match self.layout.carrier {
+            Carrier::Json(content_type) => {
+                let arranged = self.layout.order.arrange(self.params.clone(), None);
+                (json_object(&arranged), Some(content_type))
+            }
+            _ if self.method == Method::POST => (self.form(form, last), Some(FORM_CONTENT_TYPE)),
+            _ => (String::new(), None),
+        }
+    }
+
     /// The HTTP request, signed as `signing` says, at the time and with the nonce of `context`.
     pub fn build(
         &self,
@@ -263,14 +377,17 @@ impl RpcRequest {
         }
     }
 
-    /// Signature v1, or unsigned: common parameters in the query; the operation's in the
-    /// query (GET) or a form body (POST); the signature over both.
+    /// Signature v1, or unsigned: common parameters in the query (or, for
+    /// [`Carrier::FormBody`], in the form body); the operation's in the query (GET), a form
+    /// body (POST) or a JSON body; the signature over the query and the form body.
     fn build_rpc(
         &self,
         endpoint: &Endpoint,
         credentials: Option<&Credentials>,
         context: &SigningContext,
     ) -> Result<http::Request<Vec<u8>>, WireError> {
+        let carrier = self.layout.carrier;
+        let form_body = carrier == Carrier::FormBody;
         let mut common: Vec<(String, String)> = Vec::new();
         let mut add = |name: &str, value: &str| common.push((name.to_owned(), value.to_owned()));
         if let Some(action) = &self.action {
@@ -279,9 +396,12 @@ impl RpcRequest {
         if let Some(version) = &self.version {
             add("Version", version);
         }
-        add("Format", "json");
+        add("Format", if form_body { "JSON" } else { "json" });
         add("Timestamp", &timestamp::format(context.time));
         add("SignatureNonce", &context.nonce);
+        if form_body {
+            add("RegionId", FORM_BODY_REGION);
+        }
         if let Some(credentials) = credentials {
             add("SignatureMethod", v1::SIGNATURE_METHOD);
             add("SignatureVersion", v1::SIGNATURE_VERSION);
@@ -292,34 +412,43 @@ impl RpcRequest {
         }
 
         let is_post = self.method == Method::POST;
-        let (mut query, body) = if is_post {
-            (common.clone(), canonical_query(&self.params))
-        } else {
-            let mut all = common.clone();
-            all.extend(self.params.iter().cloned());
-            (all, String::new())
+        let (query, form): (Params, Params) = match carrier {
+            Carrier::FormBody => (Vec::new(), [common, self.params.clone()].concat()),
+            Carrier::Json(_) => (common, Vec::new()),
+            Carrier::ByMethod if is_post => (common, self.params.clone()),
+            Carrier::ByMethod => ([common, self.params.clone()].concat(), Vec::new()),
         };
-        query.sort();
-        if let Some(credentials) = credentials {
-            let mut signed = common;
-            signed.extend(self.params.iter().cloned());
+        let signature = credentials.map(|credentials| {
+            let signed: Vec<(&str, &str)> = query
+                .iter()
+                .chain(&form)
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
             let canonical = v1::canonicalize(self.method.as_str(), &signed);
             let signature =
                 v1::signature(&canonical.string_to_sign, credentials.access_key_secret());
-            query.push((v1::SIGNATURE_PARAM.to_owned(), signature));
-        }
-        let query = join_encoded(
+            (v1::SIGNATURE_PARAM.to_owned(), signature)
+        });
+        let (query_last, form_last) = if form_body {
+            (None, signature)
+        } else {
+            (signature, None)
+        };
+        let query = self.layout.order.arrange(query, query_last);
+        let query = join_escaped(
             query
                 .iter()
                 .map(|(name, value)| (name.as_str(), value.as_str())),
+            self.layout.escape,
         );
+        let (body, content_type) = self.body(form, form_last);
 
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(endpoint.uri(&query)?)
             .header(HOST, endpoint.authority());
-        if is_post {
-            builder = builder.header(CONTENT_TYPE, FORM_CONTENT_TYPE);
+        if let Some(content_type) = content_type {
+            builder = builder.header(CONTENT_TYPE, content_type);
         }
         builder
             .body(body.into_bytes())
@@ -336,11 +465,12 @@ impl RpcRequest {
         context: &SigningContext,
     ) -> Result<http::Request<Vec<u8>>, WireError> {
         let is_post = self.method == Method::POST;
-        let (query, body): (&[(String, String)], String) = if is_post {
-            (&[], canonical_query(&self.params))
+        let (query, form): (&[(String, String)], Params) = if is_post {
+            (&[], self.params.clone())
         } else {
-            (&self.params, String::new())
+            (&self.params, Vec::new())
         };
+        let (body, content_type) = self.body(form, None);
         let hashed_payload = v3::hashed_payload(body.as_bytes());
         let date = timestamp::format(context.time);
 
@@ -354,8 +484,8 @@ impl RpcRequest {
         headers.push(("x-acs-date", &date));
         headers.push(("x-acs-signature-nonce", &context.nonce));
         headers.push(("x-acs-content-sha256", &hashed_payload));
-        if is_post {
-            headers.push(("content-type", FORM_CONTENT_TYPE));
+        if let Some(content_type) = content_type {
+            headers.push(("content-type", content_type));
         }
         if let Some(token) = credentials.security_token() {
             headers.push(("x-acs-accesskey-id", credentials.access_key_id()));
@@ -374,7 +504,13 @@ impl RpcRequest {
             &v3::signature(&canonical.string_to_sign, credentials.access_key_secret()),
         );
 
-        let encoded_query = canonical_query(query);
+        let arranged = self.layout.order.arrange(query.to_vec(), None);
+        let encoded_query = join_escaped(
+            arranged
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+            self.layout.escape,
+        );
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(endpoint.uri(&encoded_query)?);
@@ -404,6 +540,122 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::verify::{Received, authenticate};
+
+    /// Every layout of a request, under every signing: the parameters a verifier decodes
+    /// from the query and the body (form or JSON), and the signature version it accepts.
+    #[test]
+    fn every_layout_carries_the_same_parameters_and_verifies() {
+        let endpoint: Endpoint = "http://127.0.0.1:1".parse().unwrap();
+        let credentials = Credentials::new("id", "secret");
+        let signings = [
+            Signing::Unsigned,
+            Signing::V1(credentials.clone()),
+            Signing::V3(credentials),
+        ];
+        let carriers = [
+            Carrier::ByMethod,
+            Carrier::FormBody,
+            Carrier::Json("application/json; charset=utf-8"),
+        ];
+        let escapes = [
+            Escape::Minimal,
+            Escape::Underscore,
+            Escape::LowerHex,
+            Escape::Hyphen,
+            Escape::Letters,
+        ];
+        for signing in &signings {
+            for carrier in carriers {
+                for order in [Order::Sorted, Order::Reversed] {
+                    for escape in escapes {
+                        let layout = Layout {
+                            carrier,
+                            order,
+                            escape,
+                        };
+                        let request = RpcRequest::get("DescribeExecution")
+                            .param("FlowName", "a_Flow-1")
+                            .param("ExecutionName", "e_1")
+                            .laid_out(layout);
+                        let built = request
+                            .build(&endpoint, signing, &SigningContext::fresh())
+                            .unwrap();
+                        let received = Received::from_request(built);
+                        let verified = authenticate(&received, |_| Some("secret"))
+                            .unwrap_or_else(|error| panic!("{layout:?} {signing:?}: {error}"));
+                        // A v1 signature over a JSON body signs only the query, and an
+                        // unsigned request carries no version at all.
+                        assert_eq!(verified.version, signing.version(), "{layout:?}");
+                        let json: Vec<(String, String)> = serde_json::from_slice::<
+                            serde_json::Map<String, Value>,
+                        >(&received.body)
+                        .map(|object| {
+                            object
+                                .into_iter()
+                                .map(|(name, value)| {
+                                    (name, value.as_str().unwrap_or_default().to_owned())
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                        let mut params: Vec<(String, String)> = received
+                            .query
+                            .iter()
+                            .chain(&received.form)
+                            .chain(&json)
+                            .filter(|(name, _)| name.ends_with("Name"))
+                            .cloned()
+                            .collect();
+                        params.sort();
+                        assert_eq!(
+                            params,
+                            [
+                                ("ExecutionName".to_owned(), "e_1".to_owned()),
+                                ("FlowName".to_owned(), "a_Flow-1".to_owned())
+                            ],
+                            "{layout:?} {signing:?}"
+                        );
+                        let action = match signing {
+                            Signing::V3(_) => received.header("x-acs-action"),
+                            _ => received.param("Action"),
+                        };
+                        assert_eq!(action, Some("DescribeExecution"), "{layout:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_form_body_layout_carries_everything_in_the_body_as_pop_core_does() {
+        let endpoint: Endpoint = "http://127.0.0.1:1".parse().unwrap();
+        let request = RpcRequest::get("DescribeExecution")
+            .param("FlowName", "f")
+            .laid_out(Layout {
+                carrier: Carrier::FormBody,
+                ..Layout::default()
+            });
+        assert_eq!(request.method, Method::POST);
+        let built = request
+            .build(
+                &endpoint,
+                &Signing::V1(Credentials::new("id", "secret")),
+                &SigningContext::fresh(),
+            )
+            .unwrap();
+        assert_eq!(built.uri().query(), None);
+        let body = String::from_utf8(built.body().clone()).unwrap();
+        for part in [
+            "Action=DescribeExecution",
+            "Format=JSON",
+            "RegionId=",
+            "Signature=",
+            "FlowName=f",
+        ] {
+            assert!(body.contains(part), "{part} in {body}");
+        }
+    }
 
     #[test]
     fn loopback_endpoints_are_this_machine_only() {
