@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Target, waiting_flow};
+use common::{Target, otherid, waiting_flow};
 use conformance::reference::ReferenceOptions;
 use conformance::wire::{RpcRequest, Signing};
 use serde_json::Value;
@@ -93,7 +93,7 @@ fn shape(exchange: &conformance::wire::Exchange) -> String {
 }
 
 /// The probes: requests whose answers some choice changes, against a target with a young
-/// running execution F/run and a stopped one F/stopped.
+/// running execution F/run and a stopped one F/stopped (of the first account).
 async fn probe(target: &Target) -> Vec<String> {
     target.create_flow("F", &waiting_flow(60.0)).await;
     target.start_execution("F", "run", Some("{}")).await;
@@ -135,6 +135,12 @@ async fn probe(target: &Target) -> Vec<String> {
     }
     shapes.push(shape(
         &target.send_as(&describe(None), &Signing::Unsigned).await,
+    ));
+    // Another account asks for the execution.
+    shapes.push(shape(
+        &target
+            .send_as(&describe(None), &Signing::V1(otherid()))
+            .await,
     ));
     shapes
 }

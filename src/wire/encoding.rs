@@ -51,31 +51,35 @@ pub enum Escape {
     Letters,
 }
 
-impl Escape {
-    /// Whether this spelling escapes `c`, an unreserved character RFC 3986 leaves literal.
-    fn escapes(self, c: char) -> bool {
-        match self {
-            Escape::Minimal => false,
-            Escape::Underscore | Escape::LowerHex => c == '_',
-            Escape::Hyphen => c == '-',
-            Escape::Letters => c.is_ascii_alphabetic(),
-        }
+/// RFC 3986's set and `_`.
+const UNDERSCORE: &AsciiSet = &RFC3986.add(b'_');
+/// RFC 3986's set and `-`.
+const HYPHEN: &AsciiSet = &RFC3986.add(b'-');
+/// RFC 3986's set and every ASCII letter.
+const LETTERS: &AsciiSet = &{
+    let mut set = RFC3986.add(b'A');
+    let mut letter = b'A';
+    while letter <= b'Z' {
+        set = set.add(letter).add(letter.to_ascii_lowercase());
+        letter += 1;
     }
+    set
+};
 
+impl Escape {
     /// `text` percent-encoded in this spelling.
     fn encode(self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            if self.escapes(c) {
-                out.push_str(&format!("%{:02X}", u32::from(c)));
-            } else {
-                out.push_str(&percent_encode(c.encode_utf8(&mut [0; 4])));
-            }
-        }
+        let set = match self {
+            Escape::Minimal => RFC3986,
+            Escape::Underscore | Escape::LowerHex => UNDERSCORE,
+            Escape::Hyphen => HYPHEN,
+            Escape::Letters => LETTERS,
+        };
+        let encoded = utf8_percent_encode(text, set).to_string();
         if self == Escape::LowerHex {
-            lower_hex_escapes(&out)
+            lower_hex_escapes(&encoded)
         } else {
-            out
+            encoded
         }
     }
 }
