@@ -103,22 +103,28 @@ def tea_v1_lifecycle(url):
     }
 
 
-def tea_v3_generic(url):
-    """alibabacloud-tea-openapi's generic client, whose default signature is ACS3-HMAC-SHA256."""
-    fnf_client(url).create_flow(fnf_models.CreateFlowRequest(
-        name="v3_flow", definition=WAIT_FLOW, description="", type="FDL"))
-    signed_with = []
+def generic_client(url, record):
+    """alibabacloud-tea-openapi's generic client; record(request, sign_type) sees every
+    request as it is signed."""
     original = OpenApiUtils.get_authorization
 
     def recording(request, sign_type, payload, ak, secret):
-        signed_with.append(sign_type)
+        record(request, sign_type)
         return original(request, sign_type, payload, ak, secret)
 
     OpenApiUtils.get_authorization = staticmethod(recording)
     config = open_api_models.Config(
         access_key_id="testid", access_key_secret="testsecret",
         endpoint=host_of(url), protocol="http", region_id="cn-hangzhou")
-    client = OpenApiClient(config)
+    return OpenApiClient(config)
+
+
+def tea_v3_generic(url):
+    """alibabacloud-tea-openapi's generic client, whose default signature is ACS3-HMAC-SHA256."""
+    fnf_client(url).create_flow(fnf_models.CreateFlowRequest(
+        name="v3_flow", definition=WAIT_FLOW, description="", type="FDL"))
+    signed_with = []
+    client = generic_client(url, lambda request, sign_type: signed_with.append(sign_type))
 
     def call(action, method, query):
         params = open_api_util_models.Params(
@@ -145,18 +151,9 @@ def tea_v3_encodings(url):
     x-acs-content-sha256) and a POST form body."""
     finished_execution(url, "enc_flow", "enc_exec")
     sent = []
-    original = OpenApiUtils.get_authorization
-
-    def recording(request, sign_type, payload, ak, secret):
-        sent.append({"method": request.method, "content_type": request.headers.get("content-type"),
-                     "query": sorted(request.query or {}), "body": request.body})
-        return original(request, sign_type, payload, ak, secret)
-
-    OpenApiUtils.get_authorization = staticmethod(recording)
-    config = open_api_models.Config(
-        access_key_id="testid", access_key_secret="testsecret",
-        endpoint=host_of(url), protocol="http", region_id="cn-hangzhou")
-    client = OpenApiClient(config)
+    client = generic_client(url, lambda request, sign_type: sent.append({
+        "method": request.method, "content_type": request.headers.get("content-type"),
+        "query": sorted(request.query or {}), "body": request.body}))
     names = {"FlowName": "enc_flow", "ExecutionName": "enc_exec"}
 
     def call(method, body_type, query=None, body=None):
