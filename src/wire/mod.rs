@@ -9,6 +9,7 @@ mod client;
 mod credentials;
 mod encoding;
 mod exchange;
+mod layout;
 mod request;
 #[cfg(test)]
 mod sdk_vectors;
@@ -29,11 +30,10 @@ pub use credentials::{
 pub(crate) use encoding::join_encoded;
 pub use encoding::{Escape, decode_pairs};
 pub use exchange::Exchange;
+pub use layout::{Carrier, Layout, Order};
 #[cfg(feature = "reference")]
 pub(crate) use request::COMMON_PARAMS;
-pub use request::{
-    Carrier, Endpoint, Layout, Order, RpcRequest, SignatureVersion, Signing, SigningContext,
-};
+pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
 /// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]
