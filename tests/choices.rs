@@ -41,7 +41,7 @@ fn every_choice_answers_an_open_question_and_names_are_unique() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "slow tier (.ci/slow-tier): the default suite and 5,000 fuzzed requests against each of 21 choices, minutes"]
+#[ignore = "slow tier (.ci/slow-tier): the default suite and 5,000 fuzzed requests against each of 22 choices, minutes"]
 async fn no_choice_gives_a_finding() {
     let outcomes = choice_matrix(Choice::ALL).await.expect("the suites run");
     let loud: Vec<String> = outcomes
