@@ -135,8 +135,8 @@ pub(crate) enum AuthError {
 }
 
 /// Authenticates `incoming`: v3 when it has an ACS3 `Authorization` header, v1 when its
-/// query or form body has `Signature` or `AccessKeyId`, else unsigned. `secret_of` gives the secret of
-/// an access key, or `None` for an unknown one.
+/// query or form body has `Signature` or `AccessKeyId`, else unsigned. `secret_of` gives the
+/// secret of an access key, or `None` for an unknown one.
 pub(crate) fn authenticate<'s>(
     incoming: &Received,
     secret_of: impl Fn(&str) -> Option<&'s str>,
