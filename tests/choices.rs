@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use common::{Target, otherid, waiting_flow};
 use conformance::reference::ReferenceOptions;
-use conformance::wire::{RpcRequest, Signing};
+use conformance::wire::{RpcRequest, SignatureVersion, Signing, SigningContext};
 use serde_json::Value;
 
 use conformance::contract::{Contract, OpenQuestion};
@@ -41,7 +41,7 @@ fn every_choice_answers_an_open_question_and_names_are_unique() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "slow tier (.ci/slow-tier): the default suite and 5,000 fuzzed requests against each of 22 choices, minutes"]
+#[ignore = "slow tier (.ci/slow-tier): the default suite and 5,000 fuzzed requests against each of 23 choices, minutes"]
 async fn no_choice_gives_a_finding() {
     let outcomes = choice_matrix(Choice::ALL).await.expect("the suites run");
     let loud: Vec<String> = outcomes
@@ -136,6 +136,16 @@ async fn probe(target: &Target) -> Vec<String> {
     shapes.push(shape(
         &target.send_as(&describe(None), &Signing::Unsigned).await,
     ));
+    // Ten minutes behind the clock: within 15 minutes, not within 5.
+    let behind = SigningContext {
+        time: time::OffsetDateTime::now_utc() - time::Duration::minutes(10),
+        nonce: "behind".to_owned(),
+    };
+    let signing = Signing::new(SignatureVersion::V1, Some(common::testid())).unwrap();
+    let built = describe(None)
+        .build(&target.endpoint, &signing, &behind)
+        .unwrap();
+    shapes.push(shape(&target.send_raw(built).await));
     // Another account asks for the execution.
     shapes.push(shape(
         &target

@@ -92,7 +92,20 @@ async fn a_target_that_takes_unsigned_requests_is_not_conformant() {
         .findings()
         .map(|finding| (finding.case.as_str(), finding.check))
         .collect();
-    assert_eq!(failed, [("protocol/unsigned", CheckId::ExpectedOutcome)]);
+    // Unsigned requests with invalid parameters learn the validation error: a
+    // MissingRequiredParams that names ExecutionName, not a parameter of the signature.
+    assert_eq!(
+        failed,
+        [
+            ("protocol/unsigned", CheckId::ExpectedOutcome),
+            ("auth/first-unsigned-bad-flow", CheckId::ExpectedOutcome),
+            (
+                "auth/first-unsigned-wait-over-max",
+                CheckId::ExpectedOutcome
+            ),
+            ("auth/first-unsigned-no-execution", CheckId::MessageTemplate),
+        ]
+    );
     assert!(!report.conformant());
 }
 

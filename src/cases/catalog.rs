@@ -2,10 +2,8 @@
 //! of the seed. Whether a value is valid, and so what must come back, is asked of the
 //! contract; the catalog only chooses values at and around the edges.
 
-use std::time::Duration;
-
 use super::fixtures::Fixtures;
-use super::{Caller, Case, CaseRequest, Expected, Outcome, Tag};
+use super::{Caller, Case, CaseRequest, Expected, Outcome, Tag, Tamper};
 use crate::contract::{
     Answer, Contract, ErrorCode, Known, NameParameter, OPERATION, OpenQuestion, describe_outcomes,
     open_note,
@@ -13,7 +11,7 @@ use crate::contract::{
 use crate::wire::{RpcRequest, SignatureVersion, v3};
 
 /// How far a skewed request's time is from now: well past any service's tolerance.
-const SKEW: Duration = Duration::from_secs(60 * 60);
+pub(super) const SKEW: time::Duration = time::Duration::HOUR;
 
 /// The size of the oversized body: twice the reference target's default limit.
 const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
@@ -28,13 +26,14 @@ pub fn catalog(contract: &Contract, fixtures: &Fixtures) -> Vec<Case> {
     cases.extend(builder.wait_time_cases());
     cases.extend(builder.missing_cases());
     cases.extend(builder.protocol_cases());
+    cases.extend(builder.auth_cases());
     cases.extend(builder.existence_cases());
     cases.extend(super::encodings::encoding_cases(&builder));
     cases.extend(super::isolation::isolation_cases(&builder));
     cases
 }
 
-/// What the catalog's cases are made from: the contract and the run's fixtures.
+/// What every family of cases is built from: the contract and the run's fixtures.
 pub(super) struct Builder<'a> {
     pub(super) contract: &'a Contract,
     pub(super) fixtures: &'a Fixtures,
@@ -443,7 +442,7 @@ impl Builder<'_> {
         for header in v3::REQUIRED_HEADERS {
             let request = CaseRequest {
                 signature: Some(SignatureVersion::V3),
-                remove_header: Some(header),
+                tamper: Some(Tamper::RemoveHeader(header)),
                 ..CaseRequest::signed(good())
             };
             case(
@@ -463,7 +462,10 @@ impl Builder<'_> {
             // The body of a v1 request is not signed unless it is a form, so the request
             // stays correctly signed.
             signature: Some(SignatureVersion::V1),
-            body: Some(("text/plain".to_owned(), b"FlowName=x".to_vec())),
+            tamper: Some(Tamper::ReplaceBody {
+                content_type: "text/plain".to_owned(),
+                body: b"FlowName=x".to_vec(),
+            }),
             ..CaseRequest::signed(post.clone())
         };
         case(

@@ -4,20 +4,21 @@
 //! encodings of one request in `encodings` and account isolation in `isolation`);
 //! [`fixtures`] names and provisions the flows and executions they refer to.
 
+mod auth;
 pub mod catalog;
 mod encodings;
 pub mod fixtures;
 pub(crate) mod isolation;
 pub mod strategies;
 mod tag;
+pub mod tamper;
 pub mod timing;
-
-use std::time::Duration;
 
 use crate::contract::OpenQuestion;
 pub use crate::contract::{Expected, Outcome};
 use crate::wire::{RpcRequest, SignatureVersion};
 pub use tag::{Tag, UnknownTag};
+pub use tamper::{SignatureEdit, Tamper};
 
 /// Whose credentials sign a case's request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,12 +44,11 @@ pub struct CaseRequest {
     pub caller: Caller,
     /// A signature version the case needs whatever the run's (`v3` header cases).
     pub signature: Option<SignatureVersion>,
-    /// How far the request time is moved from now.
-    pub skew: Option<Duration>,
-    /// A header removed after signing.
-    pub remove_header: Option<&'static str>,
-    /// A body and content type that replace the form body after signing.
-    pub body: Option<(String, Vec<u8>)>,
+    /// How far the request time is from now: positive into the past, negative into the
+    /// future. The request is signed at that time.
+    pub skew: Option<time::Duration>,
+    /// What is changed after signing: the one way a case departs from what it signed.
+    pub tamper: Option<Tamper>,
 }
 
 impl CaseRequest {
@@ -59,8 +59,7 @@ impl CaseRequest {
             caller: Caller::Main,
             signature: None,
             skew: None,
-            remove_header: None,
-            body: None,
+            tamper: None,
         }
     }
 }

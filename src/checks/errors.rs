@@ -3,7 +3,7 @@
 
 use super::{Mismatch, Observed};
 use crate::cases::{Expected, Outcome};
-use crate::contract::{Contract, describe_outcomes, open_note};
+use crate::contract::{Contract, ErrorCode, describe_outcomes, open_note};
 
 fn allowed(contract: &Contract, observed: &Observed<'_>) -> String {
     format!(
@@ -25,15 +25,20 @@ pub(super) fn expected_outcome(
     contract: &Contract,
     observed: &Observed<'_>,
 ) -> Result<(), Mismatch> {
+    // A Code of the gateway's families counts as the documented code it stands for:
+    // `error-family` reports the deviation, once.
+    let family = observed
+        .code()
+        .and_then(|code| contract.errors().gateway_family(code));
+    let code = family.map(ErrorCode::as_str).or(observed.code());
     let matched = observed.case.expect.iter().any(|outcome| match outcome {
         Outcome::Success { .. } => observed.is_success(),
-        Outcome::Error { code, .. } => {
-            !observed.is_success() && observed.code() == Some(code.as_str())
+        Outcome::Error { code: expected, .. } => {
+            !observed.is_success() && code == Some(expected.as_str())
         }
         Outcome::AnyError => {
             !observed.is_success()
-                && observed
-                    .code()
+                && code
                     .and_then(|code| contract.errors().lookup(code))
                     .is_some_and(|row| row.describe_execution)
         }
@@ -42,6 +47,27 @@ pub(super) fn expected_outcome(
         Ok(())
     } else {
         Err(Mismatch::new(allowed(contract, observed), actual(observed)))
+    }
+}
+
+/// The Code is a documented one, not one of the API gateway's own families that stands
+/// for it (`Throttling.User` for ResourceThrottled).
+pub(super) fn error_family(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let Some(code) = observed.code() else {
+        return Ok(());
+    };
+    match contract.errors().gateway_family(code) {
+        Some(documented) if !observed.is_success() => Err(Mismatch::new(
+            format!(
+                "{} {documented} (the documented code)",
+                contract.errors().status_of(documented).as_u16()
+            ),
+            format!(
+                "{} {code} (the API gateway's family)",
+                observed.exchange.status.as_u16()
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -310,5 +336,33 @@ mod tests {
             failing(&flow_not_exists(), &exchange),
             [CheckId::ExpectedOutcome]
         );
+    }
+
+    #[test]
+    fn a_gateway_code_is_an_error_family_not_a_wrong_answer() {
+        let case = case(vec![Outcome::error(ErrorCode::SignatureNotMatch, &[])]);
+        let gateway = exchange(
+            400,
+            &error_body(
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            ),
+        );
+        assert_eq!(failing(&case, &gateway), [CheckId::ErrorFamily]);
+        // A gateway Code that stands for another documented Code is a wrong answer too.
+        let expired = exchange(
+            400,
+            &error_body(
+                "InvalidTimeStamp.Expired",
+                "Specified time stamp or date value is expired.",
+            ),
+        );
+        assert_eq!(
+            failing(&case, &expired),
+            [CheckId::ExpectedOutcome, CheckId::ErrorFamily]
+        );
+        // Never on a success.
+        let success = exchange(200, &success_body());
+        assert!(!failing(&success_case(), &success).contains(&CheckId::ErrorFamily));
     }
 }

@@ -23,6 +23,9 @@ pub enum CheckId {
     JsonBody,
     /// `expected-outcome`: the answer is one the contract allows.
     ExpectedOutcome,
+    /// `error-family`: the Code is the documented one, not one of the API gateway's own
+    /// families (a deviation a baseline may accept).
+    ErrorFamily,
     /// `status-matches-code`: the HTTP status is the error table's for the Code.
     StatusMatchesCode,
     /// `message-template`: the Message is its Code's template with the request's values.
@@ -85,12 +88,13 @@ struct Spec {
 impl CheckId {
     /// Every check, in the order `conformance checks` lists them and findings of one
     /// exchange or one timing case are reported.
-    pub const ALL: [CheckId; 19] = [
+    pub const ALL: [CheckId; 20] = [
         CheckId::Answered,
         CheckId::No5xx,
         CheckId::ContentTypeJson,
         CheckId::JsonBody,
         CheckId::ExpectedOutcome,
+        CheckId::ErrorFamily,
         CheckId::StatusMatchesCode,
         CheckId::MessageTemplate,
         CheckId::ErrorSchema,
@@ -147,6 +151,11 @@ impl CheckId {
                 "expected-outcome",
                 "the answer (success, or the error Code) is one the contract allows for the request",
                 Rule::Exchange(errors::expected_outcome),
+            ),
+            CheckId::ErrorFamily => (
+                "error-family",
+                "the answer uses an error family of the API gateway, not the documented code",
+                Rule::Exchange(errors::error_family),
             ),
             CheckId::StatusMatchesCode => (
                 "status-matches-code",

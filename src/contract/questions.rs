@@ -61,6 +61,8 @@ open_questions! {
     UnknownFields => "unknown-fields",
     /// White space in messages.
     MessageWhitespace => "message-whitespace",
+    /// How far a request's time may be from the service's clock.
+    ClockTolerance => "clock-tolerance",
     /// The error of a request for another account's flow or execution.
     ForeignResource => "foreign-resource",
 }

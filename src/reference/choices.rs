@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -115,7 +116,13 @@ choices! {
     /// Messages have other white space.
     MessageWhitespace => "message-whitespace", MessageWhitespace,
         "messages have doubled spaces between words and a trailing space";
+    /// The clock tolerance is five minutes.
+    FiveMinuteClock => "five-minute-clock", ClockTolerance,
+        "a request time more than 5 minutes from the clock, either way, is RequestTimeTooSkewed (not 15)";
 }
+
+/// The clock tolerance of [`Choice::FiveMinuteClock`].
+const FIVE_MINUTES: Duration = Duration::from_secs(5 * 60);
 
 impl fmt::Display for Choice {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -227,6 +234,16 @@ impl Choices {
             && let Some(Value::String(message)) = body.get_mut("Message")
         {
             *message = format!("{} ", message.split(' ').collect::<Vec<_>>().join("  "));
+        }
+    }
+
+    /// How far a request's time may be from the clock, where the target is configured
+    /// with `configured`.
+    pub(crate) fn clock_tolerance(&self, configured: Duration) -> Duration {
+        if self.has(Choice::FiveMinuteClock) {
+            FIVE_MINUTES
+        } else {
+            configured
         }
     }
 

@@ -14,13 +14,15 @@ use time::OffsetDateTime;
 
 use super::ReferenceOptions;
 use super::choices::{Choice, Choices};
-use super::faults::{Breakdown, Fault, Faults};
+use super::faults::{AuthFault, Breakdown, Fault, Faults};
 use super::operations::{Call, Operations, Step};
 use super::reply::Reply;
-use crate::contract::{API_VERSION, Answer, Contract, ErrorCode, Expected, OPERATION, Outcome};
+use crate::contract::{
+    API_VERSION, Answer, Contract, ErrorCode, Expected, OPERATION, Outcome, Query,
+};
 use crate::wire::{
-    AuthError, Authenticated, COMMON_PARAMS, Received, SignatureVersion, authenticate, is_form,
-    timestamp, v3::parse_authorization,
+    AuthError, Authenticated, COMMON_PARAMS, Received, SignatureVersion, authenticate_leniently,
+    is_form, timestamp, v3::parse_authorization,
 };
 
 /// The reference target's behaviour, independent of HTTP.
@@ -132,6 +134,13 @@ impl Service {
             return Err(Reply::error(code, values));
         }
         let body_params = body_params(received)?;
+        if self.faults.has(Fault::Auth(AuthFault::ValidatesBeforeAuth))
+            && (received.query_param("Action") == Some(OPERATION)
+                || received.header("x-acs-action") == Some(OPERATION))
+            && let Err(refusal) = self.read(&operation_params(received, &body_params))
+        {
+            return Err(refusal);
+        }
         let account = if self.choices.has(Choice::RepeatedAsMap) {
             self.authenticate(&as_map(received))?
         } else {
@@ -168,13 +177,7 @@ impl Service {
             return Err(Reply::error(ErrorCode::ActionNotSupported, &[action]));
         };
 
-        let params: Vec<(&str, &str)> = received
-            .query
-            .iter()
-            .chain(&body_params)
-            .filter(|(name, _)| !COMMON_PARAMS.contains(&name.as_str()))
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
+        let params = operation_params(received, &body_params);
         let describe = rules.operation() == OPERATION;
         if describe && let Some(breakdown) = self.faults.breakdown(&params) {
             let internal = Reply::error(ErrorCode::InternalServerError, &[]);
@@ -210,23 +213,28 @@ impl Service {
     /// DescribeExecution, answered as the oracle says for the target's reading of the open
     /// questions, with the faults overruling the contract on values.
     fn describe(&self, account: String, params: &[(&str, &str)]) -> Result<Step, Reply> {
+        let query = self.read(params)?;
+        let mut read = vec![
+            ("FlowName", query.flow.as_str()),
+            ("ExecutionName", query.execution.as_str()),
+        ];
+        read.extend(query.wait.as_deref().map(|wait| ("WaitTimeSeconds", wait)));
+        let call = Call {
+            account: &account,
+            params: &read,
+        };
+        Ok(self.operations.call(self.contract, OPERATION, &call))
+    }
+
+    /// DescribeExecution's parameters as the target reads them, or the error that refuses
+    /// them.
+    fn read(&self, params: &[(&str, &str)]) -> Result<Query, Reply> {
         let overrule = |name: &str, value: &str| self.faults.verdict(self.contract, name, value);
         match self
             .contract
             .answer(params, self.choices.reading(), &overrule)
         {
-            Answer::Query(query) => {
-                let mut read = vec![
-                    ("FlowName", query.flow.as_str()),
-                    ("ExecutionName", query.execution.as_str()),
-                ];
-                read.extend(query.wait.as_deref().map(|wait| ("WaitTimeSeconds", wait)));
-                let call = Call {
-                    account: &account,
-                    params: &read,
-                };
-                Ok(self.operations.call(self.contract, OPERATION, &call))
-            }
+            Answer::Query(query) => Ok(query),
             Answer::Refused(Outcome::Error {
                 code: ErrorCode::MissingRequiredParams,
                 values,
@@ -255,7 +263,11 @@ impl Service {
 
     /// The account a request acts for, or the error that refuses it.
     fn authenticate(&self, received: &Received) -> Result<String, Reply> {
-        let verified = authenticate(received, |id| self.secrets.get(id).map(String::as_str));
+        let verified = authenticate_leniently(
+            received,
+            |id| self.secrets.get(id).map(String::as_str),
+            self.faults.leniency(),
+        );
         let verified = match verified {
             Err(AuthError::SignatureMismatch | AuthError::PayloadHashMismatch)
                 if self.faults.has(Fault::SignatureUnchecked) =>
@@ -294,9 +306,15 @@ impl Service {
             return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
         };
         let now = OffsetDateTime::now_utc();
-        if (now - sent_at).unsigned_abs() > self.max_clock_skew
-            && !self.faults.has(Fault::SkewUnchecked)
-        {
+        let tolerance = self.choices.clock_tolerance(self.max_clock_skew);
+        // How far in the past the request was sent (negative: in the future).
+        let behind = now - sent_at;
+        let too_far = if self.faults.has(Fault::Auth(AuthFault::SkewPastOnly)) {
+            behind > tolerance
+        } else {
+            behind.unsigned_abs() > tolerance
+        };
+        if too_far && !self.faults.has(Fault::SkewUnchecked) {
             return Err(Reply::error(
                 ErrorCode::RequestTimeTooSkewed,
                 &[&request_time, &timestamp::format(now)],
@@ -315,6 +333,21 @@ impl Service {
             retry_after: Some(not_until.wait_time_from(DefaultClock::default().now())),
         })
     }
+}
+
+/// The operation's own parameters of a request: those of its query and body that are not
+/// the protocol's.
+fn operation_params<'a>(
+    received: &'a Received,
+    body_params: &'a [(String, String)],
+) -> Vec<(&'a str, &'a str)> {
+    received
+        .query
+        .iter()
+        .chain(body_params)
+        .filter(|(name, _)| !COMMON_PARAMS.contains(&name.as_str()))
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect()
 }
 
 /// The request as a server that reads its parameters into a map sees it: each query

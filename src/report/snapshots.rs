@@ -23,7 +23,7 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 use similar::TextDiff;
 
-use crate::cases::Tag;
+use crate::cases::{Tag, Tamper};
 use crate::runner::{Checked, RunReport};
 
 /// The most of a body that is not JSON a snapshot keeps.
@@ -249,7 +249,7 @@ fn render(result: &Checked, redactions: &Redactions) -> String {
         params.insert(name.clone(), json!(redact(value)));
     }
     let mut request = json!({ "method": rpc.method.as_str(), "params": params });
-    if let Some((content_type, body)) = &result.case.request.body {
+    if let Some(Tamper::ReplaceBody { content_type, body }) = &result.case.request.tamper {
         request["content_type"] = json!(content_type);
         request["body"] = json!(redact(&capped(body)));
     }

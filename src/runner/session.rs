@@ -97,16 +97,8 @@ impl Session {
     ) -> Result<http::Request<Vec<u8>>, RunError> {
         let signing = self.signing(request)?;
         let mut built = request.rpc.build(&self.endpoint, &signing, context)?;
-        if let Some(header) = request.remove_header {
-            built.headers_mut().remove(header);
-        }
-        if let Some((content_type, body)) = &request.body {
-            let value = http::HeaderValue::from_str(content_type)
-                .map_err(|error| WireError::Build(error.to_string()))?;
-            built
-                .headers_mut()
-                .insert(http::header::CONTENT_TYPE, value);
-            *built.body_mut() = body.clone();
+        if let Some(tamper) = &request.tamper {
+            tamper.apply(&mut built, signing.version())?;
         }
         Ok(built)
     }

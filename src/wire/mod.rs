@@ -33,11 +33,14 @@ pub use exchange::Exchange;
 pub use layout::{Carrier, Layout, Order};
 #[cfg(feature = "reference")]
 pub(crate) use request::COMMON_PARAMS;
+pub(crate) use request::FORM_CONTENT_TYPE;
 pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
 /// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]
-pub(crate) use verify::{AuthError, Authenticated, Received, authenticate, is_form};
+pub(crate) use verify::{
+    AuthError, Authenticated, Leniency, Received, authenticate_leniently, is_form,
+};
 
 /// The response header that repeats a response's RequestId.
 pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";

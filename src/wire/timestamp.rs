@@ -14,7 +14,6 @@ pub(crate) fn format(time: OffsetDateTime) -> String {
         .expect("a UTC time within years 0 to 9999 formats")
 }
 
-#[cfg(any(test, feature = "reference"))]
 /// Reads a request time of that form, or `None`.
 pub(crate) fn parse(text: &str) -> Option<OffsetDateTime> {
     time::PrimitiveDateTime::parse(text, FORMAT)

@@ -8,8 +8,11 @@ use std::fmt;
 use crate::checks::CheckId;
 use crate::contract::{Contract, NameParameter};
 
+mod auth;
 mod switched;
 
+pub use auth::AuthFault;
+pub(crate) use auth::{COMPARED_PREFIX, gateway_error};
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
 
 /// A name rule broken.
@@ -217,6 +220,8 @@ pub enum Fault {
     Name(NameParameter, NameFault),
     /// A rule of WaitTimeSeconds.
     Wait(WaitFault),
+    /// A rule of authentication.
+    Auth(AuthFault),
     /// Long polls on running executions are answered at once, ignoring WaitTimeSeconds.
     AnswersEarly,
     /// Long polls ignore the execution's end and are answered a second after their wait.
@@ -295,6 +300,7 @@ impl Fault {
             .into_iter()
             .flat_map(|name| NameFault::ALL.map(|fault| Fault::Name(name, fault)));
         let waits = WaitFault::ALL.map(Fault::Wait);
+        let auth = AuthFault::ALL.map(Fault::Auth);
         names
             .chain(waits)
             .chain([
@@ -333,6 +339,7 @@ impl Fault {
                 Fault::FailedAsSucceeded,
                 Fault::InputDropped,
             ])
+            .chain(auth)
             .collect()
     }
 
@@ -346,6 +353,7 @@ impl Fault {
         let name = match self {
             Fault::Name(name, fault) => return format!("{}-{}", name.family(), fault.suffix()),
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
+            Fault::Auth(fault) => fault.name(),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -391,6 +399,7 @@ impl Fault {
                 return format!("{}: {}", name.parameter(), fault.description());
             }
             Fault::Wait(fault) => fault.description(),
+            Fault::Auth(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
                 "long polls ignore the execution's end and come 1 s after their wait"
@@ -450,6 +459,7 @@ impl Fault {
     /// The check that owns the broken rule: the one that must catch the fault.
     pub fn owner(self) -> CheckId {
         match self {
+            Fault::Auth(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
             | Fault::MissingWrongCode

@@ -8,7 +8,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Fault, NameFault};
+use super::{AuthFault, COMPARED_PREFIX, Fault, NameFault, gateway_error};
+use crate::wire::Leniency;
 
 /// How a long poll is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +88,17 @@ impl Faults {
         None
     }
 
+    /// What the target's signature checks let pass that the protocol does not.
+    pub(crate) fn leniency(&self) -> Leniency {
+        Leniency {
+            prefix_only: self
+                .has(Fault::Auth(AuthFault::SignaturePrefixOnly))
+                .then_some(COMPARED_PREFIX),
+            ignore_case: self.has(Fault::Auth(AuthFault::SignatureCaseInsensitive)),
+            trust_declared_hash: self.has(Fault::Auth(AuthFault::BodyHashUnchecked)),
+        }
+    }
+
     /// Whether `parameter` is looked up without regard to case.
     pub(crate) fn ignores_case_of(&self, parameter: NameParameter) -> bool {
         self.has(Fault::Name(parameter, NameFault::CaseInsensitive))
@@ -147,6 +159,11 @@ impl Faults {
         message: String,
         values: &[&str],
     ) -> (u16, String, String) {
+        if self.has(Fault::Auth(AuthFault::GatewayAuthErrors))
+            && let Some((status, code, message)) = gateway_error(code)
+        {
+            return (status, code.to_owned(), message.to_owned());
+        }
         let status = if self.has(Fault::ErrorWrongStatus) {
             400
         } else {
