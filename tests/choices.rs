@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Target, waiting_flow};
+use common::{Target, otherid, waiting_flow};
 use conformance::reference::ReferenceOptions;
 use conformance::wire::{RpcRequest, SignatureVersion, Signing, SigningContext};
 use serde_json::Value;
@@ -41,7 +41,7 @@ fn every_choice_answers_an_open_question_and_names_are_unique() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "slow tier (.ci/slow-tier): the default suite and 5,000 fuzzed requests against each of 22 choices, minutes"]
+#[ignore = "slow tier (.ci/slow-tier): the default suite and 5,000 fuzzed requests against each of 23 choices, minutes"]
 async fn no_choice_gives_a_finding() {
     let outcomes = choice_matrix(Choice::ALL).await.expect("the suites run");
     let loud: Vec<String> = outcomes
@@ -93,7 +93,8 @@ fn shape(exchange: &conformance::wire::Exchange) -> String {
 }
 
 /// The probes: requests whose answers some choice changes, against a target with a young
-/// running execution F/run and a stopped one F/stopped, then a burst.
+/// running execution F/run and a stopped one F/stopped (of the first account), then a
+/// burst.
 async fn probe(target: &Target) -> Vec<String> {
     target.create_flow("F", &waiting_flow(60.0)).await;
     target.start_execution("F", "run", Some("{}")).await;
@@ -146,6 +147,12 @@ async fn probe(target: &Target) -> Vec<String> {
         .build(&target.endpoint, &signing, &behind)
         .unwrap();
     shapes.push(shape(&target.send_raw(built).await));
+    // Another account asks for the execution.
+    shapes.push(shape(
+        &target
+            .send_as(&describe(None), &Signing::V1(otherid()))
+            .await,
+    ));
     // Last, a burst past the real service's bucket of 50: the first answer that is not a
     // success, and which retry-hint headers it has.
     let mut throttled = "no throttling".to_owned();

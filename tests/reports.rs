@@ -265,12 +265,12 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
     let first = conformance(&clean, &["--snapshots", snapshots]);
     assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
     let recorded = files(&dir, ".snap");
-    assert_eq!(recorded.len(), 168, "{}", stdout(&first));
-    assert!(stdout(&first).contains("0 changed, 168 recorded"));
+    assert_eq!(recorded.len(), 185, "{}", stdout(&first));
+    assert!(stdout(&first).contains("0 changed, 185 recorded"));
     let again = conformance(&clean, &["--snapshots", snapshots]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert!(
-        stdout(&again).contains("168 unchanged, 0 changed"),
+        stdout(&again).contains("185 unchanged, 0 changed"),
         "{}",
         stdout(&again)
     );
@@ -328,7 +328,7 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
     assert!(files(&dir, ".snap.new").is_empty());
     let after = conformance(&changed, &["--snapshots", snapshots]);
     assert!(
-        stdout(&after).contains("168 unchanged, 0 changed"),
+        stdout(&after).contains("185 unchanged, 0 changed"),
         "{}",
         stdout(&after)
     );

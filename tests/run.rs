@@ -55,7 +55,7 @@ async fn a_target_given_by_url_is_held_to_the_same_catalog() {
             .any(|(result, _)| result.case.id == "existence/other-accounts-flow")
     );
 
-    // Without the second account the isolation case is skipped, and says why.
+    // Without the second account the isolation cases are skipped, and say why.
     let report = run(&RunOptions {
         other_credentials: None,
         ..options
@@ -66,9 +66,16 @@ async fn a_target_given_by_url_is_held_to_the_same_catalog() {
         .skipped()
         .map(|(case, reason)| (case.id.as_str(), reason))
         .collect();
+    let isolation = [
+        "existence/other-accounts-flow",
+        "isolation/other-reads-finished",
+        "isolation/other-reads-running",
+        "isolation/other-long-polls-running-2",
+        "isolation/reads-others-execution",
+    ];
     assert_eq!(
         skipped,
-        [("existence/other-accounts-flow", "needs --other-credentials")]
+        isolation.map(|case| (case, "needs --other-credentials"))
     );
 }
 
@@ -369,6 +376,10 @@ async fn a_fixture_file_names_existing_executions_and_the_run_creates_nothing() 
         skipped,
         [
             "existence/other-accounts-flow",
+            "isolation/other-reads-finished",
+            "isolation/other-reads-running",
+            "isolation/other-long-polls-running-2",
+            "isolation/reads-others-execution",
             "timing/ends-during-wait",
             "timing/fails-during-wait"
         ]

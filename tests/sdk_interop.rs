@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::Target;
-use conformance::contract::{BodyKind, Contract, ErrorCode};
+use conformance::contract::{BodyKind, Contract, ErrorCode, PER_ANSWER_FIELDS};
 use serde_json::Value;
 
 /// Runs a scenario of `tests/python/interop.py` against `target` and returns what it saw.
@@ -101,4 +101,63 @@ async fn the_core_sdk_with_the_fnf_requests_works() {
     assert_eq!(seen["described"]["Status"], "Succeeded");
     assert_eq!(seen["described"]["Input"], "{\"from\":\"core\"}");
     assert_sdk_error(&seen["flow_not_exists"], ErrorCode::FlowNotExists);
+}
+
+/// An answer of a scenario without the fields a service sets per answer.
+fn per_request(answer: &Value) -> Value {
+    let mut answer = answer.clone();
+    if let Some(body) = answer["body"].as_object_mut() {
+        body.retain(|key, _| !PER_ANSWER_FIELDS.contains(&key.as_str()));
+    }
+    answer
+}
+
+/// Asserts that every answer of `seen` named in `variants` is the 200 success of
+/// `get_query`, the GET client's, but for the fields a service sets per answer.
+fn assert_same_answers(seen: &Value, variants: &[&str]) {
+    let get = &seen["get_query"];
+    assert_eq!(get["status"], 200, "{seen}");
+    assert_success_body(&get["body"]);
+    assert_eq!(get["body"]["Status"], "Succeeded", "{seen}");
+    for variant in variants {
+        assert_success_body(&seen[*variant]["body"]);
+        assert_eq!(
+            per_request(&seen[*variant]),
+            per_request(get),
+            "{variant}: {seen}"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): the official SDKs from PyPI in a virtualenv (network, python3)"]
+async fn the_generic_client_gets_the_same_answer_with_a_json_or_form_body() {
+    let target = Target::start().await;
+    let seen = scenario("tea-v3-encodings", &target).await;
+    assert_same_answers(&seen, &["post_json", "post_form"]);
+    // What the SDK sent: the query, then a JSON body as the SDKs label it, then a form.
+    let sent = seen["sent"].as_array().unwrap();
+    assert_eq!(sent.len(), 3, "{seen}");
+    assert_eq!(sent[1]["content_type"], "application/json; charset=utf-8");
+    assert_eq!(sent[2]["content_type"], "application/x-www-form-urlencoded");
+    assert_eq!(sent[1]["query"], Value::Array(Vec::new()));
+}
+
+#[tokio::test]
+#[ignore = "slow tier (.ci/slow-tier): the official SDKs from PyPI in a virtualenv (network, python3)"]
+async fn the_core_sdk_gets_the_same_answer_with_a_post_form() {
+    let target = Target::start().await;
+    let seen = scenario("core-post-form", &target).await;
+    assert_same_answers(&seen, &["post_form", "post_form_in_body"]);
+    assert_eq!(
+        seen["sent"]["POST"]["content_type"],
+        "application/x-www-form-urlencoded"
+    );
+    let in_body = &seen["sent"]["POST-everything-in-body"]["body_names"];
+    for name in ["Action", "Signature", "AccessKeyId", "Format", "RegionId"] {
+        assert!(
+            in_body.as_array().unwrap().contains(&Value::from(name)),
+            "{name}: {seen}"
+        );
+    }
 }

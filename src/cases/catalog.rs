@@ -28,6 +28,8 @@ pub fn catalog(contract: &Contract, fixtures: &Fixtures) -> Vec<Case> {
     cases.extend(builder.protocol_cases());
     cases.extend(builder.auth_cases());
     cases.extend(builder.existence_cases());
+    cases.extend(super::encodings::encoding_cases(&builder));
+    cases.extend(super::isolation::isolation_cases(&builder));
     cases
 }
 
@@ -520,12 +522,13 @@ impl Builder<'_> {
                 &fixtures.flow,
                 &fixtures.absent_execution,
             ),
-            case(
-                "other-accounts-flow",
-                vec![Tag::Isolation],
+            super::isolation::foreign_case(
+                self,
+                "existence/other-accounts-flow",
+                vec![Tag::Existence],
                 "a flow of the other credentials (not visible)",
-                &fixtures.other_flow,
-                &fixtures.execution,
+                Caller::Main,
+                describe(&fixtures.other_flow, &fixtures.execution),
             ),
         ]
     }

@@ -76,6 +76,11 @@ pub struct Fixtures {
     pub execution: String,
     /// A flow of the other credentials.
     pub other_flow: String,
+    /// A finished execution of `other_flow` (empty with `--fixtures`: the run starts none).
+    pub other_execution: String,
+    /// An execution of the main credentials that runs for the whole run, as (flow,
+    /// execution); empty names with a fixture file that has no Running execution.
+    pub running: (String, String),
     /// A valid execution name that names nothing.
     pub absent_execution: String,
     /// A valid flow name that names nothing.
@@ -203,15 +208,19 @@ pub enum FixtureError {
 impl Fixtures {
     /// The names for a run id (eight hex digits).
     pub fn new(run_id: &str) -> Self {
-        Self {
+        let mut fixtures = Self {
             run_id: run_id.to_owned(),
             flow: format!("Conformance_Flow_{run_id}"),
             execution: format!("Done_{run_id}"),
             other_flow: format!("Conformance_Other_{run_id}"),
+            other_execution: format!("Other_Done_{run_id}"),
+            running: (String::new(), format!("Running_{run_id}")),
             absent_execution: format!("Absent_Execution_{run_id}"),
             absent_flow: format!("Absent_Flow_{run_id}"),
             existing: None,
-        }
+        };
+        fixtures.running.0 = fixtures.flow_of(FixtureFlow::Long);
+        fixtures
     }
 
     /// Fixtures that exist already, as a fixture file names them; the absent names are
@@ -219,10 +228,15 @@ impl Fixtures {
     pub fn existing(run_id: &str, file: &FixtureFile) -> Result<Self, FixtureError> {
         let with_state = |state: &str| file.executions.iter().find(|e| e.state == state).cloned();
         let finished = with_state("Succeeded").ok_or(FixtureError::NoSucceeded { path: None })?;
+        let running = with_state("Running")
+            .map(|running| (running.flow, running.execution))
+            .unwrap_or_default();
         Ok(Self {
             flow: finished.flow.clone(),
             execution: finished.execution.clone(),
             other_flow: file.other_flow.clone().unwrap_or_default(),
+            other_execution: String::new(),
+            running,
             existing: Some(Existing {
                 executions: file.executions.clone(),
                 running: with_state("Running"),
@@ -282,6 +296,9 @@ impl Fixtures {
             &self.flow,
             &self.execution,
             &self.other_flow,
+            &self.other_execution,
+            &self.running.0,
+            &self.running.1,
             &self.absent_execution,
             &self.absent_flow,
         ]

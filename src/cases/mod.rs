@@ -1,11 +1,14 @@
 //! Cases: one request to send and what the contract says may come back.
 //!
-//! [`catalog`] holds the named, deterministic cases with stable ids and tags;
+//! [`catalog`] holds the named, deterministic cases with stable ids and tags (with the
+//! encodings of one request in `encodings` and account isolation in `isolation`);
 //! [`fixtures`] names and provisions the flows and executions they refer to.
 
 mod auth;
 pub mod catalog;
+mod encodings;
 pub mod fixtures;
+pub(crate) mod isolation;
 pub mod strategies;
 mod tag;
 pub mod tamper;

@@ -35,6 +35,9 @@ pub enum Tag {
     Existence,
     /// `isolation`: the case needs the other account's flow.
     Isolation,
+    /// `encoding`: one of the encodings of the same valid request, whose answers must all
+    /// be the same.
+    Encoding,
     /// `valid`: the contract takes the request as valid.
     Valid,
     /// `invalid`: the contract rejects the request.
@@ -69,6 +72,7 @@ impl Tag {
         Tag::Limits,
         Tag::Existence,
         Tag::Isolation,
+        Tag::Encoding,
         Tag::Valid,
         Tag::Invalid,
         Tag::Timing,
@@ -93,6 +97,7 @@ impl Tag {
             Tag::Limits => "limits",
             Tag::Existence => "existence",
             Tag::Isolation => "isolation",
+            Tag::Encoding => "encoding",
             Tag::Valid => "valid",
             Tag::Invalid => "invalid",
             Tag::Timing => "timing",

@@ -2,7 +2,8 @@
 //! no I/O, so each is unit-tested on canned exchanges.
 //!
 //! One file per family: `errors` (status, Code, Message), `bodies` (schemas, echoed
-//! names), `protocol` (content type, RequestId, 5xx, time), [`timing`] (long polls). The
+//! names), `protocol` (content type, RequestId, 5xx, time), [`timing`] (long polls),
+//! `variants` (the encodings of one request answered alike). The
 //! registry ([`CheckId`]) names every check once, with its description and its rule.
 
 mod bodies;
@@ -10,6 +11,7 @@ mod errors;
 mod protocol;
 mod registry;
 pub mod timing;
+mod variants;
 
 use std::time::Duration;
 
@@ -21,6 +23,7 @@ use crate::wire::Exchange;
 
 pub use protocol::unique_request_ids;
 pub use registry::CheckId;
+pub use variants::same_answers;
 
 use registry::Rule;
 

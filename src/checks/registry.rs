@@ -45,6 +45,8 @@ pub enum CheckId {
     TimeBound,
     /// `request-id-unique`: no two answers of the run share a RequestId.
     RequestIdUnique,
+    /// `same-answer`: every encoding of one request gets the same answer.
+    SameAnswer,
     /// `timing-answer`: each long poll's answer fits its execution's state.
     TimingAnswer,
     /// `timing-at-once`: what must be answered at once is.
@@ -72,7 +74,8 @@ pub(super) enum Rule {
     Answer,
     /// One exchange on its own: [`super::check`] runs it.
     Exchange(ExchangeRule),
-    /// All the answers of a run together: [`super::unique_request_ids`].
+    /// All the answers of a run together: [`super::unique_request_ids`],
+    /// [`super::same_answers`].
     Run,
     /// The polls of one timing case: [`timing::check_timing`] runs it.
     Timeline(TimelineRule),
@@ -104,6 +107,7 @@ impl CheckId {
         CheckId::RetryHint,
         CheckId::TimeBound,
         CheckId::RequestIdUnique,
+        CheckId::SameAnswer,
         CheckId::TimingAnswer,
         CheckId::TimingAtOnce,
         CheckId::TimingWaitHonoured,
@@ -206,6 +210,11 @@ impl CheckId {
                 "no two answers of the run share a RequestId",
                 Rule::Run,
             ),
+            CheckId::SameAnswer => (
+                "same-answer",
+                "every encoding of one valid request (query, form, JSON body, order, percent-encoding) gets the same status and body, RequestId aside",
+                Rule::Run,
+            ),
             CheckId::TimingAnswer => (
                 "timing-answer",
                 "a long poll's answer is the one its execution's state calls for (Running, the terminal status, 404, 400)",
@@ -282,12 +291,19 @@ mod tests {
     }
 
     #[test]
-    fn only_answered_and_request_id_unique_are_found_outside_a_rule() {
+    fn only_answered_and_the_run_checks_are_found_outside_a_rule() {
         let outside: Vec<CheckId> = CheckId::ALL
             .into_iter()
             .filter(|id| matches!(id.rule(), Rule::Answer | Rule::Run))
             .collect();
-        assert_eq!(outside, [CheckId::Answered, CheckId::RequestIdUnique]);
+        assert_eq!(
+            outside,
+            [
+                CheckId::Answered,
+                CheckId::RequestIdUnique,
+                CheckId::SameAnswer
+            ]
+        );
     }
 
     #[test]

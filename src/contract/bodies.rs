@@ -5,6 +5,11 @@ use serde_json::Value;
 use super::ContractError;
 use super::schema::{self, Compiled, SchemaFile, SchemaViolation};
 
+/// The fields of a body that a service sets for each answer, not from what was asked: two
+/// answers to the same request may differ in them. RequestId is fresh for every answer (the
+/// page); the gateway's HostId and Recommend (`observed-service.md`) may name the request.
+pub const PER_ANSWER_FIELDS: [&str; 3] = ["RequestId", "HostId", "Recommend"];
+
 /// Which body schema applies to a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BodyKind {

@@ -65,6 +65,8 @@ open_questions! {
     ClockTolerance => "clock-tolerance",
     /// When a target throttles, and with which retry hint.
     Throttling => "throttling",
+    /// The error of a request for another account's flow or execution.
+    ForeignResource => "foreign-resource",
 }
 
 impl std::fmt::Display for OpenQuestion {

@@ -111,6 +111,9 @@ choices! {
     /// Error bodies carry the gateway's extra fields.
     GatewayErrorExtras => "gateway-error-extras", UnknownFields,
         "error bodies also carry Recommend and AccessDeniedDetail, as Alibaba Cloud's gateway adds them";
+    /// Another account's flow is AccessDenied.
+    ForeignAccessDenied => "foreign-access-denied", ForeignResource,
+        "DescribeExecution of another account's flow is answered 403 AccessDenied, not 404 FlowNotExists";
     /// Messages have other white space.
     MessageWhitespace => "message-whitespace", MessageWhitespace,
         "messages have doubled spaces between words and a trailing space";

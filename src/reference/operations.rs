@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
-use super::choices::Choices;
+use super::choices::{Choice, Choices};
 use super::execution::{Execution, State};
 use super::faults::{Faults, LongPoll};
 use super::fdl;
@@ -109,6 +109,8 @@ pub(crate) struct Operations {
     lifetime: Option<Duration>,
     faults: Faults,
     choices: Choices,
+    /// The account whose executions every account can read ([`Fault::FirstAccountReadable`]).
+    readable_by_all: Option<String>,
 }
 
 impl Operations {
@@ -119,6 +121,15 @@ impl Operations {
             lifetime,
             faults,
             choices,
+            readable_by_all: None,
+        }
+    }
+
+    /// The same, with `account`'s executions readable by every account (a fault).
+    pub(crate) fn readable_by_all(self, account: Option<String>) -> Self {
+        Self {
+            readable_by_all: account,
+            ..self
         }
     }
 
@@ -161,8 +172,41 @@ impl Operations {
             .ok_or_else(|| Reply::error(ErrorCode::ExecutionNotExists, &[name, flow_name]))
     }
 
+    /// The execution DescribeExecution reads: the caller's own; another account's flow does
+    /// not exist for the caller, or is AccessDenied (a choice), or under a fault is read.
+    fn foreign_or_own(&self, call: &Call<'_>) -> Result<Arc<Execution>, Reply> {
+        let own = self.execution(call);
+        if !matches!(
+            &own,
+            Err(Reply::Error {
+                code: ErrorCode::FlowNotExists,
+                ..
+            })
+        ) {
+            return own;
+        }
+        let flow_name = call.required("FlowName");
+        let flows = self.flows(call);
+        if let Some(flow) = self
+            .readable_by_all
+            .as_deref()
+            .and_then(|account| flows.of_account(account, flow_name))
+        {
+            let name = call.required("ExecutionName");
+            return flow
+                .executions
+                .get(name)
+                .cloned()
+                .ok_or_else(|| Reply::error(ErrorCode::ExecutionNotExists, &[name, flow_name]));
+        }
+        if self.choices.has(Choice::ForeignAccessDenied) && flows.elsewhere(flow_name) {
+            return Err(Reply::error(ErrorCode::AccessDenied, &[]));
+        }
+        own
+    }
+
     fn describe_execution(&self, contract: &Contract, call: &Call<'_>) -> Step {
-        let execution = match self.execution(call) {
+        let execution = match self.foreign_or_own(call) {
             Ok(execution) => execution,
             Err(reply) => return Step::Done(reply),
         };

@@ -71,6 +71,13 @@ impl Service {
                 options.max_execution_lifetime,
                 faults.clone(),
                 choices.clone(),
+            )
+            .readable_by_all(
+                options
+                    .accounts
+                    .first()
+                    .filter(|_| faults.has(Fault::FirstAccountReadable))
+                    .map(|account| account.access_key_id().to_owned()),
             ),
             faults,
             choices,
@@ -96,8 +103,13 @@ impl Service {
     /// dropped before the wait.
     pub(crate) async fn answer(&self, received: Received) -> Reply {
         let step = self.step(&received);
+        let post = received.method == Method::POST;
         drop(received);
-        step.finish().await
+        let mut reply = step.finish().await;
+        if post && let Reply::Success(body) = &mut reply {
+            self.faults.bend_post_body(body);
+        }
+        reply
     }
 
     /// The request's answer, or the long poll that will give it.
@@ -109,9 +121,18 @@ impl Service {
     }
 
     fn prepare(&self, received: &Received) -> Result<Step, Reply> {
+        let refused = self.faults.refuses_encoding(
+            received.query_param("Action").is_some(),
+            received.param("Action").is_some(),
+            received.header(CONTENT_TYPE.as_str()),
+            received.param("Format"),
+        );
+        if let Some((code, values)) = refused {
+            return Err(Reply::error(code, values));
+        }
         let body_params = body_params(received)?;
         if self.faults.has(Fault::Auth(AuthFault::ValidatesBeforeAuth))
-            && (received.query_param("Action") == Some(OPERATION)
+            && (received.param("Action") == Some(OPERATION)
                 || received.header("x-acs-action") == Some(OPERATION))
             && let Err(refusal) = self.read(&operation_params(received, &body_params))
         {
@@ -126,7 +147,7 @@ impl Service {
         let action = if v3 {
             received.header("x-acs-action")
         } else {
-            received.query_param("Action")
+            received.param("Action")
         };
         if let Some(reply) = self.throttle(&account, action) {
             return Err(reply);
@@ -134,7 +155,7 @@ impl Service {
         let version = if v3 {
             received.header("x-acs-version")
         } else {
-            received.query_param("Version")
+            received.param("Version")
         };
         match version {
             None if self.choices.has(Choice::MissingVersionUnsupported) => {
@@ -350,8 +371,8 @@ fn claimed(received: &Received) -> Option<Authenticated> {
     let (access_key_id, request_time) = match v3 {
         Some(authorization) => (authorization.credential, received.header("x-acs-date")),
         None => (
-            received.query_param("AccessKeyId")?.to_owned(),
-            received.query_param("Timestamp"),
+            received.param("AccessKeyId")?.to_owned(),
+            received.param("Timestamp"),
         ),
     };
     Some(Authenticated {

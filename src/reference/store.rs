@@ -67,4 +67,16 @@ impl FlowsGuard<'_> {
     pub(crate) fn get(&mut self) -> &mut BTreeMap<String, Flow> {
         self.guard.entry(self.account.clone()).or_default()
     }
+
+    /// The flow `name` of another account, if that account has one.
+    pub(crate) fn of_account(&self, account: &str, name: &str) -> Option<&Flow> {
+        self.guard.get(account)?.get(name)
+    }
+
+    /// Whether an account other than this one has a flow named `name`.
+    pub(crate) fn elsewhere(&self, name: &str) -> bool {
+        self.guard
+            .iter()
+            .any(|(account, flows)| *account != self.account && flows.contains_key(name))
+    }
 }

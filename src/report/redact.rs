@@ -12,11 +12,7 @@ const SECRET_HEADERS: [&str; 2] = ["authorization", "x-acs-security-token"];
 /// case with `conformance --case ID` to send it signed). Long bodies are summarized.
 pub fn curl(request: &http::Request<Vec<u8>>) -> String {
     let uri = request.uri();
-    let query: Vec<(String, String)> = decode_pairs(uri.query().unwrap_or_default().as_bytes())
-        .into_iter()
-        .filter(|(name, _)| !SECRET_PARAMS.contains(&name.as_str()))
-        .collect();
-    let query = join_encoded(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let query = without_secrets(uri.query().unwrap_or_default().as_bytes());
     let base = format!(
         "{}://{}{}",
         uri.scheme_str().unwrap_or("http"),
@@ -38,7 +34,22 @@ pub fn curl(request: &http::Request<Vec<u8>>) -> String {
         let value = String::from_utf8_lossy(value.as_bytes());
         command.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
     }
-    let body = request.body();
+    // A form body may carry the signature and the token too (every parameter in the body).
+    let is_form = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|value| {
+            value
+                .as_bytes()
+                .starts_with(b"application/x-www-form-urlencoded")
+        });
+    let form;
+    let body = if is_form {
+        form = without_secrets(request.body()).into_bytes();
+        &form
+    } else {
+        request.body()
+    };
     if !body.is_empty() {
         if body.len() <= 1024 {
             command.push_str(&format!(
@@ -55,6 +66,15 @@ pub fn curl(request: &http::Request<Vec<u8>>) -> String {
     command
 }
 
+/// A query string or form body without the parameters that carry a signature or a secret.
+fn without_secrets(encoded: &[u8]) -> String {
+    let kept: Vec<(String, String)> = decode_pairs(encoded)
+        .into_iter()
+        .filter(|(name, _)| !SECRET_PARAMS.contains(&name.as_str()))
+        .collect();
+    join_encoded(kept.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+}
+
 /// `text` in single quotes for a POSIX shell.
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
@@ -63,7 +83,9 @@ fn shell_quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::curl;
-    use crate::wire::{Credentials, Endpoint, RpcRequest, Signing, SigningContext};
+    use crate::wire::{
+        Carrier, Credentials, Endpoint, Layout, RpcRequest, Signing, SigningContext,
+    };
 
     #[test]
     fn curl_leaves_out_signatures_and_tokens() {
@@ -85,5 +107,24 @@ mod tests {
             assert!(!shown.contains("topsecret"), "{shown}");
             assert!(shown.contains("FlowName=it%27s"), "{shown}");
         }
+        // Every parameter in a form body, the signature's and the token too.
+        let in_body = request.clone().laid_out(Layout {
+            carrier: Carrier::FormBody,
+            ..Layout::default()
+        });
+        let built = in_body
+            .build(
+                &endpoint,
+                &Signing::V1(
+                    Credentials::new("testid", "topsecret").with_security_token("tokenvalue"),
+                ),
+                &SigningContext::fresh(),
+            )
+            .unwrap();
+        let shown = curl(&built);
+        assert!(shown.contains("--data-binary"), "{shown}");
+        assert!(shown.contains("FlowName=it%27s"), "{shown}");
+        assert!(!shown.contains("Signature="), "{shown}");
+        assert!(!shown.contains("tokenvalue"), "{shown}");
     }
 }

@@ -97,6 +97,10 @@ pub(super) enum Need {
     TimingFlow(FixtureFlow),
     /// The other account's flow.
     OtherFlow,
+    /// The run's execution that runs for the whole run.
+    Running,
+    /// An execution of the other account's flow.
+    OtherExecution,
 }
 
 /// What set-up made, and where it stopped.
@@ -119,6 +123,8 @@ impl Setup {
             Need::Execution => "the run's finished execution".to_owned(),
             Need::TimingFlow(flow) => format!("the run's {} flow", flow.label()),
             Need::OtherFlow => "the other account's flow".to_owned(),
+            Need::Running => "the run's running execution".to_owned(),
+            Need::OtherExecution => "the other account's execution".to_owned(),
         };
         Some(format!(
             "needs {what}, which set-up could not make: the answer to {} broke the wire format",
@@ -162,7 +168,13 @@ async fn provision_steps(
     let fixtures = &session.fixtures;
     if let Some(existing) = &fixtures.existing {
         check_existing(session, &existing.executions).await?;
-        made.extend([Need::Flow, Need::Execution, Need::OtherFlow]);
+        made.extend([
+            Need::Flow,
+            Need::Execution,
+            Need::OtherFlow,
+            Need::Running,
+            Need::OtherExecution,
+        ]);
         made.extend(FixtureFlow::ALL.map(Need::TimingFlow));
         return Ok(());
     }
@@ -222,11 +234,33 @@ async fn provision_steps(
             made.push(Need::TimingFlow(flow));
         }
     }
+    if session.other.is_some() && needed(Need::Running) {
+        // What the isolation cases ask the other account for, and the other account asks
+        // the run's for: an execution of the long flow that runs for the whole run (the
+        // clean-up stops it).
+        let long = Need::TimingFlow(FixtureFlow::Long);
+        if !made.contains(&long) {
+            let flow = FixtureFlow::Long;
+            session.create(&fixtures.flow_of(flow), flow, main).await?;
+            made.push(long);
+        }
+        let (flow, running) = &fixtures.running;
+        session
+            .start_execution(flow, running, "{\"isolation\":true}")
+            .await?;
+        made.push(Need::Running);
+    }
     if session.other.is_some() && needed(Need::OtherFlow) {
         session
             .create(&fixtures.other_flow, FixtureFlow::Immediate, Caller::Other)
             .await?;
         made.push(Need::OtherFlow);
+        let start = RpcRequest::post("StartExecution")
+            .param("FlowName", &fixtures.other_flow)
+            .param("ExecutionName", &fixtures.other_execution);
+        // The flow ends at once: nothing to stop.
+        session.create_call(start, Caller::Other).await?;
+        made.push(Need::OtherExecution);
     }
     Ok(())
 }
@@ -259,10 +293,28 @@ async fn check_existing(
 /// a missing one, a protocol fault or a name that names nothing is answered alike whatever
 /// exists. A case that expects the finished execution (a success, or its names in another
 /// case) needs it; one that expects a lookup in the run's flow (404 for an execution of
-/// it) needs the flow; the isolation case needs the other account's flow.
+/// it) needs the flow; an isolation case needs the other account's flow and the execution
+/// it names.
 pub(super) fn case_needs(fixtures: &Fixtures, case: &Case) -> Vec<Need> {
     if case.tags.contains(&Tag::Isolation) {
-        return vec![Need::OtherFlow];
+        let names = |parameter: &str, fixture: &str| {
+            case.request
+                .rpc
+                .params
+                .iter()
+                .any(|(name, value)| name == parameter && value == fixture)
+        };
+        let mut needs = vec![Need::OtherFlow];
+        if names("ExecutionName", &fixtures.other_execution) {
+            needs.push(Need::OtherExecution);
+        }
+        if names("ExecutionName", &fixtures.running.1) {
+            needs.push(Need::Running);
+        }
+        if names("ExecutionName", &fixtures.execution) && names("FlowName", &fixtures.flow) {
+            needs.push(Need::Execution);
+        }
+        return needs;
     }
     let success = case
         .expect

@@ -130,7 +130,7 @@ fn in_order(mut results: Vec<(usize, CaseResult)>) -> Vec<CaseResult> {
 }
 
 /// Runs the catalog cases, `concurrency` at once, then the checks that look at the whole
-/// run (unique request ids).
+/// run (unique request ids, the same answer to every encoding of a request).
 async fn run_cases(
     session: &Arc<Session>,
     cases: Vec<Case>,
@@ -148,16 +148,21 @@ async fn run_cases(
         });
     }
     let mut results = in_order(tasks.join_all().await);
-    let run_findings = checks::unique_request_ids(results.iter().filter_map(|result| {
-        let checked = result.exchange()?;
-        Some(Observed {
-            case: &checked.case,
-            exchange: checked.answer.as_ref().ok()?,
-            body: checked.body.as_ref(),
-            sent_time: "",
-            time_bound: session.timeout,
+    let observed: Vec<Observed<'_>> = results
+        .iter()
+        .filter_map(|result| {
+            let checked = result.exchange()?;
+            Some(Observed {
+                case: &checked.case,
+                exchange: checked.answer.as_ref().ok()?,
+                body: checked.body.as_ref(),
+                sent_time: "",
+                time_bound: session.timeout,
+            })
         })
-    }));
+        .collect();
+    let mut run_findings = checks::unique_request_ids(observed.iter().copied());
+    run_findings.extend(checks::same_answers(observed));
     for finding in run_findings {
         if let Some(result) = results
             .iter_mut()

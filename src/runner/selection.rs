@@ -137,8 +137,8 @@ fn case_skip(session: &Session, case: &Case) -> Option<&'static str> {
         if session.other.is_none() {
             return Some("needs --other-credentials");
         }
-        if fixtures.other_flow.is_empty() {
-            return Some("needs an other_flow in the fixture file");
+        if let Some(reason) = crate::cases::isolation::unavailable(case) {
+            return Some(reason);
         }
     }
     if session.signature == SignatureVersion::None && case.tags.contains(&Tag::SignedRun) {

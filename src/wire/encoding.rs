@@ -30,6 +30,84 @@ pub(super) fn canonical_query<N: AsRef<str>, V: AsRef<str>>(params: &[(N, V)]) -
 
 /// Parameters in the given order, each `name=value` percent-encoded, joined by `&`.
 pub(crate) fn join_encoded<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    join_escaped(params, Escape::Minimal)
+}
+
+/// Which characters a value's percent-encoding escapes beyond the minimal RFC 3986 set: the
+/// same text spelt another way on the wire, as clients with other encoders send it. Every
+/// spelling decodes to the same value, so a correct service reads them alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Escape {
+    /// Only what RFC 3986 requires, with upper-case hex (`%3A`).
+    #[default]
+    Minimal,
+    /// `_` as `%5F` too.
+    Underscore,
+    /// `_` as `%5f` too, and every escape in lower-case hex (`%3a`).
+    LowerHex,
+    /// `-` as `%2D` too.
+    Hyphen,
+    /// Every ASCII letter as `%XX` too.
+    Letters,
+}
+
+/// RFC 3986's set and `_`.
+const UNDERSCORE: &AsciiSet = &RFC3986.add(b'_');
+/// RFC 3986's set and `-`.
+const HYPHEN: &AsciiSet = &RFC3986.add(b'-');
+/// RFC 3986's set and every ASCII letter.
+const LETTERS: &AsciiSet = &{
+    let mut set = RFC3986.add(b'A');
+    let mut letter = b'A';
+    while letter <= b'Z' {
+        set = set.add(letter).add(letter.to_ascii_lowercase());
+        letter += 1;
+    }
+    set
+};
+
+impl Escape {
+    /// `text` percent-encoded in this spelling.
+    fn encode(self, text: &str) -> String {
+        let set = match self {
+            Escape::Minimal => RFC3986,
+            Escape::Underscore | Escape::LowerHex => UNDERSCORE,
+            Escape::Hyphen => HYPHEN,
+            Escape::Letters => LETTERS,
+        };
+        let encoded = utf8_percent_encode(text, set).to_string();
+        if self == Escape::LowerHex {
+            lower_hex_escapes(&encoded)
+        } else {
+            encoded
+        }
+    }
+}
+
+/// Percent-encoded text with the hex digits of every escape in lower case.
+fn lower_hex_escapes(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Parameters in the given order, each `name=value` percent-encoded (the values spelt as
+/// `escape` says, the names minimally), joined by `&`.
+pub(crate) fn join_escaped<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    escape: Escape,
+) -> String {
     let mut out = String::new();
     for (index, (name, value)) in params.into_iter().enumerate() {
         if index > 0 {
@@ -37,7 +115,7 @@ pub(crate) fn join_encoded<'a>(params: impl IntoIterator<Item = (&'a str, &'a st
         }
         out.push_str(&percent_encode(name));
         out.push('=');
-        out.push_str(&percent_encode(value));
+        out.push_str(&escape.encode(value));
     }
     out
 }
@@ -85,6 +163,42 @@ mod tests {
         assert_eq!(canonical_query(&params), "B=1&a=y&a=z&b=2");
         assert_eq!(canonical_query(&[("Empty", "")]), "Empty=");
         assert_eq!(canonical_query::<&str, &str>(&[]), "");
+    }
+
+    #[test]
+    fn every_spelling_decodes_to_the_same_value() {
+        let value = "Conformance_Flow-1:中 x";
+        let spelt = |escape: Escape| join_escaped([("FlowName", value)], escape);
+        assert_eq!(
+            spelt(Escape::Minimal),
+            "FlowName=Conformance_Flow-1%3A%E4%B8%AD%20x"
+        );
+        assert_eq!(
+            spelt(Escape::Underscore),
+            "FlowName=Conformance%5FFlow-1%3A%E4%B8%AD%20x"
+        );
+        assert_eq!(
+            spelt(Escape::LowerHex),
+            "FlowName=Conformance%5fFlow-1%3a%e4%b8%ad%20x"
+        );
+        assert_eq!(
+            spelt(Escape::Hyphen),
+            "FlowName=Conformance_Flow%2D1%3A%E4%B8%AD%20x"
+        );
+        assert!(spelt(Escape::Letters).starts_with("FlowName=%43%6F%6E"));
+        for escape in [
+            Escape::Minimal,
+            Escape::Underscore,
+            Escape::LowerHex,
+            Escape::Hyphen,
+            Escape::Letters,
+        ] {
+            assert_eq!(
+                decode_pairs(spelt(escape).as_bytes()),
+                [("FlowName".to_owned(), value.to_owned())],
+                "{escape:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod client;
 mod credentials;
 mod encoding;
 mod exchange;
+mod layout;
 mod request;
 mod retry;
 #[cfg(test)]
@@ -26,10 +27,11 @@ pub use client::{Client, ClientOptions, TransportError};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
-pub use encoding::decode_pairs;
 #[cfg(feature = "runner")]
 pub(crate) use encoding::join_encoded;
+pub use encoding::{Escape, decode_pairs};
 pub use exchange::Exchange;
+pub use layout::{Carrier, Layout, Order};
 #[cfg(feature = "reference")]
 pub(crate) use request::COMMON_PARAMS;
 pub(crate) use request::FORM_CONTENT_TYPE;

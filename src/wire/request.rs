@@ -9,7 +9,9 @@ use http::{HeaderValue, Method, Uri};
 use time::OffsetDateTime;
 
 use super::credentials::Credentials;
-use super::encoding::{canonical_query, join_encoded};
+use super::encoding::join_escaped;
+use super::layout::{Carrier, FORM_BODY_REGION, Layout, Params, json_object};
+
 use super::{WireError, timestamp, v1, v3};
 use crate::contract::API_VERSION;
 
@@ -219,6 +221,8 @@ pub struct RpcRequest {
     pub version: Option<String>,
     /// The operation's parameters, decoded, in order; a name may repeat.
     pub params: Vec<(String, String)>,
+    /// Where the parameters travel and how they are spelt.
+    pub layout: Layout,
 }
 
 impl RpcRequest {
@@ -229,6 +233,7 @@ impl RpcRequest {
             action: Some(action.into()),
             version: Some(API_VERSION.to_owned()),
             params: Vec::new(),
+            layout: Layout::default(),
         }
     }
 
@@ -249,6 +254,44 @@ impl RpcRequest {
         self
     }
 
+    /// The same request laid out as `layout` says; a carrier with a body makes it a POST.
+    #[must_use]
+    pub fn laid_out(mut self, layout: Layout) -> Self {
+        if layout.carrier != Carrier::ByMethod {
+            self.method = Method::POST;
+        }
+        self.layout = layout;
+        self
+    }
+
+    /// The operation's parameters in the order and spelling of the layout, as a form body.
+    fn form(&self, params: Vec<(String, String)>, last: Option<(String, String)>) -> String {
+        let arranged = self.layout.order.arrange(params, last);
+        join_escaped(
+            arranged
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+            self.layout.escape,
+        )
+    }
+
+    /// The body and its content type: a form of `form` (POST), the operation's parameters
+    /// as JSON, or none (GET).
+    fn body(
+        &self,
+        form: Vec<(String, String)>,
+        last: Option<(String, String)>,
+    ) -> (String, Option<&'static str>) {
+        match self.layout.carrier {
+            Carrier::Json(content_type) => {
+                let arranged = self.layout.order.arrange(self.params.clone(), None);
+                (json_object(&arranged), Some(content_type))
+            }
+            _ if self.method == Method::POST => (self.form(form, last), Some(FORM_CONTENT_TYPE)),
+            _ => (String::new(), None),
+        }
+    }
+
     /// The HTTP request, signed as `signing` says, at the time and with the nonce of `context`.
     pub fn build(
         &self,
@@ -263,14 +306,17 @@ impl RpcRequest {
         }
     }
 
-    /// Signature v1, or unsigned: common parameters in the query; the operation's in the
-    /// query (GET) or a form body (POST); the signature over both.
+    /// Signature v1, or unsigned: common parameters in the query (or, for
+    /// [`Carrier::FormBody`], in the form body); the operation's in the query (GET), a form
+    /// body (POST) or a JSON body; the signature over the query and the form body.
     fn build_rpc(
         &self,
         endpoint: &Endpoint,
         credentials: Option<&Credentials>,
         context: &SigningContext,
     ) -> Result<http::Request<Vec<u8>>, WireError> {
+        let carrier = self.layout.carrier;
+        let form_body = carrier == Carrier::FormBody;
         let mut common: Vec<(String, String)> = Vec::new();
         let mut add = |name: &str, value: &str| common.push((name.to_owned(), value.to_owned()));
         if let Some(action) = &self.action {
@@ -279,9 +325,12 @@ impl RpcRequest {
         if let Some(version) = &self.version {
             add("Version", version);
         }
-        add("Format", "json");
+        add("Format", if form_body { "JSON" } else { "json" });
         add("Timestamp", &timestamp::format(context.time));
         add("SignatureNonce", &context.nonce);
+        if form_body {
+            add("RegionId", FORM_BODY_REGION);
+        }
         if let Some(credentials) = credentials {
             add("SignatureMethod", v1::SIGNATURE_METHOD);
             add("SignatureVersion", v1::SIGNATURE_VERSION);
@@ -292,34 +341,43 @@ impl RpcRequest {
         }
 
         let is_post = self.method == Method::POST;
-        let (mut query, body) = if is_post {
-            (common.clone(), canonical_query(&self.params))
-        } else {
-            let mut all = common.clone();
-            all.extend(self.params.iter().cloned());
-            (all, String::new())
+        let (query, form): (Params, Params) = match carrier {
+            Carrier::FormBody => (Vec::new(), [common, self.params.clone()].concat()),
+            Carrier::Json(_) => (common, Vec::new()),
+            Carrier::ByMethod if is_post => (common, self.params.clone()),
+            Carrier::ByMethod => ([common, self.params.clone()].concat(), Vec::new()),
         };
-        query.sort();
-        if let Some(credentials) = credentials {
-            let mut signed = common;
-            signed.extend(self.params.iter().cloned());
+        let signature = credentials.map(|credentials| {
+            let signed: Vec<(&str, &str)> = query
+                .iter()
+                .chain(&form)
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
             let canonical = v1::canonicalize(self.method.as_str(), &signed);
             let signature =
                 v1::signature(&canonical.string_to_sign, credentials.access_key_secret());
-            query.push((v1::SIGNATURE_PARAM.to_owned(), signature));
-        }
-        let query = join_encoded(
+            (v1::SIGNATURE_PARAM.to_owned(), signature)
+        });
+        let (query_last, form_last) = if form_body {
+            (None, signature)
+        } else {
+            (signature, None)
+        };
+        let query = self.layout.order.arrange(query, query_last);
+        let query = join_escaped(
             query
                 .iter()
                 .map(|(name, value)| (name.as_str(), value.as_str())),
+            self.layout.escape,
         );
+        let (body, content_type) = self.body(form, form_last);
 
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(endpoint.uri(&query)?)
             .header(HOST, endpoint.authority());
-        if is_post {
-            builder = builder.header(CONTENT_TYPE, FORM_CONTENT_TYPE);
+        if let Some(content_type) = content_type {
+            builder = builder.header(CONTENT_TYPE, content_type);
         }
         builder
             .body(body.into_bytes())
@@ -336,11 +394,12 @@ impl RpcRequest {
         context: &SigningContext,
     ) -> Result<http::Request<Vec<u8>>, WireError> {
         let is_post = self.method == Method::POST;
-        let (query, body): (&[(String, String)], String) = if is_post {
-            (&[], canonical_query(&self.params))
+        let (query, form): (&[(String, String)], Params) = if is_post {
+            (&[], self.params.clone())
         } else {
-            (&self.params, String::new())
+            (&self.params, Vec::new())
         };
+        let (body, content_type) = self.body(form, None);
         let hashed_payload = v3::hashed_payload(body.as_bytes());
         let date = timestamp::format(context.time);
 
@@ -354,8 +413,8 @@ impl RpcRequest {
         headers.push(("x-acs-date", &date));
         headers.push(("x-acs-signature-nonce", &context.nonce));
         headers.push(("x-acs-content-sha256", &hashed_payload));
-        if is_post {
-            headers.push(("content-type", FORM_CONTENT_TYPE));
+        if let Some(content_type) = content_type {
+            headers.push(("content-type", content_type));
         }
         if let Some(token) = credentials.security_token() {
             headers.push(("x-acs-accesskey-id", credentials.access_key_id()));
@@ -374,7 +433,13 @@ impl RpcRequest {
             &v3::signature(&canonical.string_to_sign, credentials.access_key_secret()),
         );
 
-        let encoded_query = canonical_query(query);
+        let arranged = self.layout.order.arrange(query.to_vec(), None);
+        let encoded_query = join_escaped(
+            arranged
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+            self.layout.escape,
+        );
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(endpoint.uri(&encoded_query)?);

@@ -71,6 +71,13 @@ impl Received {
         first(&self.query, name)
     }
 
+    /// The first value of a parameter of the query or, failing that, of the form body: a
+    /// signature-v1 request may carry its common parameters in either (`@alicloud/pop-core`
+    /// sends every one in the body).
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.query_param(name).or_else(|| first(&self.form, name))
+    }
+
     /// The first value of a header, if it is text.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
@@ -168,8 +175,8 @@ impl Leniency {
 }
 
 /// Authenticates `incoming`: v3 when it has an ACS3 `Authorization` header, v1 when its
-/// query has `Signature` or `AccessKeyId`, else unsigned. `secret_of` gives the secret of
-/// an access key, or `None` for an unknown one.
+/// query or form body has `Signature` or `AccessKeyId`, else unsigned. `secret_of` gives the
+/// secret of an access key, or `None` for an unknown one.
 #[cfg(test)]
 pub(crate) fn authenticate<'s>(
     incoming: &Received,
@@ -188,7 +195,7 @@ pub(crate) fn authenticate_leniently<'s>(
     if let Some(authorization) = incoming.headers.get(http::header::AUTHORIZATION) {
         return authenticate_v3(incoming, authorization.as_bytes(), secret_of, leniency);
     }
-    let param = |name: &str| incoming.query_param(name).map(str::to_owned);
+    let param = |name: &str| incoming.param(name).map(str::to_owned);
     if param(v1::SIGNATURE_PARAM).is_none() && param("AccessKeyId").is_none() {
         return Ok(Authenticated {
             version: SignatureVersion::None,

@@ -30,6 +30,25 @@ steps:
 """
 
 
+PASS_FLOW = """version: v1
+type: flow
+steps:
+  - type: pass
+    name: done
+"""
+
+
+def finished_execution(url, flow, execution):
+    """Creates a flow that ends at once and an execution of it, and waits for its end."""
+    client = fnf_client(url)
+    client.create_flow(fnf_models.CreateFlowRequest(
+        name=flow, definition=PASS_FLOW, description="", type="FDL"))
+    client.start_execution(fnf_models.StartExecutionRequest(
+        flow_name=flow, execution_name=execution, input='{"from":"encodings"}'))
+    client.describe_execution(fnf_models.DescribeExecutionRequest(
+        flow_name=flow, execution_name=execution, wait_time_seconds=10))
+
+
 def host_of(url):
     return url.split("://", 1)[1].rstrip("/")
 
@@ -84,22 +103,28 @@ def tea_v1_lifecycle(url):
     }
 
 
-def tea_v3_generic(url):
-    """alibabacloud-tea-openapi's generic client, whose default signature is ACS3-HMAC-SHA256."""
-    fnf_client(url).create_flow(fnf_models.CreateFlowRequest(
-        name="v3_flow", definition=WAIT_FLOW, description="", type="FDL"))
-    signed_with = []
+def generic_client(url, record):
+    """alibabacloud-tea-openapi's generic client; record(request, sign_type) sees every
+    request as it is signed."""
     original = OpenApiUtils.get_authorization
 
     def recording(request, sign_type, payload, ak, secret):
-        signed_with.append(sign_type)
+        record(request, sign_type)
         return original(request, sign_type, payload, ak, secret)
 
     OpenApiUtils.get_authorization = staticmethod(recording)
     config = open_api_models.Config(
         access_key_id="testid", access_key_secret="testsecret",
         endpoint=host_of(url), protocol="http", region_id="cn-hangzhou")
-    client = OpenApiClient(config)
+    return OpenApiClient(config)
+
+
+def tea_v3_generic(url):
+    """alibabacloud-tea-openapi's generic client, whose default signature is ACS3-HMAC-SHA256."""
+    fnf_client(url).create_flow(fnf_models.CreateFlowRequest(
+        name="v3_flow", definition=WAIT_FLOW, description="", type="FDL"))
+    signed_with = []
+    client = generic_client(url, lambda request, sign_type: signed_with.append(sign_type))
 
     def call(action, method, query):
         params = open_api_util_models.Params(
@@ -118,6 +143,90 @@ def tea_v3_generic(url):
         "described": described.get("body"),
         "execution_not_exists": missing,
     }
+
+
+def tea_v3_encodings(url):
+    """alibabacloud-tea-openapi's generic client (ACS3-HMAC-SHA256): the same DescribeExecution
+    as a GET query, a POST JSON body (application/json; charset=utf-8, its hash in
+    x-acs-content-sha256) and a POST form body."""
+    finished_execution(url, "enc_flow", "enc_exec")
+    sent = []
+    client = generic_client(url, lambda request, sign_type: sent.append({
+        "method": request.method, "content_type": request.headers.get("content-type"),
+        "query": sorted(request.query or {}), "body": request.body}))
+    names = {"FlowName": "enc_flow", "ExecutionName": "enc_exec"}
+
+    def call(method, body_type, query=None, body=None):
+        params = open_api_util_models.Params(
+            action="DescribeExecution", version="2019-03-15", protocol="HTTP", pathname="/",
+            method=method, auth_type="AK", style="RPC", req_body_type=body_type, body_type="json")
+        request = open_api_util_models.OpenApiRequest(
+            query=OpenApiUtils.query(query) if query else None, body=body)
+        answer = client.call_api(params, request, RuntimeOptions())
+        return {"status": answer.get("statusCode"), "body": answer.get("body")}
+
+    return {
+        "get_query": call("GET", "formData", query=names),
+        "post_json": call("POST", "json", body=names),
+        "post_form": call("POST", "formData", body=names),
+        "sent": sent,
+    }
+
+
+def core_post_form(url):
+    """aliyun-python-sdk-core's CommonRequest: the same DescribeExecution as a GET query and as
+    a POST whose operation parameters are a form body (its common parameters and signature
+    stay in the query: what the core SDK sends for POST); and, signed by the core SDK's signer,
+    with every parameter in the form body, as @alicloud/pop-core sends it."""
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkcore.request import CommonRequest
+
+    finished_execution(url, "core_enc_flow", "core_enc_exec")
+    client = AcsClient("testid", "testsecret", "cn-hangzhou", timeout=30)
+    sent = {}
+
+    def call(method):
+        request = CommonRequest(domain=host_of(url), version="2019-03-15",
+                                action_name="DescribeExecution")
+        request.set_protocol_type("http")
+        request.set_method(method)
+        for name, value in (("FlowName", "core_enc_flow"), ("ExecutionName", "core_enc_exec")):
+            if method == "POST":
+                request.add_body_params(name, value)
+            else:
+                request.add_query_param(name, value)
+        status, headers, body, error = client._implementation_of_do_action(request)
+        sent[method] = {"content_type": request.get_headers().get("Content-Type"),
+                        "body": (request.get_content() or b"").decode() if isinstance(request.get_content(), bytes)
+                        else request.get_content()}
+        return {"status": status, "body": json.loads(body)}
+
+    def everything_in_the_body():
+        """What @alicloud/pop-core sends: every parameter, Format=JSON, RegionId and the
+        signature (the core SDK's own v1 signer) in a POST form body, nothing in the query."""
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+        from aliyunsdkcore.auth.composer import rpc_signature_composer
+        from aliyunsdkcore.auth.algorithm import sha_hmac1
+
+        params = {"Action": "DescribeExecution", "Version": "2019-03-15", "RegionId": "cn-hangzhou",
+                  "FlowName": "core_enc_flow", "ExecutionName": "core_enc_exec"}
+        signed, _ = rpc_signature_composer.get_signed_url(
+            params, "testid", "testsecret", "JSON", "POST", {}, sha_hmac1)
+        form = urllib.parse.parse_qsl(signed[2:], keep_blank_values=True)
+        body = urllib.parse.urlencode(form).encode()
+        sent["POST-everything-in-body"] = {"body_names": sorted(name for name, _ in form)}
+        request = urllib.request.Request(url.rstrip("/") + "/", data=body, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return {"status": answer.status, "body": json.loads(answer.read())}
+        except urllib.error.HTTPError as error:
+            return {"status": error.code, "body": json.loads(error.read())}
+
+    return {"get_query": call("GET"), "post_form": call("POST"),
+            "post_form_in_body": everything_in_the_body(), "sent": sent}
 
 
 def core_v1(url):
@@ -169,6 +278,8 @@ SCENARIOS = {
     "tea-v1-lifecycle": tea_v1_lifecycle,
     "tea-v3-generic": tea_v3_generic,
     "core-v1": core_v1,
+    "tea-v3-encodings": tea_v3_encodings,
+    "core-post-form": core_post_form,
 }
 
 if __name__ == "__main__":

@@ -272,6 +272,17 @@ pub enum Fault {
     UnknownKeyWrongCode,
     /// All accounts share their flows.
     SharedAccounts,
+    /// Every account can read the first account's executions (one direction only).
+    FirstAccountReadable,
+    /// The common parameters are read from the query only: a POST form with them in its
+    /// body is refused.
+    FormBodyRefused,
+    /// `application/json` with a charset parameter is answered 415.
+    JsonCharsetRefused,
+    /// `Format` other than `json` (`JSON`) is refused.
+    FormatCaseSensitive,
+    /// Answers to POST requests have timestamps without their fraction.
+    PostWholeSeconds,
     /// DescribeExecution with a name over 100 characters is answered 500.
     CrashesOnLongNames,
     /// DescribeExecution with an empty name is never answered.
@@ -321,6 +332,11 @@ impl Fault {
                 Fault::SkewUnchecked,
                 Fault::UnknownKeyWrongCode,
                 Fault::SharedAccounts,
+                Fault::FirstAccountReadable,
+                Fault::FormBodyRefused,
+                Fault::JsonCharsetRefused,
+                Fault::FormatCaseSensitive,
+                Fault::PostWholeSeconds,
                 Fault::CrashesOnLongNames,
                 Fault::HangsOnEmptyNames,
                 Fault::StatusGoesBack,
@@ -368,6 +384,11 @@ impl Fault {
             Fault::SkewUnchecked => "skew-unchecked",
             Fault::UnknownKeyWrongCode => "unknown-key-wrong-code",
             Fault::SharedAccounts => "shared-accounts",
+            Fault::FirstAccountReadable => "first-account-readable",
+            Fault::FormBodyRefused => "form-body-refused",
+            Fault::JsonCharsetRefused => "json-charset-refused",
+            Fault::FormatCaseSensitive => "format-case-sensitive",
+            Fault::PostWholeSeconds => "post-whole-seconds",
             Fault::CrashesOnLongNames => "crashes-on-long-names",
             Fault::HangsOnEmptyNames => "hangs-on-empty-names",
             Fault::StatusGoesBack => "status-goes-back",
@@ -420,6 +441,19 @@ impl Fault {
             Fault::SkewUnchecked => "the request time is not checked against the clock",
             Fault::UnknownKeyWrongCode => "an unknown access key is answered SignatureNotMatch",
             Fault::SharedAccounts => "all accounts see each other's flows",
+            Fault::FirstAccountReadable => {
+                "every account can read the first account's executions (isolation one way only)"
+            }
+            Fault::FormBodyRefused => {
+                "a POST form with the common parameters in its body is refused (read from the query only)"
+            }
+            Fault::JsonCharsetRefused => {
+                "a JSON body labelled application/json; charset=utf-8 is answered 415"
+            }
+            Fault::FormatCaseSensitive => "Format=JSON (upper case) is refused",
+            Fault::PostWholeSeconds => {
+                "answers to POST requests have timestamps without their fraction, unlike GET's"
+            }
             Fault::CrashesOnLongNames => "a name over 100 characters is answered 500",
             Fault::HangsOnEmptyNames => "a request with an empty name is never answered",
             Fault::StatusGoesBack => "a finished execution reads Running on every second poll",
@@ -448,7 +482,12 @@ impl Fault {
             | Fault::SignatureUnchecked
             | Fault::SkewUnchecked
             | Fault::UnknownKeyWrongCode
-            | Fault::SharedAccounts => CheckId::ExpectedOutcome,
+            | Fault::SharedAccounts
+            | Fault::FirstAccountReadable
+            | Fault::FormBodyRefused
+            | Fault::JsonCharsetRefused
+            | Fault::FormatCaseSensitive => CheckId::ExpectedOutcome,
+            Fault::PostWholeSeconds => CheckId::SameAnswer,
             Fault::AnswersEarly | Fault::IgnoresWait => CheckId::TimingWaitHonoured,
             Fault::AnswersLate | Fault::OvershootsEnd => CheckId::TimingEndsWithExecution,
             Fault::HoldsFinished => CheckId::TimingAtOnce,

@@ -235,6 +235,50 @@ impl Faults {
         }
     }
 
+    /// Whether a request is refused for how it is encoded, and the answer: the common
+    /// parameters only in the form body, a JSON content type with parameters, a `Format`
+    /// other than `json`.
+    pub(crate) fn refuses_encoding(
+        &self,
+        in_query: bool,
+        in_form: bool,
+        content_type: Option<&str>,
+        format: Option<&str>,
+    ) -> Option<(ErrorCode, &'static [&'static str])> {
+        if self.has(Fault::FormBodyRefused) && in_form && !in_query {
+            return Some((ErrorCode::MissingRequiredParams, &["AccessKeyId"]));
+        }
+        let json_with_parameters = content_type.is_some_and(|value| {
+            value.contains(';')
+                && value
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+        });
+        if self.has(Fault::JsonCharsetRefused) && json_with_parameters {
+            return Some((ErrorCode::UnsupportedMediaType, &[]));
+        }
+        if self.has(Fault::FormatCaseSensitive) && format.is_some_and(|format| format != "json") {
+            return Some((ErrorCode::InvalidArgument, &[]));
+        }
+        None
+    }
+
+    /// A success body answered to a POST request: its timestamps cut to whole seconds
+    /// under [`Fault::PostWholeSeconds`].
+    pub(crate) fn bend_post_body(&self, body: &mut Map<String, Value>) {
+        if !self.has(Fault::PostWholeSeconds) {
+            return;
+        }
+        for field in ["StartedTime", "StoppedTime"] {
+            if let Some(Value::String(time)) = body.get_mut(field)
+                && let Some(fraction) = time.rfind('.')
+            {
+                *time = format!("{}Z", &time[..fraction]);
+            }
+        }
+    }
+
     /// How an execution in `state` reads on its `read`th DescribeExecution (from 0).
     pub(crate) fn read_state(&self, state: State, read: u64) -> State {
         let status = match state.status {
