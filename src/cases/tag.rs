@@ -58,7 +58,7 @@ pub enum Tag {
 
 impl Tag {
     /// Every tag, in no particular order but a stable one.
-    pub const ALL: [Tag; 20] = [
+    pub const ALL: [Tag; 21] = [
         Tag::Name(NameParameter::Flow),
         Tag::Name(NameParameter::Execution),
         Tag::CaseSensitivity,

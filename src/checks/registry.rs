@@ -91,7 +91,7 @@ struct Spec {
 impl CheckId {
     /// Every check, in the order `conformance checks` lists them and findings of one
     /// exchange or one timing case are reported.
-    pub const ALL: [CheckId; 20] = [
+    pub const ALL: [CheckId; 21] = [
         CheckId::Answered,
         CheckId::No5xx,
         CheckId::ContentTypeJson,
