@@ -216,8 +216,17 @@ pub(super) fn at_once(
             .polls
             .get(timeline.polls_before_stop..)
             .unwrap_or_default(),
-        // After the end, a poll of a finished execution is answered at once too.
-        Scenario::EndsDuringWait { .. } => timeline.polls.get(1..).unwrap_or_default(),
+        // After the end, a poll of a finished execution is answered at once too: those
+        // after the first, and the first itself when it left after the end (a run slowed by
+        // throttling or its pace can send it late).
+        Scenario::EndsDuringWait { flow, .. } => {
+            let first_late = timeline
+                .polls
+                .first()
+                .is_some_and(|poll| left_after_end(timeline, flow.duration(), poll));
+            let from = if first_late { 0 } else { 1 };
+            timeline.polls.get(from..).unwrap_or_default()
+        }
         Scenario::WaitOutlived { .. } => &[],
     };
     let bound = bounds.slack();
@@ -228,6 +237,14 @@ pub(super) fn at_once(
         )),
         None => Ok(()),
     }
+}
+
+/// Whether `poll` surely left after its execution ended: after StartExecution's answer
+/// plus the execution's `duration`.
+fn left_after_end(timeline: &Timeline, duration: Duration, poll: &Poll) -> bool {
+    timeline
+        .started
+        .is_some_and(|(_, answered)| poll.sent >= answered + duration)
 }
 
 /// A long poll on an execution that outlives it lasts its wait, within the slack.
@@ -274,6 +291,12 @@ pub(super) fn ends_with_execution(
     };
     // The execution started between sending StartExecution and its answer.
     let duration = flow.duration();
+    // The rule is about a poll held when the execution ends: one that may have left after
+    // the end (a run slowed by throttling or its pace) is no evidence either way, and one
+    // that surely did is held to `at_once`.
+    if poll.sent + bounds.slack() >= sent + duration {
+        return Ok(());
+    }
     let earliest = (sent + duration).saturating_sub(bounds.slack());
     let latest = answered + duration + bounds.slack();
     let at = poll.answered();
@@ -487,6 +510,33 @@ mod tests {
             [CheckId::TimingAnswer, CheckId::TimingEndsWithExecution],
             "answered early"
         );
+    }
+
+    #[test]
+    fn a_poll_that_left_after_the_end_is_held_to_at_once_not_to_the_end() {
+        // A run slowed by throttling: StartExecution answered at 3.4 s (retried), the poll
+        // sent at 3.45 s, after the two-second execution surely ended.
+        let case = case("timing/ends-during-wait");
+        let timeline = |sent_ms: u64, elapsed_ms: u64| Timeline {
+            polls: vec![poll(
+                Some(10),
+                sent_ms,
+                elapsed_ms,
+                200,
+                body("Succeeded", Some("2024-01-01T00:00:02.000Z")),
+            )],
+            started: Some((Duration::from_millis(0), Duration::from_millis(3400))),
+            input: Some("{\"x\":1}".to_owned()),
+            polls_before_stop: 0,
+        };
+        assert_eq!(failing(&case, &timeline(5450, 5)), Vec::<CheckId>::new());
+        assert_eq!(
+            failing(&case, &timeline(5450, 9990)),
+            [CheckId::TimingAtOnce],
+            "held although its execution had ended"
+        );
+        // Sent when the execution may or may not have ended: no evidence either way.
+        assert_eq!(failing(&case, &timeline(3450, 5)), Vec::<CheckId>::new());
     }
 
     #[test]
