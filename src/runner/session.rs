@@ -130,7 +130,14 @@ impl Session {
     ) -> Result<Exchange, TransportError> {
         let limit = hold + self.timeout + Duration::from_secs(1);
         let mut retries = 0;
-        let mut turn = self.backoff.turn().await;
+        // A long poll does not take turns: holding the turn for its wait would hold up
+        // every other request, the StopExecution it waits for among them.
+        let takes_turns = hold.is_zero();
+        let mut turn = if takes_turns {
+            self.backoff.turn().await
+        } else {
+            None
+        };
         loop {
             self.pacer.ready(action).await;
             let exchange = match connection.as_deref_mut() {
@@ -142,7 +149,7 @@ impl Session {
             };
             retries += 1;
             tokio::time::sleep(wait).await;
-            if turn.is_none() {
+            if takes_turns && turn.is_none() {
                 turn = self.backoff.turn().await;
             }
         }
