@@ -95,6 +95,7 @@ pub(super) fn isolation_cases(builder: &Builder<'_>) -> Vec<Case> {
 
 /// Why an isolation case cannot run against these fixtures, if it cannot: a name it needs
 /// is one a fixture file did not give.
+#[cfg(feature = "runner")]
 pub(crate) fn unavailable(case: &Case) -> Option<&'static str> {
     let empty = |parameter: &str| {
         case.request

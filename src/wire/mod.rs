@@ -27,7 +27,6 @@ pub use client::{Client, ClientOptions, TransportError};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
-#[cfg(feature = "runner")]
 pub(crate) use encoding::join_encoded;
 pub use encoding::{Escape, decode_pairs};
 pub use exchange::Exchange;
