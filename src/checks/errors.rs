@@ -337,13 +337,7 @@ mod tests {
             ),
         );
         assert_eq!(failing(&case, &gateway), [CheckId::ErrorFamily]);
-        let documented = exchange(
-            429,
-            &error_body(
-                "ResourceThrottled",
-                "The request is throttled. Please try again later.",
-            ),
-        );
+        let documented = documented_error(ErrorCode::ResourceThrottled);
         assert_eq!(failing(&case, &documented), Vec::<CheckId>::new());
         // Where the documented code is not expected either, both say so.
         let unexpected = failing(&flow_not_exists(), &gateway);

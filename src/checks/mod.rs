@@ -167,6 +167,14 @@ pub(crate) mod canned {
         serde_json::json!({"RequestId": "r-1", "HostId": "h", "Code": code, "Message": message})
     }
 
+    /// The documented answer to an error of `code` without placeholders: the table's
+    /// status and a body with its Code and Message, asked of the contract.
+    pub(crate) fn documented_error(code: ErrorCode) -> Exchange {
+        let spec = Contract::embedded().errors().get(code);
+        let message = spec.message.render(&[]).expect("a template without values");
+        exchange(spec.status.as_u16(), &error_body(code.as_str(), &message))
+    }
+
     pub(crate) fn success_body() -> Value {
         serde_json::json!({
             "RequestId": "r-2", "Status": "Succeeded", "FlowName": "flow", "Name": "exec",

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{CheckId, Finding, Mismatch, Observed};
-use crate::contract::Contract;
+use crate::contract::{Contract, ErrorCode};
 use crate::wire::{
     MAX_SENSIBLE_RETRY_HINT, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RetryHint, read_retry_hint,
 };
@@ -77,8 +77,9 @@ pub(super) fn request_id_agrees(_: &Contract, observed: &Observed<'_>) -> Result
 }
 
 /// A throttled answer's retry hint, if it gives one, can be read and acted on.
-pub(super) fn retry_hint(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
-    if observed.exchange.status != http::StatusCode::TOO_MANY_REQUESTS {
+pub(super) fn retry_hint(contract: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    let throttled = contract.errors().status_of(ErrorCode::ResourceThrottled);
+    if observed.exchange.status != throttled {
         return Ok(());
     }
     let expected = || {
@@ -156,6 +157,7 @@ mod tests {
     use super::super::Observed;
     use super::super::canned::*;
     use super::unique_request_ids;
+    use crate::contract::ErrorCode;
 
     fn ok() -> (crate::cases::Case, crate::wire::Exchange) {
         (
@@ -217,16 +219,10 @@ mod tests {
     #[test]
     fn retry_hint_fails_on_an_unreadable_or_absurd_hint_of_a_throttled_answer() {
         let case = case(vec![crate::cases::Outcome::error(
-            crate::contract::ErrorCode::ResourceThrottled,
+            ErrorCode::ResourceThrottled,
             &[],
         )]);
-        let throttled = exchange(
-            429,
-            &error_body(
-                "ResourceThrottled",
-                "The request is throttled. Please try again later.",
-            ),
-        );
+        let throttled = documented_error(ErrorCode::ResourceThrottled);
         assert_eq!(failing(&case, &throttled), Vec::<CheckId>::new());
         for (header, value, fails) in [
             ("x-acs-retry-after", "200", false),

@@ -121,13 +121,7 @@ impl Service {
     }
 
     fn prepare(&self, received: &Received) -> Result<Step, Reply> {
-        let refused = self.faults.refuses_encoding(
-            received.query_param("Action").is_some(),
-            received.param("Action").is_some(),
-            received.header(CONTENT_TYPE.as_str()),
-            received.param("Format"),
-        );
-        if let Some((code, values)) = refused {
+        if let Some((code, values)) = self.faults.refuses_encoding(received) {
             return Err(Reply::error(code, values));
         }
         let body_params = body_params(received)?;

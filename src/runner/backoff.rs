@@ -74,17 +74,16 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::canned::{error_body, exchange};
+    use crate::checks::canned::documented_error;
+    use crate::contract::ErrorCode;
 
     #[test]
     fn a_429_is_waited_out_as_its_hint_asks_or_a_second_and_then_the_run_takes_turns() {
         let backoff = Backoff::new();
-        let body = error_body(
-            "ResourceThrottled",
-            "The request is throttled. Please try again later.",
-        );
-        let mut throttled = exchange(429, &body);
-        assert_eq!(backoff.wait(&exchange(404, &body), 0), None);
+        let mut throttled = documented_error(ErrorCode::ResourceThrottled);
+        let mut refused = throttled.clone();
+        refused.status = http::StatusCode::NOT_FOUND;
+        assert_eq!(backoff.wait(&refused, 0), None);
         assert!(!backoff.throttled.load(Ordering::Acquire));
         assert_eq!(backoff.wait(&throttled, 0), Some(DEFAULT_RETRY_WAIT));
         assert!(backoff.throttled.load(Ordering::Acquire));

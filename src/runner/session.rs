@@ -128,7 +128,7 @@ impl Session {
         request: http::Request<Vec<u8>>,
         hold: Duration,
     ) -> Result<Exchange, TransportError> {
-        let limit = hold + self.timeout + Duration::from_secs(1);
+        let limit = self.answer_limit(hold);
         let mut retries = 0;
         // A long poll does not take turns: holding the turn for its wait would hold up
         // every other request, the StopExecution it waits for among them.
@@ -166,8 +166,16 @@ impl Session {
         if self.pacer.is_chosen() {
             self.pacer.ready(action).await;
         }
-        let limit = self.timeout + Duration::from_secs(1);
-        self.client.send(request, limit).await
+        self.client
+            .send(request, self.answer_limit(Duration::ZERO))
+            .await
+    }
+
+    /// How long a request may take before it counts as unanswered: `hold` (a long poll's
+    /// rightful wait), then the run's timeout, then a second so that a late answer is told
+    /// from none.
+    fn answer_limit(&self, hold: Duration) -> Duration {
+        hold + self.timeout + Duration::from_secs(1)
     }
 
     /// Sends a DescribeExecution as the main caller, allowing for its `wait`; `None` when no

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{AuthFault, COMPARED_PREFIX, Fault, NameFault, ThrottleFault, gateway_error};
-use crate::wire::Leniency;
+use crate::wire::{Leniency, Received};
+use http::header::CONTENT_TYPE;
 
 /// How a long poll is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,28 +238,33 @@ impl Faults {
 
     /// Whether a request is refused for how it is encoded, and the answer: the common
     /// parameters only in the form body, a JSON content type with parameters, a `Format`
-    /// other than `json`.
+    /// other than `json`. Nothing of the request is read unless its fault is on.
     pub(crate) fn refuses_encoding(
         &self,
-        in_query: bool,
-        in_form: bool,
-        content_type: Option<&str>,
-        format: Option<&str>,
+        received: &Received,
     ) -> Option<(ErrorCode, &'static [&'static str])> {
-        if self.has(Fault::FormBodyRefused) && in_form && !in_query {
+        if self.has(Fault::FormBodyRefused)
+            && received.query_param("Action").is_none()
+            && received.param("Action").is_some()
+        {
             return Some((ErrorCode::MissingRequiredParams, &["AccessKeyId"]));
         }
-        let json_with_parameters = content_type.is_some_and(|value| {
-            value.contains(';')
-                && value
-                    .trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("application/json")
-        });
-        if self.has(Fault::JsonCharsetRefused) && json_with_parameters {
+        if self.has(Fault::JsonCharsetRefused)
+            && received.header(CONTENT_TYPE.as_str()).is_some_and(|value| {
+                value.contains(';')
+                    && value
+                        .trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("application/json")
+            })
+        {
             return Some((ErrorCode::UnsupportedMediaType, &[]));
         }
-        if self.has(Fault::FormatCaseSensitive) && format.is_some_and(|format| format != "json") {
+        if self.has(Fault::FormatCaseSensitive)
+            && received
+                .param("Format")
+                .is_some_and(|format| format != "json")
+        {
             return Some((ErrorCode::InvalidArgument, &[]));
         }
         None
