@@ -138,6 +138,7 @@ proptest! {
         started in proptest::option::of((0u64..5_000, 0u64..5_000)),
         input in proptest::option::of(".{0,20}"),
         before_stop in 0usize..8,
+        stop in proptest::option::of((0u64..5_000, 0u64..5_000)),
         at in any::<prop::sample::Index>(),
     ) {
         let cases = timing_cases(Contract::embedded(), true);
@@ -156,6 +157,8 @@ proptest! {
             started: started.map(|(a, b)| (Duration::from_millis(a), Duration::from_millis(b))),
             input,
             polls_before_stop: before_stop,
+            stop: stop.map(|(a, b)| (Duration::from_millis(a), Duration::from_millis(b))),
+            beside: Vec::new(),
         };
         let bounds = TimingBounds {
             baseline: Duration::from_millis(3),

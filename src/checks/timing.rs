@@ -58,6 +58,41 @@ pub struct Timeline {
     pub input: Option<String>,
     /// How many of the polls came before StopExecution (for the stopped case).
     pub polls_before_stop: usize,
+    /// When StopExecution was sent and answered, from the start of the case, if it was
+    /// accepted (for the case that stops an execution while polls are held on it).
+    pub stop: Option<(Duration, Duration)>,
+    /// Answers to other operations sent beside the polls (DescribeFlow): held to when they
+    /// came, not to what they say.
+    pub beside: Vec<Poll>,
+}
+
+impl Timeline {
+    /// Where a poll of the stopped-while-held case stands to the stop.
+    fn stop_phase(&self, poll: &Poll) -> StopPhase {
+        let Some((stop_sent, stop_answered)) = self.stop else {
+            return StopPhase::Before;
+        };
+        if poll.answered() < stop_sent {
+            StopPhase::Before
+        } else if poll.sent + wait_of(poll) > stop_answered {
+            StopPhase::Through
+        } else {
+            StopPhase::Unclear
+        }
+    }
+}
+
+/// Where a poll stands to a StopExecution sent while it may be held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopPhase {
+    /// Answered before the stop was sent (or no stop was accepted): the execution ran.
+    Before,
+    /// Its wait lasted past the stop's answer, so it was held when the stop took effect (or
+    /// arrived after it): it must read Stopped, answered at the stop.
+    Through,
+    /// Answered after the stop was sent, but its wait may have ended before the stop took
+    /// effect: Running or Stopped, when is no evidence.
+    Unclear,
 }
 
 /// The bounds the timing checks hold answers to, printed in the report.
@@ -135,9 +170,25 @@ pub(super) fn answer(
     for (index, poll) in timeline.polls.iter().enumerate() {
         let status = poll.field("Status").unwrap_or_default();
         let (fits, expected) = match scenario {
-            Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. } => {
+            Scenario::AtOnceOnRunning { .. }
+            | Scenario::WaitOutlived { .. }
+            | Scenario::AtOnceBesideHeld { .. } => {
                 (poll.status == 200 && not_ended(status), running.clone())
             }
+            Scenario::StoppedWhileHeld { .. } => match timeline.stop_phase(poll) {
+                StopPhase::Before => (
+                    poll.status == 200 && not_ended(status),
+                    format!("{running}, answered before the stop"),
+                ),
+                StopPhase::Through => (
+                    poll.status == 200 && status == "Stopped",
+                    "200 Stopped, held through the stop".to_owned(),
+                ),
+                StopPhase::Unclear => (
+                    poll.status == 200 && (not_ended(status) || status == "Stopped"),
+                    format!("{running} or 200 Stopped, its wait over about when the stop came"),
+                ),
+            },
             Scenario::EndsDuringWait { flow, .. } => {
                 let wanted = if *flow == FixtureFlow::Fail {
                     "Failed"
@@ -207,36 +258,56 @@ pub(super) fn at_once(
     timeline: &Timeline,
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
-    let polls: &[Poll] = match scenario {
+    let polls: Vec<&Poll> = match scenario {
         Scenario::AtOnceOnRunning { .. }
         | Scenario::AtOnceOnFinished { .. }
         | Scenario::AtOnceOnUnknown { .. }
-        | Scenario::RejectedAtOnce { .. } => &timeline.polls,
+        | Scenario::RejectedAtOnce { .. } => timeline.polls.iter().collect(),
         Scenario::Stopped => timeline
             .polls
             .get(timeline.polls_before_stop..)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .iter()
+            .collect(),
         // After the end, a poll of a finished execution is answered at once too: those
-        // after the first, and the first itself when it left after the end (a run slowed by
-        // throttling or its pace can send it late).
-        Scenario::EndsDuringWait { flow, .. } => {
-            let first_late = timeline
-                .polls
-                .first()
-                .is_some_and(|poll| left_after_end(timeline, flow.duration(), poll));
-            let from = if first_late { 0 } else { 1 };
-            timeline.polls.get(from..).unwrap_or_default()
-        }
-        Scenario::WaitOutlived { .. } => &[],
+        // sent after the held ones, and a held one that left after the end (a run slowed
+        // by throttling or its pace can send it late).
+        Scenario::EndsDuringWait { flow, .. } => timeline
+            .polls
+            .iter()
+            .filter(|poll| !held(poll) || left_after_end(timeline, flow.duration(), poll))
+            .collect(),
+        // Beside held polls, what asks for no wait.
+        Scenario::AtOnceBesideHeld { .. } => timeline
+            .polls
+            .iter()
+            .filter(|poll| !held(poll))
+            .chain(&timeline.beside)
+            .collect(),
+        Scenario::WaitOutlived { .. } | Scenario::StoppedWhileHeld { .. } => Vec::new(),
     };
     let bound = bounds.slack();
-    match polls.iter().find(|poll| poll.elapsed > bound) {
+    match polls.into_iter().find(|poll| poll.elapsed > bound) {
         Some(late) => Err(Mismatch::new(
             format!("an answer within {}", seconds(bound)),
             format!("an answer after {}", seconds(late.elapsed)),
         )),
         None => Ok(()),
     }
+}
+
+/// Whether a poll asked to be held (WaitTimeSeconds over 0).
+fn held(poll: &Poll) -> bool {
+    poll.wait.is_some_and(|wait| wait > 0)
+}
+
+/// A poll's WaitTimeSeconds as a duration (0 if absent).
+fn wait_of(poll: &Poll) -> Duration {
+    Duration::from_secs(
+        poll.wait
+            .and_then(|wait| u64::try_from(wait).ok())
+            .unwrap_or_default(),
+    )
 }
 
 /// Whether `poll` surely left after its execution ended: after StartExecution's answer
@@ -247,69 +318,127 @@ fn left_after_end(timeline: &Timeline, duration: Duration, poll: &Poll) -> bool 
         .is_some_and(|(_, answered)| poll.sent >= answered + duration)
 }
 
-/// A long poll on an execution that outlives it lasts its wait, within the slack.
+/// A long poll on an execution that outlives it lasts its wait, counted from the request,
+/// within the slack.
 pub(super) fn wait_honoured(
     scenario: &Scenario,
     timeline: &Timeline,
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
-    let Scenario::WaitOutlived { wait } = scenario else {
-        return Ok(());
+    let polls: Vec<&Poll> = match scenario {
+        Scenario::WaitOutlived { .. } => {
+            let Some(poll) = timeline.polls.first() else {
+                return Err(Mismatch::new("a long poll", "none was sent"));
+            };
+            vec![poll]
+        }
+        Scenario::AtOnceBesideHeld { .. } => timeline.polls.iter().filter(|p| held(p)).collect(),
+        _ => return Ok(()),
     };
-    let Some(poll) = timeline.polls.first() else {
-        return Err(Mismatch::new("a long poll", "none was sent"));
-    };
-    let wait = Duration::from_secs(u64::try_from(*wait).unwrap_or_default());
-    let (earliest, latest) = (wait.saturating_sub(bounds.slack()), wait + bounds.slack());
-    if poll.elapsed < earliest || poll.elapsed > latest {
-        return Err(Mismatch::new(
-            format!(
-                "an answer between {} and {}",
-                seconds(earliest),
-                seconds(latest)
-            ),
-            format!("an answer after {}", seconds(poll.elapsed)),
-        ));
+    for poll in polls {
+        let wait = wait_of(poll);
+        let (earliest, latest) = (wait.saturating_sub(bounds.slack()), wait + bounds.slack());
+        if poll.elapsed < earliest || poll.elapsed > latest {
+            return Err(Mismatch::new(
+                format!(
+                    "an answer between {} and {} after the request",
+                    seconds(earliest),
+                    seconds(latest)
+                ),
+                format!("an answer after {}", seconds(poll.elapsed)),
+            ));
+        }
     }
     Ok(())
 }
 
-/// A long poll on an execution that ends during it comes within the slack of the end.
+/// A long poll held when its execution ends (by itself or by StopExecution) comes within
+/// the slack of the end.
 pub(super) fn ends_with_execution(
     scenario: &Scenario,
     timeline: &Timeline,
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
-    let Scenario::EndsDuringWait { flow, .. } = scenario else {
-        return Ok(());
-    };
-    let (Some((sent, answered)), Some(poll)) = (timeline.started, timeline.polls.first()) else {
+    match scenario {
+        Scenario::EndsDuringWait { flow, .. } => ends_by_itself(flow.duration(), timeline, bounds),
+        Scenario::StoppedWhileHeld { .. } => ends_at_stop(timeline, bounds),
+        _ => Ok(()),
+    }
+}
+
+/// Every held poll of an execution that ends `duration` after it starts.
+fn ends_by_itself(
+    duration: Duration,
+    timeline: &Timeline,
+    bounds: &TimingBounds,
+) -> Result<(), Mismatch> {
+    let held: Vec<&Poll> = timeline.polls.iter().filter(|poll| held(poll)).collect();
+    let (Some((sent, answered)), false) = (timeline.started, held.is_empty()) else {
         return Err(Mismatch::new(
             "a started execution and a long poll",
             "neither",
         ));
     };
     // The execution started between sending StartExecution and its answer.
-    let duration = flow.duration();
-    // The rule is about a poll held when the execution ends: one that may have left after
-    // the end (a run slowed by throttling or its pace) is no evidence either way, and one
-    // that surely did is held to `at_once`.
-    if poll.sent + bounds.slack() >= sent + duration {
-        return Ok(());
-    }
     let earliest = (sent + duration).saturating_sub(bounds.slack());
     let latest = answered + duration + bounds.slack();
-    let at = poll.answered();
-    if at < earliest || at > latest {
-        return Err(Mismatch::new(
-            format!(
-                "an answer between {} and {} into the case (the execution ends {} after it starts)",
-                seconds(earliest),
-                seconds(latest),
-                seconds(duration)
-            ),
-            format!("an answer {} into the case", seconds(at)),
-        ));
+    for (index, poll) in held.iter().enumerate() {
+        // The rule is about a poll held when the execution ends: one that may have left
+        // after the end (a run slowed by throttling or its pace) is no evidence either way,
+        // and one that surely did is held to `at_once`.
+        if poll.sent + bounds.slack() >= sent + duration {
+            continue;
+        }
+        let at = poll.answered();
+        if at < earliest || at > latest {
+            return Err(Mismatch::new(
+                format!(
+                    "every held poll answered between {} and {} into the case (the execution ends {} after it starts)",
+                    seconds(earliest),
+                    seconds(latest),
+                    seconds(duration)
+                ),
+                format!(
+                    "held poll {} of {}: an answer {} into the case",
+                    index + 1,
+                    held.len(),
+                    seconds(at)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every poll held through a StopExecution is answered at the stop: within the slack of
+/// the stop's answer (the stop ends the execution before it is answered; the poll's
+/// answer may lag it by a round trip).
+fn ends_at_stop(timeline: &Timeline, bounds: &TimingBounds) -> Result<(), Mismatch> {
+    let Some((_, stop_answered)) = timeline.stop else {
+        // No stop accepted: nothing ended while the polls were held.
+        return Ok(());
+    };
+    let latest = stop_answered + bounds.slack();
+    let through = timeline
+        .polls
+        .iter()
+        .filter(|poll| timeline.stop_phase(poll) == StopPhase::Through);
+    for poll in through {
+        if poll.answered() > latest {
+            return Err(Mismatch::new(
+                format!(
+                    "every poll held through the stop answered by {} into the case (StopExecution answered at {})",
+                    seconds(latest),
+                    seconds(stop_answered)
+                ),
+                format!(
+                    "a poll sent at {} with WaitTimeSeconds {} answered {} into the case",
+                    seconds(poll.sent),
+                    poll.wait.unwrap_or_default(),
+                    seconds(poll.answered())
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -494,7 +623,7 @@ mod tests {
             )],
             started: Some((Duration::from_millis(0), Duration::from_millis(10))),
             input: Some("{\"x\":1}".to_owned()),
-            polls_before_stop: 0,
+            ..Timeline::default()
         };
         assert_eq!(
             failing(&case, &timeline(1990, "Succeeded")),
@@ -527,7 +656,7 @@ mod tests {
             )],
             started: Some((Duration::from_millis(0), Duration::from_millis(3400))),
             input: Some("{\"x\":1}".to_owned()),
-            polls_before_stop: 0,
+            ..Timeline::default()
         };
         assert_eq!(failing(&case, &timeline(5450, 5)), Vec::<CheckId>::new());
         assert_eq!(
@@ -566,7 +695,7 @@ mod tests {
             ],
             started: Some((Duration::ZERO, Duration::from_millis(10))),
             input: Some("{\"x\":1}".to_owned()),
-            polls_before_stop: 0,
+            ..Timeline::default()
         };
         assert_eq!(failing(&case, &base(done.clone())), Vec::<CheckId>::new());
         let back = base(body("Running", None));

@@ -31,8 +31,8 @@ pub enum Pacing {
 pub(super) enum Pacer {
     /// No limit.
     Unlimited,
-    /// One limiter for every request.
-    One(DefaultDirectRateLimiter),
+    /// One limiter for every request, and its rate (its burst too).
+    One(DefaultDirectRateLimiter, NonZeroU32),
     /// One limiter for DescribeExecution, another for the other operations.
     PerOperation {
         describe: DefaultDirectRateLimiter,
@@ -44,9 +44,10 @@ impl Pacer {
     pub(super) fn new(pacing: Pacing) -> Self {
         match pacing {
             Pacing::Unlimited => Self::Unlimited,
-            Pacing::Rate(rate) => {
-                Self::One(DefaultDirectRateLimiter::direct(Quota::per_second(rate)))
-            }
+            Pacing::Rate(rate) => Self::One(
+                DefaultDirectRateLimiter::direct(Quota::per_second(rate)),
+                rate,
+            ),
             Pacing::Service => Self::PerOperation {
                 describe: bucket(SERVICE_DESCRIBE_LIMIT),
                 other: bucket(SERVICE_OTHER_LIMIT),
@@ -56,7 +57,7 @@ impl Pacer {
 
     /// Whether the pace is one the user chose (`--rate`), not the default politeness.
     pub(super) fn is_chosen(&self) -> bool {
-        matches!(self, Self::One(_))
+        matches!(self, Self::One(..))
     }
 
     /// Whether requests wait for a limiter at all.
@@ -64,11 +65,29 @@ impl Pacer {
         !matches!(self, Self::Unlimited)
     }
 
+    /// How many requests of `action` a full bucket lets go at once, if the pace limits
+    /// them at all.
+    pub(super) fn burst(&self, action: Option<&str>) -> Option<u32> {
+        match self {
+            Self::Unlimited => None,
+            Self::One(_, rate) => Some(rate.get()),
+            Self::PerOperation { .. } => Some(
+                if action == Some(OPERATION) {
+                    SERVICE_DESCRIBE_LIMIT
+                } else {
+                    SERVICE_OTHER_LIMIT
+                }
+                .burst
+                .get(),
+            ),
+        }
+    }
+
     /// The limiter a request of `action` waits for, if any.
     fn limiter(&self, action: Option<&str>) -> Option<&DefaultDirectRateLimiter> {
         match self {
             Self::Unlimited => None,
-            Self::One(limiter) => Some(limiter),
+            Self::One(limiter, _) => Some(limiter),
             Self::PerOperation { describe, other } => Some(if action == Some(OPERATION) {
                 describe
             } else {
@@ -100,6 +119,8 @@ mod tests {
         let pacer = Pacer::new(Pacing::Service);
         assert!(pacer.is_paced());
         assert_eq!(burst(&pacer, Some("DescribeExecution")), 50);
+        assert_eq!(pacer.burst(Some("DescribeExecution")), Some(50));
+        assert_eq!(pacer.burst(Some("CreateFlow")), Some(10));
         // The other operations have a bucket of their own, not drained by the above.
         assert_eq!(burst(&pacer, Some("CreateFlow")), 10);
         assert!(
@@ -116,6 +137,8 @@ mod tests {
     fn a_rate_is_one_limit_for_every_operation() {
         let pacer = Pacer::new(Pacing::Rate(NonZeroU32::new(7).unwrap()));
         assert_eq!(burst(&pacer, Some("DescribeExecution")), 7);
+        assert_eq!(pacer.burst(Some("DescribeExecution")), Some(7));
+        assert_eq!(Pacer::new(Pacing::Unlimited).burst(Some("DescribeExecution")), None);
         assert!(pacer.limiter(Some("CreateFlow")).unwrap().check().is_err());
         assert!(!Pacer::new(Pacing::Unlimited).is_paced());
     }

@@ -64,14 +64,17 @@ impl Session {
         self.create_call(start, Caller::Main).await
     }
 
-    /// Stops an execution the run started; once stopped, clean-up need not.
-    pub(super) async fn stop_execution(&self, flow: &str, name: &str) {
+    /// Stops an execution the run started; once stopped, clean-up need not. Whether the
+    /// stop was accepted.
+    pub(super) async fn stop_execution(&self, flow: &str, name: &str) -> bool {
         let stop = RpcRequest::post("StopExecution")
             .param("FlowName", flow)
             .param("ExecutionName", name);
-        if self.call(&stop, Caller::Main).await.is_ok() {
+        let accepted = self.call(&stop, Caller::Main).await.is_ok();
+        if accepted {
             self.provisioned.ended(flow, name);
         }
+        accepted
     }
 }
 
@@ -346,7 +349,11 @@ pub(super) fn case_needs(fixtures: &Fixtures, case: &Case) -> Vec<Need> {
 pub(super) fn timing_needs(case: &TimingCase) -> Vec<Need> {
     let mut needs = vec![Need::Execution];
     match case.scenario {
-        Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. } | Scenario::Stopped => {
+        Scenario::AtOnceOnRunning { .. }
+        | Scenario::WaitOutlived { .. }
+        | Scenario::Stopped
+        | Scenario::StoppedWhileHeld { .. }
+        | Scenario::AtOnceBesideHeld { .. } => {
             needs.push(Need::TimingFlow(FixtureFlow::Long));
         }
         Scenario::EndsDuringWait { flow, .. } => needs.push(Need::TimingFlow(flow)),

@@ -161,10 +161,12 @@ fn case_skip(session: &Session, case: &Case) -> Option<&'static str> {
 fn timing_skip(session: &Session, case: &TimingCase) -> Option<&'static str> {
     let existing = session.fixtures.existing.as_ref()?;
     match case.scenario {
-        Scenario::EndsDuringWait { .. } => {
+        Scenario::EndsDuringWait { .. } | Scenario::StoppedWhileHeld { .. } => {
             Some("needs the harness to start executions, which --fixtures rules out")
         }
-        Scenario::AtOnceOnRunning { .. } | Scenario::WaitOutlived { .. }
+        Scenario::AtOnceOnRunning { .. }
+        | Scenario::WaitOutlived { .. }
+        | Scenario::AtOnceBesideHeld { .. }
             if existing.running.is_none() =>
         {
             Some("needs a Running execution in the fixture file")

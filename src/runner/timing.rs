@@ -14,6 +14,8 @@ use crate::checks::timing::{Poll, Timeline, TimingBounds, check_timing};
 use crate::contract::Contract;
 use crate::wire::RpcRequest;
 
+mod held;
+
 /// How many WaitTimeSeconds=0 polls the baseline takes the median of.
 const BASELINE_POLLS: usize = 5;
 
@@ -66,41 +68,30 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
     let mut timeline = Timeline::default();
     match &case.scenario {
         Scenario::AtOnceOnRunning { wait } => {
-            poll_running(
-                session,
-                &name,
-                input,
-                *wait,
-                Duration::ZERO,
-                origin,
-                &mut timeline,
-            )
-            .await;
+            if let Some(running) = running(session, &name, input, origin, &mut timeline).await {
+                let poll = running.poll(session, *wait, Duration::ZERO, origin).await;
+                timeline.polls.push(poll);
+                running.finish(session).await;
+            }
         }
-        Scenario::WaitOutlived { wait } => {
-            let hold = seconds(*wait);
-            poll_running(
-                session,
-                &name,
-                input,
-                Some(*wait),
-                hold,
-                origin,
-                &mut timeline,
-            )
-            .await;
+        Scenario::WaitOutlived { wait, delay } => {
+            if let Some(running) = running(session, &name, input, origin, &mut timeline).await {
+                tokio::time::sleep(*delay).await;
+                let poll = running.poll(session, Some(*wait), seconds(*wait), origin);
+                timeline.polls.push(poll.await);
+                running.finish(session).await;
+            }
         }
         Scenario::EndsDuringWait {
             flow: fixture,
             wait,
+            held,
         } => {
             let flow = fixtures.flow_of(*fixture);
             timeline.started = Some(start(session, &flow, &name, &input, origin).await);
             timeline.input = Some(input);
-            let hold = fixture.duration();
-            timeline
-                .polls
-                .push(poll(session, &flow, &name, Some(*wait), hold, origin).await);
+            let waits = vec![Some(*wait); *held];
+            timeline.polls = held::polls(session, &flow, &name, waits, origin).await;
             timeline
                 .polls
                 .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
@@ -109,6 +100,27 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
             let status = last.and_then(|body| body.get("Status")?.as_str());
             if status.is_some_and(|status| Contract::embedded().bodies().is_terminal(status)) {
                 session.provisioned.ended(&flow, &name);
+            }
+        }
+        Scenario::StoppedWhileHeld {
+            held,
+            wait,
+            stop_after,
+        } => {
+            let flow = fixtures.flow_of(FixtureFlow::Long);
+            timeline.started = Some(start(session, &flow, &name, &input, origin).await);
+            timeline.input = Some(input);
+            let polls = held::polls(session, &flow, &name, vec![Some(*wait); *held], origin);
+            let stop = held::stop_after(session, &flow, &name, *stop_after, origin);
+            (timeline.polls, timeline.stop) = tokio::join!(polls, stop);
+        }
+        Scenario::AtOnceBesideHeld { held, wait, after } => {
+            if let Some(running) = running(session, &name, input, origin, &mut timeline).await {
+                let count = held::within_pace(session, *held);
+                let (polls, beside) =
+                    held::beside(session, &running, (*wait, count), *after, origin).await;
+                (timeline.polls, timeline.beside) = (polls, beside);
+                running.finish(session).await;
             }
         }
         Scenario::AtOnceOnFinished { wait }
@@ -158,7 +170,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
                 .polls
                 .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
             timeline.polls_before_stop = timeline.polls.len();
-            stop(session, &flow, &name).await;
+            session.stop_execution(&flow, &name).await;
             timeline
                 .polls
                 .push(poll(session, &flow, &name, Some(0), Duration::ZERO, origin).await);
@@ -170,39 +182,58 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
     timeline
 }
 
-/// Starts a long execution, polls it once with `wait`, and stops it.
-async fn poll_running(
+/// A running execution a case polls.
+struct Running {
+    flow: String,
+    execution: String,
+    /// Whether the case started it (and so stops it).
+    started: bool,
+}
+
+impl Running {
+    fn poll(
+        &self,
+        session: &Session,
+        wait: Option<i64>,
+        hold: Duration,
+        origin: Instant,
+    ) -> impl Future<Output = Poll> {
+        poll(session, &self.flow, &self.execution, wait, hold, origin)
+    }
+
+    /// Stops it if the case started it.
+    async fn finish(&self, session: &Session) {
+        if self.started {
+            session.stop_execution(&self.flow, &self.execution).await;
+        }
+    }
+}
+
+/// The execution that runs for the whole run (`--fixtures`), or a long one started now
+/// as `name` (recorded in the timeline); `None` when the fixtures have none.
+async fn running(
     session: &Arc<Session>,
     name: &str,
     input: String,
-    wait: Option<i64>,
-    hold: Duration,
     origin: Instant,
     timeline: &mut Timeline,
-) {
+) -> Option<Running> {
     if let Some(existing) = &session.fixtures.existing {
         // An execution that runs for the whole run: polled, never started or stopped.
-        if let Some(running) = &existing.running {
-            let poll = poll(
-                session,
-                &running.flow,
-                &running.execution,
-                wait,
-                hold,
-                origin,
-            )
-            .await;
-            timeline.polls.push(poll);
-        }
-        return;
+        return existing.running.as_ref().map(|running| Running {
+            flow: running.flow.clone(),
+            execution: running.execution.clone(),
+            started: false,
+        });
     }
     let flow = session.fixtures.flow_of(FixtureFlow::Long);
     timeline.started = Some(start(session, &flow, name, &input, origin).await);
     timeline.input = Some(input);
-    timeline
-        .polls
-        .push(poll(session, &flow, name, wait, hold, origin).await);
-    stop(session, &flow, name).await;
+    Some(Running {
+        flow,
+        execution: name.to_owned(),
+        started: true,
+    })
 }
 
 /// Whole seconds of a WaitTimeSeconds.
@@ -225,10 +256,6 @@ async fn start(
     (sent, origin.elapsed())
 }
 
-async fn stop(session: &Session, flow: &str, name: &str) {
-    session.stop_execution(flow, name).await;
-}
-
 /// Sends a DescribeExecution with `wait`, giving up when no answer came `hold` plus the
 /// run's timeout after sending: `hold` is how long the answer may rightly take (0 for a
 /// poll that must be answered at once).
@@ -246,9 +273,21 @@ async fn poll(
     if let Some(wait) = wait {
         request = request.param("WaitTimeSeconds", wait.to_string());
     }
+    send_timed(session, &request, wait, hold, origin).await
+}
+
+/// Sends `request` (a poll with `wait`, or another operation), observed as a [`Poll`]:
+/// when it left and how long its answer took.
+async fn send_timed(
+    session: &Session,
+    request: &RpcRequest,
+    wait: Option<i64>,
+    hold: Duration,
+    origin: Instant,
+) -> Poll {
     let sent = origin.elapsed();
     let started = Instant::now();
-    match session.exchange(&request, hold).await {
+    match session.exchange(request, hold).await {
         // Sent when it left, after any wait for its turn at the run's pace (or a retry).
         Some(exchange) => Poll {
             wait,
