@@ -322,6 +322,12 @@ impl ErrorTable {
             .find(|(prefix, _)| code.starts_with(prefix))
             .map(|(_, documented)| *documented)
     }
+
+    /// Whether `code` is `documented`, or a Code of the gateway's families that stands for
+    /// it.
+    pub fn stands_for(&self, code: &str, documented: ErrorCode) -> bool {
+        code == documented.as_str() || self.gateway_family(code) == Some(documented)
+    }
 }
 
 /// The error families of Alibaba Cloud's API gateway (`../shared/contract/observed-service.md`,

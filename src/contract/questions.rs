@@ -67,6 +67,8 @@ open_questions! {
     Throttling => "throttling",
     /// The error of a request for another account's flow or execution.
     ForeignResource => "foreign-resource",
+    /// How soon a held long poll is answered after the end that wakes it.
+    WakeUp => "wake-up",
 }
 
 impl std::fmt::Display for OpenQuestion {

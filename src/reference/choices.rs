@@ -129,7 +129,13 @@ choices! {
     /// As `rate-limited`, with no hint.
     RateLimitedNoHint => "rate-limited-no-hint", Throttling,
         "as rate-limited, with no retry hint at all";
+    /// Held polls are answered a moment after the end that wakes them.
+    LateWakeUp => "late-wake-up", WakeUp,
+        "a long poll held when its execution ends (or is stopped) is answered 100 ms after the end";
 }
+
+/// How late a held poll is answered after the end that wakes it, with [`Choice::LateWakeUp`].
+const LATE_WAKE_UP: Duration = Duration::from_millis(100);
 
 /// The clock tolerance of [`Choice::FiveMinuteClock`].
 const FIVE_MINUTES: Duration = Duration::from_secs(5 * 60);
@@ -273,6 +279,15 @@ impl Choices {
             ))
         } else {
             Some((RETRY_AFTER_HEADER, wait.as_millis().max(1).to_string()))
+        }
+    }
+
+    /// How long after the end that wakes it a held poll is answered.
+    pub(crate) fn wake_up_delay(&self) -> Duration {
+        if self.has(Choice::LateWakeUp) {
+            LATE_WAKE_UP
+        } else {
+            Duration::ZERO
         }
     }
 

@@ -2,7 +2,7 @@
 //! lifetime bound. Whoever waits on one is woken by notification, not by polling.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -75,6 +75,8 @@ pub(crate) struct Execution {
     planned: State,
     state: watch::Sender<State>,
     reads: AtomicU64,
+    /// Whether a held poll has been woken by the end (for a fault that wakes only one).
+    woken: AtomicBool,
 }
 
 /// The execution had ended already.
@@ -145,6 +147,7 @@ impl Execution {
             planned,
             state: watch::Sender::new(running),
             reads: AtomicU64::new(0),
+            woken: AtomicBool::new(false),
         });
         execution.settle();
         if !execution.state.borrow().status.is_terminal() {
@@ -216,10 +219,32 @@ impl Execution {
     /// Waits until the execution has ended or `limit` has passed, whichever is first, and
     /// gives the state then.
     pub(crate) async fn wait(&self, limit: Duration) -> State {
+        self.wait_until(limit, |state| state.status.is_terminal())
+            .await
+    }
+
+    /// Waits until the state is one that `wakes` or `limit` has passed, whichever is
+    /// first, and gives the state then. Every waiter is notified of every change.
+    pub(crate) async fn wait_until(
+        &self,
+        limit: Duration,
+        wakes: impl FnMut(&State) -> bool,
+    ) -> State {
         let mut changes = self.state.subscribe();
         // The timer settles the execution; a stop notifies at once.
-        let _ =
-            tokio::time::timeout(limit, changes.wait_for(|state| state.status.is_terminal())).await;
+        let _ = tokio::time::timeout(limit, changes.wait_for(wakes)).await;
         self.state()
+    }
+
+    /// Whether the caller is the first held poll woken by the end (only once true).
+    pub(crate) fn first_woken(&self) -> bool {
+        !self.woken.swap(true, Ordering::Relaxed)
+    }
+
+    /// How long ago it started.
+    pub(crate) fn age(&self) -> Duration {
+        (OffsetDateTime::now_utc() - self.started_at)
+            .try_into()
+            .unwrap_or_default()
     }
 }

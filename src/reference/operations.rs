@@ -11,7 +11,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::choices::{Choice, Choices};
-use super::execution::{Execution, State};
+use super::execution::{Execution, State, Status};
 use super::faults::{Faults, LongPoll};
 use super::fdl;
 use super::reply::Reply;
@@ -84,12 +84,29 @@ impl Step {
                     LongPoll::Now => execution.state(),
                     LongPoll::UntilEnd(wait, overshoot) => {
                         let state = execution.wait(wait).await;
-                        if overshoot.is_zero() || !state.status.is_terminal() {
+                        // Woken by the end: answered then, or a moment later by choice.
+                        let late = overshoot.max(choices.wake_up_delay());
+                        if late.is_zero() || !state.status.is_terminal() {
                             state
                         } else {
-                            tokio::time::sleep(overshoot).await;
+                            tokio::time::sleep(late).await;
                             execution.state()
                         }
+                    }
+                    LongPoll::OneWoken(wait) => {
+                        let arrived = tokio::time::Instant::now();
+                        let state = execution.wait(wait).await;
+                        if state.status.is_terminal() && !execution.first_woken() {
+                            tokio::time::sleep_until(arrived + wait).await;
+                        }
+                        execution.state()
+                    }
+                    LongPoll::StopUnheard(wait) => {
+                        execution
+                            .wait_until(wait, |state| {
+                                state.status.is_terminal() && state.status != Status::Stopped
+                            })
+                            .await
                     }
                     LongPoll::After(delay) => {
                         tokio::time::sleep(delay).await;
@@ -221,6 +238,7 @@ impl Operations {
         let poll = self.faults.long_poll(
             Duration::from_secs(wait),
             state.status.is_terminal(),
+            execution.age(),
             longest,
         );
         match poll {

@@ -3,12 +3,14 @@
 //! Each step answers from the contract's error table.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 
 use super::ReferenceOptions;
 use super::choices::{Choice, Choices};
@@ -35,6 +37,8 @@ pub(crate) struct Service {
     faults: Faults,
     choices: Choices,
     operations: Operations,
+    /// The requests served at once, if a fault bounds them.
+    at_once: Option<Arc<Semaphore>>,
 }
 
 impl Service {
@@ -79,6 +83,7 @@ impl Service {
                     .filter(|_| faults.has(Fault::FirstAccountReadable))
                     .map(|account| account.access_key_id().to_owned()),
             ),
+            at_once: faults.served_at_once().map(|n| Arc::new(Semaphore::new(n))),
             faults,
             choices,
         }
@@ -102,6 +107,12 @@ impl Service {
     /// Answers a received request. Whatever a long poll waits for, the request itself is
     /// dropped before the wait.
     pub(crate) async fn answer(&self, received: Received) -> Reply {
+        // Under a fault, a request waits for one of a bounded number of turns, held until
+        // it is answered.
+        let _turn = match &self.at_once {
+            Some(turns) => Some(Arc::clone(turns).acquire_owned().await),
+            None => None,
+        };
         let step = self.step(&received);
         let post = received.method == Method::POST;
         drop(received);

@@ -138,7 +138,10 @@ mod tests {
         let pacer = Pacer::new(Pacing::Rate(NonZeroU32::new(7).unwrap()));
         assert_eq!(burst(&pacer, Some("DescribeExecution")), 7);
         assert_eq!(pacer.burst(Some("DescribeExecution")), Some(7));
-        assert_eq!(Pacer::new(Pacing::Unlimited).burst(Some("DescribeExecution")), None);
+        assert_eq!(
+            Pacer::new(Pacing::Unlimited).burst(Some("DescribeExecution")),
+            None
+        );
         assert!(pacer.limiter(Some("CreateFlow")).unwrap().check().is_err());
         assert!(!Pacer::new(Pacing::Unlimited).is_paced());
     }

@@ -7,11 +7,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::results::{CaseOutcome, CaseResult};
-use super::session::Session;
+use super::session::{CallError, Session};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
 use crate::checks::timing::{Poll, Timeline, TimingBounds, check_timing};
-use crate::contract::Contract;
+use crate::contract::{Contract, ErrorCode};
 use crate::wire::RpcRequest;
 
 mod held;
@@ -45,7 +45,18 @@ pub(super) async fn run_timing_case(
     case: TimingCase,
     bounds: TimingBounds,
 ) -> CaseResult {
-    let timeline = script(session, &case).await;
+    let timeline = match script(session, &case).await {
+        Ok(timeline) => timeline,
+        Err(Throttled) => {
+            return CaseResult {
+                case: case.info(),
+                findings: Vec::new(),
+                outcome: CaseOutcome::Skipped {
+                    reason: "the target throttled the StartExecution it needs, after the run's retries (open question throttling)".to_owned(),
+                },
+            };
+        }
+    };
     let findings = check_timing(Contract::embedded(), &case, &timeline, &bounds);
     CaseResult {
         case: case.info(),
@@ -60,7 +71,11 @@ fn execution_name(session: &Session, case: &TimingCase) -> String {
     format!("{detail}_{}", session.fixtures.run_id)
 }
 
-async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
+/// The target throttled a StartExecution a case needs (after the run's retries): the
+/// contract lets it, and the case cannot run.
+struct Throttled;
+
+async fn script(session: &Arc<Session>, case: &TimingCase) -> Result<Timeline, Throttled> {
     let fixtures = &session.fixtures;
     let origin = Instant::now();
     let name = execution_name(session, case);
@@ -68,14 +83,14 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
     let mut timeline = Timeline::default();
     match &case.scenario {
         Scenario::AtOnceOnRunning { wait } => {
-            if let Some(running) = running(session, &name, input, origin, &mut timeline).await {
+            if let Some(running) = running(session, &name, input, origin, &mut timeline).await? {
                 let poll = running.poll(session, *wait, Duration::ZERO, origin).await;
                 timeline.polls.push(poll);
                 running.finish(session).await;
             }
         }
         Scenario::WaitOutlived { wait, delay } => {
-            if let Some(running) = running(session, &name, input, origin, &mut timeline).await {
+            if let Some(running) = running(session, &name, input, origin, &mut timeline).await? {
                 tokio::time::sleep(*delay).await;
                 let poll = running.poll(session, Some(*wait), seconds(*wait), origin);
                 timeline.polls.push(poll.await);
@@ -88,7 +103,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
             held,
         } => {
             let flow = fixtures.flow_of(*fixture);
-            timeline.started = Some(start(session, &flow, &name, &input, origin).await);
+            timeline.started = Some(start(session, &flow, &name, &input, origin).await?);
             timeline.input = Some(input);
             let waits = vec![Some(*wait); *held];
             timeline.polls = held::polls(session, &flow, &name, waits, origin).await;
@@ -108,14 +123,14 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
             stop_after,
         } => {
             let flow = fixtures.flow_of(FixtureFlow::Long);
-            timeline.started = Some(start(session, &flow, &name, &input, origin).await);
+            timeline.started = Some(start(session, &flow, &name, &input, origin).await?);
             timeline.input = Some(input);
             let polls = held::polls(session, &flow, &name, vec![Some(*wait); *held], origin);
             let stop = held::stop_after(session, &flow, &name, *stop_after, origin);
             (timeline.polls, timeline.stop) = tokio::join!(polls, stop);
         }
         Scenario::AtOnceBesideHeld { held, wait, after } => {
-            if let Some(running) = running(session, &name, input, origin, &mut timeline).await {
+            if let Some(running) = running(session, &name, input, origin, &mut timeline).await? {
                 let count = held::within_pace(session, *held);
                 let (polls, beside) =
                     held::beside(session, &running, (*wait, count), *after, origin).await;
@@ -164,7 +179,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
         }
         Scenario::Stopped => {
             let flow = fixtures.flow_of(FixtureFlow::Long);
-            timeline.started = Some(start(session, &flow, &name, &input, origin).await);
+            timeline.started = Some(start(session, &flow, &name, &input, origin).await?);
             timeline.input = Some(input);
             timeline
                 .polls
@@ -179,7 +194,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
                 .push(poll(session, &flow, &name, Some(5), Duration::ZERO, origin).await);
         }
     }
-    timeline
+    Ok(timeline)
 }
 
 /// A running execution a case polls.
@@ -217,23 +232,23 @@ async fn running(
     input: String,
     origin: Instant,
     timeline: &mut Timeline,
-) -> Option<Running> {
+) -> Result<Option<Running>, Throttled> {
     if let Some(existing) = &session.fixtures.existing {
         // An execution that runs for the whole run: polled, never started or stopped.
-        return existing.running.as_ref().map(|running| Running {
+        return Ok(existing.running.as_ref().map(|running| Running {
             flow: running.flow.clone(),
             execution: running.execution.clone(),
             started: false,
-        });
+        }));
     }
     let flow = session.fixtures.flow_of(FixtureFlow::Long);
-    timeline.started = Some(start(session, &flow, name, &input, origin).await);
+    timeline.started = Some(start(session, &flow, name, &input, origin).await?);
     timeline.input = Some(input);
-    Some(Running {
+    Ok(Some(Running {
         flow,
         execution: name.to_owned(),
         started: true,
-    })
+    }))
 }
 
 /// Whole seconds of a WaitTimeSeconds.
@@ -242,18 +257,25 @@ fn seconds(wait: i64) -> Duration {
 }
 
 /// Starts an execution (recorded for the clean-up to stop); gives when the request was
-/// sent and answered.
+/// sent and answered, or that the target throttled it.
 async fn start(
     session: &Arc<Session>,
     flow: &str,
     name: &str,
     input: &str,
     origin: Instant,
-) -> (Duration, Duration) {
+) -> Result<(Duration, Duration), Throttled> {
     let sent = origin.elapsed();
-    // A failed start shows up in the polls that follow.
-    let _ = session.start_execution(flow, name, input).await;
-    (sent, origin.elapsed())
+    // Any other failed start shows up in the polls that follow.
+    if let Err(CallError::Refused { code, .. }) = session.start_execution(flow, name, input).await {
+        if Contract::embedded()
+            .errors()
+            .stands_for(&code, ErrorCode::ResourceThrottled)
+        {
+            return Err(Throttled);
+        }
+    }
+    Ok((sent, origin.elapsed()))
 }
 
 /// Sends a DescribeExecution with `wait`, giving up when no answer came `hold` plus the

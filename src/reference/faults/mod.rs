@@ -9,6 +9,7 @@ use crate::checks::CheckId;
 use crate::contract::{Contract, NameParameter};
 
 mod auth;
+mod held;
 mod switched;
 mod throttling;
 
@@ -295,6 +296,15 @@ pub enum Fault {
     FailedAsSucceeded,
     /// Input is answered as `{}`, whatever was given.
     InputDropped,
+    /// Of the long polls held on an execution when it ends, only the first is woken
+    /// (notify-one); the others are answered at their wait.
+    WakesOne,
+    /// StopExecution wakes no held long poll: they are answered at their wait.
+    StopWakesNone,
+    /// At most 32 requests are served at once: the others wait for one to be answered.
+    ServesFewAtOnce,
+    /// A long poll's wait is counted from the execution's start, not the request's arrival.
+    WaitFromStart,
 }
 
 impl Fault {
@@ -343,6 +353,10 @@ impl Fault {
                 Fault::StoppedAsFailed,
                 Fault::FailedAsSucceeded,
                 Fault::InputDropped,
+                Fault::WakesOne,
+                Fault::StopWakesNone,
+                Fault::ServesFewAtOnce,
+                Fault::WaitFromStart,
             ])
             .chain(auth)
             .chain(throttling)
@@ -395,6 +409,10 @@ impl Fault {
             Fault::StoppedAsFailed => "stopped-as-failed",
             Fault::FailedAsSucceeded => "failed-as-succeeded",
             Fault::InputDropped => "input-dropped",
+            Fault::WakesOne => "wakes-one",
+            Fault::StopWakesNone => "stop-wakes-none",
+            Fault::ServesFewAtOnce => "serves-32-at-once",
+            Fault::WaitFromStart => "wait-from-start",
         };
         name.to_owned()
     }
@@ -460,6 +478,18 @@ impl Fault {
             Fault::StoppedAsFailed => "stopped executions read Failed",
             Fault::FailedAsSucceeded => "failed executions read Succeeded",
             Fault::InputDropped => "Input reads {} whatever was given",
+            Fault::WakesOne => {
+                "of the long polls held on an execution when it ends, only one is woken (notify-one); the others come at their wait"
+            }
+            Fault::StopWakesNone => {
+                "StopExecution wakes no held long poll; they come at their wait"
+            }
+            Fault::ServesFewAtOnce => {
+                "at most 32 requests are served at once, so requests wait behind held long polls"
+            }
+            Fault::WaitFromStart => {
+                "a long poll's wait is counted from the execution's start, not from the request"
+            }
         };
         text.to_owned()
     }
@@ -488,9 +518,13 @@ impl Fault {
             | Fault::JsonCharsetRefused
             | Fault::FormatCaseSensitive => CheckId::ExpectedOutcome,
             Fault::PostWholeSeconds => CheckId::SameAnswer,
-            Fault::AnswersEarly | Fault::IgnoresWait => CheckId::TimingWaitHonoured,
-            Fault::AnswersLate | Fault::OvershootsEnd => CheckId::TimingEndsWithExecution,
-            Fault::HoldsFinished => CheckId::TimingAtOnce,
+            Fault::AnswersEarly | Fault::IgnoresWait | Fault::WaitFromStart => {
+                CheckId::TimingWaitHonoured
+            }
+            Fault::AnswersLate | Fault::OvershootsEnd | Fault::WakesOne | Fault::StopWakesNone => {
+                CheckId::TimingEndsWithExecution
+            }
+            Fault::HoldsFinished | Fault::ServesFewAtOnce => CheckId::TimingAtOnce,
             Fault::MissingNamesOther | Fault::MessageOffTemplate | Fault::MessageWrongValues => {
                 CheckId::MessageTemplate
             }

@@ -22,6 +22,12 @@ pub(crate) enum LongPoll {
     UntilEnd(Duration, Duration),
     /// After this long, whatever the execution does.
     After(Duration),
+    /// As `UntilEnd` with no delay, but only the first poll woken by the end is answered
+    /// then; the others at their wait ([`Fault::WakesOne`]).
+    OneWoken(Duration),
+    /// When the execution ends by itself or the wait has passed: a stop does not wake it
+    /// ([`Fault::StopWakesNone`]).
+    StopUnheard(Duration),
 }
 
 /// How a faulty target breaks down on a request.
@@ -113,11 +119,20 @@ impl Faults {
         self.has(Fault::Name(parameter, NameFault::CaseInsensitive))
     }
 
-    /// How a poll with `wait` on an execution that has (or has not) ended is answered;
-    /// `longest` is the contract's longest wait.
-    pub(crate) fn long_poll(&self, wait: Duration, ended: bool, longest: Duration) -> LongPoll {
+    /// How a poll with `wait` on an execution that has (or has not) ended, `age` after
+    /// its start, is answered; `longest` is the contract's longest wait.
+    pub(crate) fn long_poll(
+        &self,
+        wait: Duration,
+        ended: bool,
+        age: Duration,
+        longest: Duration,
+    ) -> LongPoll {
         if wait.is_zero() {
             return LongPoll::Now;
+        }
+        if !ended && let Some(held) = self.held_poll(wait, age) {
+            return held;
         }
         if ended {
             return if self.has(Fault::HoldsFinished) {
@@ -345,12 +360,15 @@ mod tests {
         let wait = Duration::from_secs(5);
         let longest = Duration::from_secs(60);
         assert_eq!(
-            faults.long_poll(Duration::ZERO, false, longest),
+            faults.long_poll(Duration::ZERO, false, Duration::ZERO, longest),
             LongPoll::Now
         );
-        assert_eq!(faults.long_poll(wait, true, longest), LongPoll::Now);
         assert_eq!(
-            faults.long_poll(wait, false, longest),
+            faults.long_poll(wait, true, Duration::ZERO, longest),
+            LongPoll::Now
+        );
+        assert_eq!(
+            faults.long_poll(wait, false, Duration::ZERO, longest),
             LongPoll::UntilEnd(wait, Duration::ZERO)
         );
     }
