@@ -13,7 +13,11 @@ use super::registry::Rule;
 use super::{CheckId, Finding, Mismatch};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
-use crate::contract::{Contract, ErrorCode, Known, OpenQuestion, Outcome, open_note};
+use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note};
+
+mod held;
+
+use held::{StopPhase, ends_at_stop, held, unthrottled, wait_of};
 
 /// One DescribeExecution of a timing case, and when it was answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,35 +70,6 @@ pub struct Timeline {
     pub beside: Vec<Poll>,
 }
 
-impl Timeline {
-    /// Where a poll of the stopped-while-held case stands to the stop.
-    fn stop_phase(&self, poll: &Poll) -> StopPhase {
-        let Some((stop_sent, stop_answered)) = self.stop else {
-            return StopPhase::Before;
-        };
-        if poll.answered() < stop_sent {
-            StopPhase::Before
-        } else if poll.sent + wait_of(poll) > stop_answered {
-            StopPhase::Through
-        } else {
-            StopPhase::Unclear
-        }
-    }
-}
-
-/// Where a poll stands to a StopExecution sent while it may be held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StopPhase {
-    /// Answered before the stop was sent (or no stop was accepted): the execution ran.
-    Before,
-    /// Its wait lasted past the stop's answer, so it was held when the stop took effect (or
-    /// arrived after it): it must read Stopped, answered at the stop.
-    Through,
-    /// Answered after the stop was sent, but its wait may have ended before the stop took
-    /// effect: Running or Stopped, when is no evidence.
-    Unclear,
-}
-
 /// The bounds the timing checks hold answers to, printed in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimingBounds {
@@ -133,39 +108,6 @@ pub fn check_timing(
             Rule::Answer | Rule::Exchange(_) | Rule::Run => None,
         })
         .collect()
-}
-
-/// The timeline without the answers the target throttled (429 ResourceThrottled, or a
-/// Code of the gateway's throttling family, that stood after the run's retries): the
-/// contract lets a service throttle any request (open question `throttling`), so such an
-/// answer says nothing of long polling. Many polls held at once against a target that
-/// throttles, with no pace, get them.
-fn unthrottled(contract: &Contract, timeline: &Timeline) -> Timeline {
-    let status = contract
-        .errors()
-        .status_of(ErrorCode::ResourceThrottled)
-        .as_u16();
-    let throttled = |poll: &Poll| {
-        poll.status == status
-            && poll.field("Code").is_some_and(|code| {
-                contract
-                    .errors()
-                    .stands_for(code, ErrorCode::ResourceThrottled)
-            })
-    };
-    let kept = |polls: &[Poll]| polls.iter().filter(|p| !throttled(p)).cloned().collect();
-    let before_stop = timeline
-        .polls
-        .iter()
-        .take(timeline.polls_before_stop)
-        .filter(|poll| !throttled(poll))
-        .count();
-    Timeline {
-        polls: kept(&timeline.polls),
-        beside: kept(&timeline.beside),
-        polls_before_stop: before_stop,
-        ..timeline.clone()
-    }
 }
 
 fn describe(poll: &Poll) -> String {
@@ -343,20 +285,6 @@ pub(super) fn at_once(
     }
 }
 
-/// Whether a poll asked to be held (WaitTimeSeconds over 0).
-fn held(poll: &Poll) -> bool {
-    poll.wait.is_some_and(|wait| wait > 0)
-}
-
-/// A poll's WaitTimeSeconds as a duration (0 if absent).
-fn wait_of(poll: &Poll) -> Duration {
-    Duration::from_secs(
-        poll.wait
-            .and_then(|wait| u64::try_from(wait).ok())
-            .unwrap_or_default(),
-    )
-}
-
 /// Whether `poll` surely left after its execution ended: after StartExecution's answer
 /// plus the execution's `duration`.
 fn left_after_end(timeline: &Timeline, duration: Duration, poll: &Poll) -> bool {
@@ -452,39 +380,6 @@ fn ends_by_itself(
     Ok(())
 }
 
-/// Every poll held through a StopExecution is answered at the stop: within the slack of
-/// the stop's answer (the stop ends the execution before it is answered; the poll's
-/// answer may lag it by a round trip).
-fn ends_at_stop(timeline: &Timeline, bounds: &TimingBounds) -> Result<(), Mismatch> {
-    let Some((_, stop_answered)) = timeline.stop else {
-        // No stop accepted: nothing ended while the polls were held.
-        return Ok(());
-    };
-    let latest = stop_answered + bounds.slack();
-    let through = timeline
-        .polls
-        .iter()
-        .filter(|poll| timeline.stop_phase(poll) == StopPhase::Through);
-    for poll in through {
-        if poll.answered() > latest {
-            return Err(Mismatch::new(
-                format!(
-                    "every poll held through the stop answered by {} into the case (StopExecution answered at {})",
-                    seconds(latest),
-                    seconds(stop_answered)
-                ),
-                format!(
-                    "a poll sent at {} with WaitTimeSeconds {} answered {} into the case",
-                    seconds(poll.sent),
-                    poll.wait.unwrap_or_default(),
-                    seconds(poll.answered())
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// What the polls of one execution say stays consistent across them.
 pub(super) fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> {
     let successes: Vec<&Poll> = timeline
@@ -573,21 +468,21 @@ mod tests {
     use super::*;
     use crate::cases::timing::timing_cases;
 
-    fn case(id: &str) -> TimingCase {
+    pub(super) fn case(id: &str) -> TimingCase {
         timing_cases(Contract::embedded(), false)
             .into_iter()
             .find(|case| case.id == id)
             .unwrap()
     }
 
-    fn bounds() -> TimingBounds {
+    pub(super) fn bounds() -> TimingBounds {
         TimingBounds {
             baseline: Duration::from_millis(2),
             margin: Duration::from_millis(300),
         }
     }
 
-    fn body(status: &str, stopped: Option<&str>) -> Value {
+    pub(super) fn body(status: &str, stopped: Option<&str>) -> Value {
         let mut body = json!({"Status": status, "StartedTime": "2024-01-01T00:00:00.000Z", "Input": "{\"x\":1}"});
         if let Some(stopped) = stopped {
             body["StoppedTime"] = json!(stopped);
@@ -595,7 +490,13 @@ mod tests {
         body
     }
 
-    fn poll(wait: Option<i64>, sent_ms: u64, elapsed_ms: u64, status: u16, body: Value) -> Poll {
+    pub(super) fn poll(
+        wait: Option<i64>,
+        sent_ms: u64,
+        elapsed_ms: u64,
+        status: u16,
+        body: Value,
+    ) -> Poll {
         Poll {
             wait,
             sent: Duration::from_millis(sent_ms),
@@ -605,7 +506,7 @@ mod tests {
         }
     }
 
-    fn failing(case: &TimingCase, timeline: &Timeline) -> Vec<CheckId> {
+    pub(super) fn failing(case: &TimingCase, timeline: &Timeline) -> Vec<CheckId> {
         check_timing(Contract::embedded(), case, timeline, &bounds())
             .into_iter()
             .map(|finding| finding.check)
