@@ -153,6 +153,7 @@ async fn probe(target: &Target) -> Vec<String> {
             .send_as(&describe(None), &Signing::V1(otherid()))
             .await,
     ));
+    shapes.push(woken_by_stop(target).await);
     // Last, a burst past the real service's bucket of 50: the first answer that is not a
     // success, and which retry-hint headers it has.
     let mut throttled = "no throttling".to_owned();
@@ -169,6 +170,37 @@ async fn probe(target: &Target) -> Vec<String> {
     }
     shapes.push(throttled);
     shapes
+}
+
+/// How soon a poll held on F/held is answered after StopExecution is sent: at once, or
+/// 100 ms late or more (which a wake-up that late always is; one at once only when the
+/// machine stalls that long).
+async fn woken_by_stop(target: &Target) -> String {
+    target.start_execution("F", "held", None).await;
+    let held = RpcRequest::get("DescribeExecution")
+        .param("FlowName", "F")
+        .param("ExecutionName", "held")
+        .param("WaitTimeSeconds", "5");
+    let stop = RpcRequest::post("StopExecution")
+        .param("FlowName", "F")
+        .param("ExecutionName", "held");
+    let poll = async {
+        let answer = target.send(&held).await;
+        (answer, std::time::Instant::now())
+    };
+    let stopping = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let sent = std::time::Instant::now();
+        target.send(&stop).await;
+        sent
+    };
+    let ((answer, answered), sent) = tokio::join!(poll, stopping);
+    let late = answered.saturating_duration_since(sent) >= std::time::Duration::from_millis(100);
+    format!(
+        "{} woken {}",
+        shape(&answer),
+        if late { "late" } else { "at once" }
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -21,7 +21,7 @@ async fn timing_failures(faults: Vec<Fault>) -> BTreeSet<(String, CheckId)> {
         ..target.run_options()
     };
     let report = run(&options).await.unwrap();
-    assert_eq!(report.timing().count(), 9);
+    assert_eq!(report.timing().count(), 13);
     assert!(report.timing_bounds.is_some());
     report
         .findings()
@@ -106,6 +106,24 @@ async fn a_target_that_holds_a_finished_execution_fails() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn each_fault_of_polls_held_at_once_is_caught_by_its_owner() {
+    let cases = [
+        (Fault::WakesOne, "timing/ends-during-wait-8-held"),
+        (Fault::StopWakesNone, "timing/stopped-while-6-held"),
+        (Fault::ServesFewAtOnce, "timing/at-once-beside-64-held"),
+        (Fault::WaitFromStart, "timing/wait-outlived-2-sent-late"),
+    ];
+    let runs = cases.map(|(fault, _)| tokio::spawn(timing_failures(vec![fault])));
+    for ((fault, case), run) in cases.into_iter().zip(runs) {
+        let failures = run.await.unwrap();
+        assert!(
+            has(&failures, case, fault.owner()),
+            "{fault}: {failures:#?}"
+        );
+    }
+}
+
 #[tokio::test]
 #[ignore = "slow tier (.ci/slow-tier): the real service's pace, 20 s of waiting"]
 async fn at_the_real_services_pace_the_default_suite_passes_on_the_clean_target() {
@@ -117,7 +135,7 @@ async fn at_the_real_services_pace_the_default_suite_passes_on_the_clean_target(
         ..target.run_options()
     };
     let report = run(&options).await.unwrap();
-    assert_eq!(report.timing().count(), 9);
+    assert_eq!(report.timing().count(), 13);
     let findings: Vec<_> = report.findings().collect();
     assert!(findings.is_empty(), "{findings:#?}");
 }
