@@ -178,8 +178,8 @@ impl Session {
         hold + self.timeout + Duration::from_secs(1)
     }
 
-    /// Sends a DescribeExecution as the main caller, allowing for its `wait`; `None` when no
-    /// answer came.
+    /// Sends a request (a DescribeExecution, or another operation of a timing case) as the
+    /// main caller, allowing for its `wait`; `None` when no answer came.
     pub(super) async fn exchange(&self, rpc: &RpcRequest, wait: Duration) -> Option<Exchange> {
         let signing = self.signing(&CaseRequest::signed(rpc.clone())).ok()?;
         let built = rpc
