@@ -381,6 +381,8 @@ async fn a_fixture_file_names_existing_executions_and_the_run_creates_nothing() 
             "isolation/other-long-polls-running-2",
             "isolation/reads-others-execution",
             "timing/ends-during-wait",
+            "timing/ends-during-wait-8-held",
+            "timing/stopped-while-6-held",
             "timing/fails-during-wait"
         ]
     );
