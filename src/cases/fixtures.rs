@@ -59,6 +59,14 @@ impl FixtureFlow {
     }
 }
 
+/// The Input of the run's finished execution, which dozens of catalog cases read: text
+/// beyond ASCII (Latin, a symbol, CJK), so that every read of it shows whether the target
+/// keeps non-ASCII Input intact.
+pub const FINISHED_INPUT: &str = "{\"k\":\"café ✓ 漢字\"}";
+
+/// The Input of the execution that runs for the whole run (the isolation cases').
+pub const RUNNING_INPUT: &str = "{\"isolation\":true}";
+
 /// Eight hex digits unique to a run.
 pub fn fresh_run_id() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -257,6 +265,36 @@ impl Fixtures {
         match flow {
             FixtureFlow::Immediate => self.flow.clone(),
             other => format!("Conformance_{}_{}", other.label(), self.run_id),
+        }
+    }
+
+    /// The definition the run created `flow` with, if the run created it: with a fixture
+    /// file (`--fixtures`) the flows exist already and the run does not know their text.
+    pub fn definition_of(&self, flow: &str) -> Option<&'static str> {
+        if self.existing.is_some() {
+            return None;
+        }
+        if flow == self.other_flow {
+            return Some(FixtureFlow::Immediate.definition());
+        }
+        FixtureFlow::ALL
+            .into_iter()
+            .find(|fixture| self.flow_of(*fixture) == flow)
+            .map(FixtureFlow::definition)
+    }
+
+    /// The Input the run started the execution `execution` of `flow` with, if set-up started
+    /// it: the finished execution's [`FINISHED_INPUT`], the running one's [`RUNNING_INPUT`].
+    pub fn input_of(&self, flow: &str, execution: &str) -> Option<&'static str> {
+        if self.existing.is_some() {
+            return None;
+        }
+        if (flow, execution) == (self.flow.as_str(), self.execution.as_str()) {
+            Some(FINISHED_INPUT)
+        } else if (flow, execution) == (self.running.0.as_str(), self.running.1.as_str()) {
+            Some(RUNNING_INPUT)
+        } else {
+            None
         }
     }
 

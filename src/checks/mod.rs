@@ -3,11 +3,13 @@
 //!
 //! One file per family: `errors` (status, Code, Message), `bodies` (schemas, echoed
 //! names), `protocol` (content type, RequestId, 5xx, time), [`timing`] (long polls),
-//! `variants` (the encodings of one request answered alike). The
+//! `variants` (the encodings of one request answered alike), [`history`] (every read of one
+//! execution across the run). The
 //! registry ([`CheckId`]) names every check once, with its description and its rule.
 
 mod bodies;
 mod errors;
+pub mod history;
 mod protocol;
 mod registry;
 pub mod timing;
@@ -21,6 +23,7 @@ use crate::cases::{Case, Outcome};
 use crate::contract::Contract;
 use crate::wire::Exchange;
 
+pub use history::execution_history;
 pub use protocol::unique_request_ids;
 pub use registry::CheckId;
 pub use variants::same_answers;

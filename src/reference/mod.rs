@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 pub use crate::contract::NameParameter;
 pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 pub use choices::Choice;
-pub use faults::{AuthFault, Fault, NameFault, ThrottleFault, WaitFault};
+pub use faults::{AuthFault, Fault, HistoryFault, NameFault, ThrottleFault, WaitFault};
 
 use crate::wire::{Credentials, Endpoint};
 

@@ -11,6 +11,7 @@ mod backoff;
 mod error;
 mod events;
 mod fuzz;
+mod history;
 mod interrupt;
 mod matrix;
 mod pacing;

@@ -62,7 +62,8 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
     let fixtures = &session.fixtures;
     let origin = Instant::now();
     let name = execution_name(session, case);
-    let input = format!("{{\"case\":\"{}\"}}", case.id);
+    // Text beyond ASCII, as the finished execution's: every read of the execution holds it.
+    let input = format!("{{\"case\":\"{}\",\"k\":\"café ✓ 漢字\"}}", case.id);
     let mut timeline = Timeline::default();
     match &case.scenario {
         Scenario::AtOnceOnRunning { wait } => {
@@ -95,6 +96,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
             wait,
         } => {
             let flow = fixtures.flow_of(*fixture);
+            timeline.execution = Some((flow.clone(), name.clone()));
             timeline.started = Some(start(session, &flow, &name, &input, origin).await);
             timeline.input = Some(input);
             let hold = fixture.duration();
@@ -119,6 +121,9 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
             } else {
                 &fixtures.execution
             };
+            if matches!(case.scenario, Scenario::AtOnceOnFinished { .. }) {
+                timeline.execution = Some((fixtures.flow.clone(), execution.clone()));
+            }
             let at_once = poll(
                 session,
                 &fixtures.flow,
@@ -136,6 +141,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
                 .as_ref()
                 .and_then(|existing| existing.stopped.as_ref())
             {
+                timeline.execution = Some((stopped.flow.clone(), stopped.execution.clone()));
                 for wait in [0, 5] {
                     let poll = poll(
                         session,
@@ -152,6 +158,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Timeline {
         }
         Scenario::Stopped => {
             let flow = fixtures.flow_of(FixtureFlow::Long);
+            timeline.execution = Some((flow.clone(), name.clone()));
             timeline.started = Some(start(session, &flow, &name, &input, origin).await);
             timeline.input = Some(input);
             timeline
@@ -183,6 +190,7 @@ async fn poll_running(
     if let Some(existing) = &session.fixtures.existing {
         // An execution that runs for the whole run: polled, never started or stopped.
         if let Some(running) = &existing.running {
+            timeline.execution = Some((running.flow.clone(), running.execution.clone()));
             let poll = poll(
                 session,
                 &running.flow,
@@ -197,6 +205,7 @@ async fn poll_running(
         return;
     }
     let flow = session.fixtures.flow_of(FixtureFlow::Long);
+    timeline.execution = Some((flow.clone(), name.to_owned()));
     timeline.started = Some(start(session, &flow, name, &input, origin).await);
     timeline.input = Some(input);
     timeline

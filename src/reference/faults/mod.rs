@@ -9,11 +9,13 @@ use crate::checks::CheckId;
 use crate::contract::{Contract, NameParameter};
 
 mod auth;
+mod history;
 mod switched;
 mod throttling;
 
 pub use auth::AuthFault;
 pub(crate) use auth::{COMPARED_PREFIX, gateway_error};
+pub use history::HistoryFault;
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
 pub use throttling::ThrottleFault;
 
@@ -295,6 +297,8 @@ pub enum Fault {
     FailedAsSucceeded,
     /// Input is answered as `{}`, whatever was given.
     InputDropped,
+    /// A rule of an execution's history (its reads over time, the text it was made with).
+    History(HistoryFault),
 }
 
 impl Fault {
@@ -306,6 +310,7 @@ impl Fault {
         let waits = WaitFault::ALL.map(Fault::Wait);
         let auth = AuthFault::ALL.map(Fault::Auth);
         let throttling = ThrottleFault::ALL.map(Fault::Throttle);
+        let history = HistoryFault::ALL.map(Fault::History);
         names
             .chain(waits)
             .chain([
@@ -346,6 +351,7 @@ impl Fault {
             ])
             .chain(auth)
             .chain(throttling)
+            .chain(history)
             .collect()
     }
 
@@ -361,6 +367,7 @@ impl Fault {
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
             Fault::Auth(fault) => fault.name(),
             Fault::Throttle(fault) => return format!("throttle-{}", fault.suffix()),
+            Fault::History(fault) => fault.name(),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -408,6 +415,7 @@ impl Fault {
             Fault::Wait(fault) => fault.description(),
             Fault::Auth(fault) => fault.description(),
             Fault::Throttle(fault) => fault.description(),
+            Fault::History(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
                 "long polls ignore the execution's end and come 1 s after their wait"
@@ -475,6 +483,7 @@ impl Fault {
         match self {
             Fault::Auth(fault) => fault.owner(),
             Fault::Throttle(fault) => fault.owner(),
+            Fault::History(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
             | Fault::MissingWrongCode
@@ -504,7 +513,8 @@ impl Fault {
             Fault::ContentTypeText => CheckId::ContentTypeJson,
             Fault::CrashesOnLongNames => CheckId::No5xx,
             Fault::HangsOnEmptyNames => CheckId::Answered,
-            Fault::StatusGoesBack | Fault::InputDropped => CheckId::ExecutionInvariants,
+            Fault::StatusGoesBack => CheckId::ExecutionInvariants,
+            Fault::InputDropped => CheckId::ExecutionHistory,
             Fault::StoppedAsFailed | Fault::FailedAsSucceeded => CheckId::TimingAnswer,
         }
     }

@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AuthFault, COMPARED_PREFIX, Fault, NameFault, ThrottleFault, gateway_error};
+use super::{
+    AuthFault, COMPARED_PREFIX, Fault, HistoryFault, NameFault, ThrottleFault, gateway_error,
+};
 use crate::wire::{Leniency, Received};
 use http::header::CONTENT_TYPE;
 
@@ -65,6 +67,14 @@ impl Faults {
                 rule.verdict(contract, value)
             }
             Fault::Wait(rule) if parameter == "WaitTimeSeconds" => rule.verdict(contract, value),
+            _ => None,
+        })
+    }
+
+    /// The faults of an execution's history switched on.
+    fn history(&self) -> impl Iterator<Item = HistoryFault> + '_ {
+        self.0.iter().filter_map(|fault| match fault {
+            Fault::History(fault) => Some(*fault),
             _ => None,
         })
     }
@@ -287,6 +297,9 @@ impl Faults {
 
     /// How an execution in `state` reads on its `read`th DescribeExecution (from 0).
     pub(crate) fn read_state(&self, state: State, read: u64) -> State {
+        let state = self
+            .history()
+            .fold(state, |state, fault| fault.read_state(state, read));
         let status = match state.status {
             Status::Stopped if self.has(Fault::StoppedAsFailed) => Status::Failed,
             Status::Failed if self.has(Fault::FailedAsSucceeded) => Status::Succeeded,
@@ -307,6 +320,9 @@ impl Faults {
 
     /// An execution body as answered: the faults of its fields applied.
     pub(crate) fn bend_body(&self, body: &mut Map<String, Value>) {
+        for fault in self.history() {
+            fault.bend_body(body);
+        }
         if self.has(Fault::InputDropped) && body.contains_key("Input") {
             body.insert("Input".to_owned(), Value::from("{}"));
         }
