@@ -367,4 +367,39 @@ mod tests {
                 .starts_with(&format!("N{}", fixtures.run_id))
         );
     }
+
+    #[test]
+    fn the_run_knows_the_text_of_what_it_created_and_only_that() {
+        let fixtures = Fixtures::new("0a1b2c3d");
+        for flow in FixtureFlow::ALL {
+            let name = fixtures.flow_of(flow);
+            assert_eq!(fixtures.definition_of(&name), Some(flow.definition()));
+        }
+        assert_eq!(
+            fixtures.definition_of(&fixtures.other_flow),
+            Some(FixtureFlow::Immediate.definition())
+        );
+        assert_eq!(fixtures.definition_of(&fixtures.absent_flow), None);
+        assert_eq!(
+            fixtures.input_of(&fixtures.flow, &fixtures.execution),
+            Some(FINISHED_INPUT)
+        );
+        assert!(!FINISHED_INPUT.is_ascii());
+        let (flow, running) = &fixtures.running;
+        assert_eq!(fixtures.input_of(flow, running), Some(RUNNING_INPUT));
+        assert_eq!(fixtures.input_of(&fixtures.flow, running), None);
+        // Executions that exist already: the run knows neither their flows' text nor their
+        // Input.
+        let file = FixtureFile {
+            executions: vec![ExistingExecution {
+                flow: fixtures.flow.clone(),
+                execution: fixtures.execution.clone(),
+                state: "Succeeded".to_owned(),
+            }],
+            other_flow: None,
+        };
+        let existing = Fixtures::existing("0a1b2c3d", &file).unwrap();
+        assert_eq!(existing.definition_of(&existing.flow), None);
+        assert_eq!(existing.input_of(&existing.flow, &existing.execution), None);
+    }
 }
