@@ -170,12 +170,12 @@ fn definition_as_created(definition: &str, answered: Option<&Value>) -> Result<(
     };
     Err(Mismatch::new(
         format!(
-            "FlowDefinition byte for byte as created ({} bytes; from byte {at}: {:?})",
+            "FlowDefinition byte for byte as created ({} bytes; around byte {at}: {:?})",
             definition.len(),
             around(definition)
         ),
         format!(
-            "a text of {} bytes (from byte {at}: {:?})",
+            "a text of {} bytes that differs at byte {at} (around it: {:?})",
             text.len(),
             around(text)
         ),
