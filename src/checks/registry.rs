@@ -57,6 +57,10 @@ pub enum CheckId {
     TimingEndsWithExecution,
     /// `execution-invariants`: what the polls of one execution say stays consistent.
     ExecutionInvariants,
+    /// `strict-json`: the body is strict JSON (UTF-8 without a byte-order mark, one value,
+    /// no member name twice), on every answer: the cases', set-up's and clean-up's, and
+    /// every long poll's.
+    StrictJson,
 }
 
 /// A rule held to one exchange.
@@ -91,7 +95,7 @@ struct Spec {
 impl CheckId {
     /// Every check, in the order `conformance checks` lists them and findings of one
     /// exchange or one timing case are reported.
-    pub const ALL: [CheckId; 21] = [
+    pub const ALL: [CheckId; 22] = [
         CheckId::Answered,
         CheckId::No5xx,
         CheckId::ContentTypeJson,
@@ -113,6 +117,7 @@ impl CheckId {
         CheckId::TimingWaitHonoured,
         CheckId::TimingEndsWithExecution,
         CheckId::ExecutionInvariants,
+        CheckId::StrictJson,
     ];
 
     /// The stable id reports print (`status-matches-code`).
@@ -247,6 +252,11 @@ impl CheckId {
                 "execution-invariants",
                 "across polls: status never goes back, StartedTime never changes, StoppedTime exactly when terminal and not before StartedTime, Input round-trips",
                 Rule::Timeline(|contract, _, timeline, _| timing::invariants(contract, timeline)),
+            ),
+            CheckId::StrictJson => (
+                "strict-json",
+                "every answer's body (set-up's, clean-up's and long polls' too) is strict JSON: UTF-8 without a byte-order mark, exactly one value, no member name twice in an object (RFC 8259, I-JSON RFC 7493)",
+                Rule::Exchange(protocol::strict_json),
             ),
         };
         Spec {
