@@ -9,11 +9,14 @@ use crate::checks::CheckId;
 use crate::contract::{Contract, NameParameter};
 
 mod auth;
+mod json;
 mod switched;
 mod throttling;
 
 pub use auth::AuthFault;
 pub(crate) use auth::{COMPARED_PREFIX, gateway_error};
+pub use json::JsonFault;
+pub(crate) use json::is_set_up;
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
 pub use throttling::ThrottleFault;
 
@@ -295,6 +298,8 @@ pub enum Fault {
     FailedAsSucceeded,
     /// Input is answered as `{}`, whatever was given.
     InputDropped,
+    /// A rule of strict JSON (the bodies' bytes).
+    Json(JsonFault),
 }
 
 impl Fault {
@@ -306,6 +311,7 @@ impl Fault {
         let waits = WaitFault::ALL.map(Fault::Wait);
         let auth = AuthFault::ALL.map(Fault::Auth);
         let throttling = ThrottleFault::ALL.map(Fault::Throttle);
+        let json = JsonFault::ALL.map(Fault::Json);
         names
             .chain(waits)
             .chain([
@@ -346,6 +352,7 @@ impl Fault {
             ])
             .chain(auth)
             .chain(throttling)
+            .chain(json)
             .collect()
     }
 
@@ -361,6 +368,7 @@ impl Fault {
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
             Fault::Auth(fault) => fault.name(),
             Fault::Throttle(fault) => return format!("throttle-{}", fault.suffix()),
+            Fault::Json(fault) => return format!("json-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -408,6 +416,7 @@ impl Fault {
             Fault::Wait(fault) => fault.description(),
             Fault::Auth(fault) => fault.description(),
             Fault::Throttle(fault) => fault.description(),
+            Fault::Json(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
                 "long polls ignore the execution's end and come 1 s after their wait"
@@ -475,6 +484,7 @@ impl Fault {
         match self {
             Fault::Auth(fault) => fault.owner(),
             Fault::Throttle(fault) => fault.owner(),
+            Fault::Json(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
             | Fault::MissingWrongCode
