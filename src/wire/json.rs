@@ -107,8 +107,10 @@ pub fn strict(body: &[u8]) -> Result<(), JsonViolation> {
         }
     })?;
     let mut values = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
-    // The lenient read took a first value: this one reads too.
-    let _ = values.next();
+    // The lenient read took a first value of the same text: this one reads too.
+    if !matches!(values.next(), Some(Ok(_))) {
+        return Ok(());
+    }
     let end = values.byte_offset();
     let rest = &text[end..];
     let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
