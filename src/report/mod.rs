@@ -28,11 +28,20 @@ use crate::runner::RunReport;
 /// The command that re-runs one case (of these tags) against the same target.
 fn rerun(report: &RunReport, case: &str, tags: &[Tag]) -> String {
     // A set-up step is no case of its own: every run goes through it.
-    let only = if tags.contains(&Tag::Setup) {
+    let mut only = if tags.contains(&Tag::Setup) {
         String::new()
     } else {
         format!(" --case {case}")
     };
+    // The cases a run has only when asked for.
+    for (tag, flag) in [
+        (Tag::LongWait, " --long-waits"),
+        (Tag::Throttling, " --probe-throttling"),
+    ] {
+        if tags.contains(&tag) {
+            only.push_str(flag);
+        }
+    }
     if report.embedded {
         format!("conformance{only}")
     } else {
@@ -75,5 +84,50 @@ impl ReportFormat {
             Self::Junit => write_junit(run, out),
             Self::Json => write_json(run, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::wire::SignatureVersion;
+
+    fn report(embedded: bool) -> RunReport {
+        RunReport {
+            target: "http://127.0.0.1:9".to_owned(),
+            embedded,
+            run_id: "r".to_owned(),
+            signature: SignatureVersion::V1,
+            cases: Vec::new(),
+            timing_bounds: None,
+            elapsed: Duration::ZERO,
+            left_behind: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rerun_names_the_flags_a_case_needs() {
+        assert_eq!(
+            rerun(&report(false), "timing/stopped", &[Tag::Timing]),
+            "conformance --target http://127.0.0.1:9 --case timing/stopped"
+        );
+        assert_eq!(
+            rerun(&report(true), "throttling/burst", &[Tag::Throttling]),
+            "conformance --case throttling/burst --probe-throttling"
+        );
+        assert_eq!(
+            rerun(
+                &report(true),
+                "timing/wait-outlived-60",
+                &[Tag::Timing, Tag::LongWait]
+            ),
+            "conformance --case timing/wait-outlived-60 --long-waits"
+        );
+        assert_eq!(
+            rerun(&report(true), "setup/CreateFlow", &[Tag::Setup]),
+            "conformance"
+        );
     }
 }

@@ -36,7 +36,7 @@ pub use layout::{Carrier, Layout, Order};
 pub(crate) use request::COMMON_PARAMS;
 pub(crate) use request::FORM_CONTENT_TYPE;
 pub use request::{Endpoint, RpcRequest, SignatureVersion, Signing, SigningContext};
-pub use retry::{MAX_SENSIBLE_RETRY_HINT, RetryHint, read_retry_hint, retry_after};
+pub use retry::{RetryHint, read_retry_hint, retry_after};
 /// The headers a signature v3 request must carry and sign (`x-acs-action`, ...).
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]

@@ -8,10 +8,6 @@ use http::HeaderMap;
 
 use super::RETRY_AFTER_HEADER;
 
-/// The longest wait a retry hint may reasonably ask for: a hint beyond it (a day, a year)
-/// is no hint a client can act on.
-pub const MAX_SENSIBLE_RETRY_HINT: Duration = Duration::from_secs(3600);
-
 /// What an answer says about when to try again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RetryHint {

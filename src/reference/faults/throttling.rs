@@ -17,8 +17,8 @@ pub enum ThrottleFault {
     OffTemplate,
     /// The retry hint cannot be read.
     HintMalformed,
-    /// The retry hint asks for years.
-    HintAbsurd,
+    /// The retry hint is a negative number of milliseconds.
+    HintNegative,
     /// Throttling is answered in the API gateway's family (`Throttling.User`).
     GatewayFamily,
 }
@@ -31,7 +31,7 @@ impl ThrottleFault {
         Self::WrongCode,
         Self::OffTemplate,
         Self::HintMalformed,
-        Self::HintAbsurd,
+        Self::HintNegative,
         Self::GatewayFamily,
     ];
 
@@ -42,7 +42,7 @@ impl ThrottleFault {
             Self::WrongCode => "wrong-code",
             Self::OffTemplate => "off-template",
             Self::HintMalformed => "hint-malformed",
-            Self::HintAbsurd => "hint-absurd",
+            Self::HintNegative => "hint-negative",
             Self::GatewayFamily => "gateway-family",
         }
     }
@@ -56,7 +56,7 @@ impl ThrottleFault {
             }
             Self::OffTemplate => "the throttling message reads 'Rate exceeded.'",
             Self::HintMalformed => "the throttling retry hint reads x-acs-retry-after: soon",
-            Self::HintAbsurd => "the throttling retry hint asks for a thousand days",
+            Self::HintNegative => "the throttling retry hint reads x-acs-retry-after: -1000",
             Self::GatewayFamily => {
                 "throttling is answered 429 Throttling.User, the API gateway's family"
             }
@@ -68,7 +68,7 @@ impl ThrottleFault {
             Self::As503 | Self::As400 => CheckId::StatusMatchesCode,
             Self::WrongCode => CheckId::ExpectedOutcome,
             Self::OffTemplate => CheckId::MessageTemplate,
-            Self::HintMalformed | Self::HintAbsurd => CheckId::RetryHint,
+            Self::HintMalformed | Self::HintNegative => CheckId::RetryHint,
             Self::GatewayFamily => CheckId::ErrorFamily,
         }
     }
@@ -85,7 +85,7 @@ impl ThrottleFault {
                 "Throttling.User".to_owned(),
                 "Request was denied due to user flow control.".to_owned(),
             ),
-            Self::HintMalformed | Self::HintAbsurd => (status, code, message),
+            Self::HintMalformed | Self::HintNegative => (status, code, message),
         }
     }
 
@@ -93,8 +93,7 @@ impl ThrottleFault {
     pub(crate) fn hint(self) -> Option<&'static str> {
         match self {
             Self::HintMalformed => Some("soon"),
-            // A thousand days, in milliseconds.
-            Self::HintAbsurd => Some("86400000000"),
+            Self::HintNegative => Some("-1000"),
             _ => None,
         }
     }
