@@ -155,6 +155,32 @@ async fn set_up_answers_that_are_not_strict_json_are_findings_of_their_steps_and
     assert_eq!(report.findings().count(), steps.len());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn every_long_poll_of_the_timing_cases_is_held_to_strict_json() {
+    let target = Target::faulty(vec![fault("json-trailing-data")]).await;
+    let report = run(&RunOptions {
+        filters: vec!["timing".to_owned()],
+        ..target.run_options()
+    })
+    .await
+    .expect("the run goes on");
+    let timing: Vec<_> = report.timing().collect();
+    assert!(timing.len() >= 5, "{}", timing.len());
+    for (result, _) in timing {
+        let checks: Vec<CheckId> = result
+            .findings
+            .iter()
+            .map(|finding| finding.check)
+            .collect();
+        assert_eq!(checks, [CheckId::StrictJson], "{}", result.case.id);
+        assert!(
+            result.findings[0].actual.starts_with("poll 1 of "),
+            "{:?}",
+            result.findings
+        );
+    }
+}
+
 /// Asserts that `docs/fault-matrix.md` is what the matrix writes for these outcomes.
 fn assert_current(outcomes: &[FaultOutcome]) {
     let mut generated = Vec::new();
