@@ -151,6 +151,7 @@ proptest! {
                     elapsed: Duration::from_millis(elapsed),
                     status,
                     body,
+                    json_violation: None,
                 })
                 .collect(),
             started: started.map(|(a, b)| (Duration::from_millis(a), Duration::from_millis(b))),

@@ -60,6 +60,10 @@ pub enum CheckId {
     /// `execution-history`: every read of one execution in the run agrees with what the
     /// run gave it and with the others.
     ExecutionHistory,
+    /// `strict-json`: the body is strict JSON (UTF-8 without a byte-order mark, one value,
+    /// no member name twice), on every answer: the cases', set-up's and clean-up's, and
+    /// every long poll's.
+    StrictJson,
 }
 
 /// A rule held to one exchange.
@@ -94,7 +98,7 @@ struct Spec {
 impl CheckId {
     /// Every check, in the order `conformance checks` lists them and findings of one
     /// exchange or one timing case are reported.
-    pub const ALL: [CheckId; 22] = [
+    pub const ALL: [CheckId; 23] = [
         CheckId::Answered,
         CheckId::No5xx,
         CheckId::ContentTypeJson,
@@ -117,6 +121,7 @@ impl CheckId {
         CheckId::TimingEndsWithExecution,
         CheckId::ExecutionInvariants,
         CheckId::ExecutionHistory,
+        CheckId::StrictJson,
     ];
 
     /// The stable id reports print (`status-matches-code`).
@@ -256,6 +261,11 @@ impl CheckId {
                 "execution-history",
                 "every successful DescribeExecution of one execution in the run (catalog cases and long polls): StoppedTime never changes once set, Output unset until terminal, FlowDefinition byte for byte as the run created the flow (no verdict with --fixtures), Input exactly as the run started it",
                 Rule::Run,
+            ),
+            CheckId::StrictJson => (
+                "strict-json",
+                "every answer's body (set-up's, clean-up's and long polls' too) is strict JSON: UTF-8 without a byte-order mark, exactly one value, no member name twice in an object (RFC 8259, I-JSON RFC 7493)",
+                Rule::Exchange(protocol::strict_json),
             ),
         };
         Spec {

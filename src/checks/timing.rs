@@ -14,6 +14,7 @@ use super::{CheckId, Finding, Mismatch, bodies};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
 use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note};
+use crate::wire::json::JsonViolation;
 
 /// One DescribeExecution of a timing case, and when it was answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +27,10 @@ pub struct Poll {
     pub elapsed: Duration,
     /// The HTTP status.
     pub status: u16,
-    /// The body, if JSON.
+    /// The body, if JSON (read leniently).
     pub body: Option<Value>,
+    /// How the body breaks strict JSON, if it does (`strict-json`).
+    pub json_violation: Option<JsonViolation>,
 }
 
 impl Poll {
@@ -430,6 +433,7 @@ mod tests {
             elapsed: Duration::from_millis(elapsed_ms),
             status,
             body: Some(body),
+            json_violation: None,
         }
     }
 

@@ -67,6 +67,11 @@ open_questions! {
     Throttling => "throttling",
     /// The error of a request for another account's flow or execution.
     ForeignResource => "foreign-resource",
+    /// The form of JSON bodies: white space, escapes.
+    JsonForm => "json-form",
+    /// How an answer is framed on the connection: its length, whether the connection
+    /// stays open.
+    HttpFraming => "http-framing",
 }
 
 impl std::fmt::Display for OpenQuestion {

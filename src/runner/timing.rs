@@ -10,6 +10,7 @@ use super::results::{CaseOutcome, CaseResult};
 use super::session::Session;
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
+use crate::checks::strict_json_of_polls;
 use crate::checks::timing::{Poll, Timeline, TimingBounds, check_timing};
 use crate::contract::Contract;
 use crate::wire::RpcRequest;
@@ -44,7 +45,8 @@ pub(super) async fn run_timing_case(
     bounds: TimingBounds,
 ) -> CaseResult {
     let timeline = script(session, &case).await;
-    let findings = check_timing(Contract::embedded(), &case, &timeline, &bounds);
+    let mut findings = check_timing(Contract::embedded(), &case, &timeline, &bounds);
+    findings.extend(strict_json_of_polls(&case.id, &timeline.polls));
     CaseResult {
         case: case.info(),
         findings,
@@ -265,6 +267,7 @@ async fn poll(
             elapsed: exchange.elapsed,
             status: exchange.status.as_u16(),
             body: exchange.json(),
+            json_violation: exchange.strict_json().err(),
         },
         None => Poll {
             wait,
@@ -272,6 +275,7 @@ async fn poll(
             elapsed: started.elapsed(),
             status: 0,
             body: None,
+            json_violation: None,
         },
     }
 }

@@ -10,12 +10,15 @@ use crate::contract::{Contract, NameParameter};
 
 mod auth;
 mod history;
+mod json;
 mod switched;
 mod throttling;
 
 pub use auth::AuthFault;
 pub(crate) use auth::{COMPARED_PREFIX, gateway_error};
 pub use history::HistoryFault;
+pub use json::JsonFault;
+pub(crate) use json::is_set_up;
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
 pub use throttling::ThrottleFault;
 
@@ -299,6 +302,8 @@ pub enum Fault {
     InputDropped,
     /// A rule of an execution's history (its reads over time, the text it was made with).
     History(HistoryFault),
+    /// A rule of strict JSON (the bodies' bytes).
+    Json(JsonFault),
 }
 
 impl Fault {
@@ -311,6 +316,7 @@ impl Fault {
         let auth = AuthFault::ALL.map(Fault::Auth);
         let throttling = ThrottleFault::ALL.map(Fault::Throttle);
         let history = HistoryFault::ALL.map(Fault::History);
+        let json = JsonFault::ALL.map(Fault::Json);
         names
             .chain(waits)
             .chain([
@@ -352,6 +358,7 @@ impl Fault {
             .chain(auth)
             .chain(throttling)
             .chain(history)
+            .chain(json)
             .collect()
     }
 
@@ -368,6 +375,7 @@ impl Fault {
             Fault::Auth(fault) => fault.name(),
             Fault::Throttle(fault) => return format!("throttle-{}", fault.suffix()),
             Fault::History(fault) => fault.name(),
+            Fault::Json(fault) => return format!("json-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -416,6 +424,7 @@ impl Fault {
             Fault::Auth(fault) => fault.description(),
             Fault::Throttle(fault) => fault.description(),
             Fault::History(fault) => fault.description(),
+            Fault::Json(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
                 "long polls ignore the execution's end and come 1 s after their wait"
@@ -484,6 +493,7 @@ impl Fault {
             Fault::Auth(fault) => fault.owner(),
             Fault::Throttle(fault) => fault.owner(),
             Fault::History(fault) => fault.owner(),
+            Fault::Json(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
             | Fault::MissingWrongCode

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    AuthFault, COMPARED_PREFIX, Fault, HistoryFault, NameFault, ThrottleFault, gateway_error,
+    AuthFault, COMPARED_PREFIX, Fault, HistoryFault, JsonFault, NameFault, ThrottleFault,
+    gateway_error,
 };
 use crate::wire::{Leniency, Received};
 use http::header::CONTENT_TYPE;
@@ -52,6 +53,14 @@ impl Faults {
 
     pub(crate) fn has(&self, fault: Fault) -> bool {
         self.0.contains(&fault)
+    }
+
+    /// The faults of strict JSON switched on, which bend every body's bytes.
+    pub(crate) fn json(&self) -> impl Iterator<Item = JsonFault> + '_ {
+        self.0.iter().filter_map(|fault| match fault {
+            Fault::Json(fault) => Some(*fault),
+            _ => None,
+        })
     }
 
     /// Whether a fault overrules the contract on the value of a DescribeExecution
@@ -232,6 +241,8 @@ impl Faults {
     pub(crate) fn content_type(&self) -> &'static str {
         if self.has(Fault::ContentTypeText) {
             "text/plain"
+        } else if self.json().any(JsonFault::labels_utf8) {
+            "application/json; charset=utf-8"
         } else {
             "application/json"
         }
