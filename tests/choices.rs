@@ -134,6 +134,26 @@ async fn probe(target: &Target) -> Vec<String> {
     for request in &probes {
         shapes.push(shape(&target.send(request).await));
     }
+    // The text and framing of a body with non-ASCII text and a `/` (choices of json-form
+    // and http-framing change them, never what the body says).
+    target
+        .start_execution("F", "wire", Some(r#"{"k":"caf\u00e9 \u2713 a/b"}"#))
+        .await;
+    let wire = target
+        .send(
+            &RpcRequest::get("DescribeExecution")
+                .param("FlowName", "F")
+                .param("ExecutionName", "wire"),
+        )
+        .await;
+    let compact = wire
+        .json()
+        .is_some_and(|body| body.to_string().as_bytes() == wire.body.as_ref());
+    shapes.push(format!(
+        "compact {compact}, content-length {}, connection {:?}",
+        wire.header("content-length").is_some(),
+        wire.header("connection"),
+    ));
     shapes.push(shape(
         &target.send_as(&describe(None), &Signing::Unsigned).await,
     ));

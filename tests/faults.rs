@@ -44,16 +44,15 @@ const FAST_FAULTS: &[&str] = &[
     "hangs-on-empty-names",
     "gateway-auth-errors",
     "throttle-hint-malformed",
+    "stopped-time-moves",
+    "names-lower-cased",
+    "json-bom-on-setup",
 ];
 
 /// The checks no fault owns, each proven to fail by the unit tests beside it on canned
 /// exchanges (`src/checks/`), and `time-bound` also end to end (`tests/run.rs`).
-const PROVEN_BY_UNIT_TESTS: &[CheckId] = &[
-    CheckId::JsonBody,
-    CheckId::ErrorSchema,
-    CheckId::EchoedNames,
-    CheckId::TimeBound,
-];
+const PROVEN_BY_UNIT_TESTS: &[CheckId] =
+    &[CheckId::JsonBody, CheckId::ErrorSchema, CheckId::TimeBound];
 
 fn fault(name: &str) -> Fault {
     Fault::named(name).unwrap_or_else(|| panic!("no fault {name}"))
@@ -117,6 +116,67 @@ async fn a_fault_of_each_owning_check_is_caught_by_its_owner() {
         .collect();
     missed.sort();
     assert!(missed.is_empty(), "{missed:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn set_up_answers_that_are_not_strict_json_are_findings_of_their_steps_and_the_cases_run() {
+    // CreateFlow, StartExecution, StopExecution and DeleteFlow answer with a byte-order
+    // mark: readable leniently, so the run goes on with what they made.
+    let target = Target::faulty(vec![fault("json-bom-on-setup")]).await;
+    let report = run(&RunOptions {
+        other_credentials: Some(otherid()),
+        ..target.run_options()
+    })
+    .await
+    .expect("the run goes on");
+    assert!(!report.conformant());
+    assert_eq!(report.skipped().count(), 0);
+    let steps: BTreeSet<&str> = report
+        .findings()
+        .map(|finding| {
+            assert_eq!(finding.check, CheckId::StrictJson, "{finding:?}");
+            assert!(finding.actual.contains("byte-order mark"), "{finding:?}");
+            finding.case.as_str()
+        })
+        .collect();
+    // One finding per step, however many of its answers broke the rule; the clean-up's
+    // DeleteFlow too.
+    assert_eq!(
+        steps,
+        BTreeSet::from([
+            "setup/CreateFlow",
+            "setup/DeleteFlow",
+            "setup/StartExecution",
+            "setup/StopExecution"
+        ])
+    );
+    assert_eq!(report.findings().count(), steps.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_long_poll_of_the_timing_cases_is_held_to_strict_json() {
+    let target = Target::faulty(vec![fault("json-trailing-data")]).await;
+    let report = run(&RunOptions {
+        filters: vec!["timing".to_owned()],
+        ..target.run_options()
+    })
+    .await
+    .expect("the run goes on");
+    let timing: Vec<_> = report.timing().collect();
+    assert!(timing.len() >= 5, "{}", timing.len());
+    for (result, _) in timing {
+        let checks: Vec<CheckId> = result
+            .findings
+            .iter()
+            .map(|finding| finding.check)
+            .collect();
+        assert_eq!(checks, [CheckId::StrictJson], "{}", result.case.id);
+        assert!(
+            result.findings[0].actual.starts_with("poll 1 of "),
+            "{:?}",
+            result.findings
+        );
+    }
 }
 
 /// Asserts that `docs/fault-matrix.md` is what the matrix writes for these outcomes.

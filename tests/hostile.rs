@@ -36,7 +36,8 @@ enum Hostility {
     HugeBody,
     /// 200 with HTML.
     NotJson,
-    /// 200 with bytes that are not UTF-8.
+    /// 200 with bytes that are not UTF-8 before the JSON (no reading makes it JSON: one
+    /// that is JSON read leniently is `strict-json`'s, and the run goes on with it).
     InvalidUtf8,
     /// Bytes that are not HTTP.
     MalformedHttp,
@@ -180,7 +181,7 @@ async fn serve(
                 return;
             }
             Hostility::NotJson => response("200 OK", "", b"<html><body>It works!</body></html>"),
-            Hostility::InvalidUtf8 => response("200 OK", "", b"{\"Status\": \"\xff\xfe\"}"),
+            Hostility::InvalidUtf8 => response("200 OK", "", b"\xff\xfe{\"Status\": \"x\"}"),
             Hostility::MalformedHttp => b"HELLO THERE\r\n\r\n".to_vec(),
             Hostility::Reset => {
                 let _ = stream.set_zero_linger();

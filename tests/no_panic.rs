@@ -152,19 +152,37 @@ proptest! {
                     elapsed: Duration::from_millis(elapsed),
                     status,
                     body,
+                    json_violation: None,
                 })
                 .collect(),
             started: started.map(|(a, b)| (Duration::from_millis(a), Duration::from_millis(b))),
             input,
             polls_before_stop: before_stop,
             stop: stop.map(|(a, b)| (Duration::from_millis(a), Duration::from_millis(b))),
-            beside: Vec::new(),
+            ..Timeline::default()
         };
         let bounds = TimingBounds {
             baseline: Duration::from_millis(3),
             margin: Duration::from_millis(500),
         };
         let _ = check_timing(Contract::embedded(), case, &timeline, &bounds);
+    }
+
+    #[test]
+    fn no_history_check_panics_on_any_reads(
+        bodies in prop::collection::vec(json(), 0..6),
+        definition in proptest::option::of(".{0,40}"),
+        input in proptest::option::of(".{0,20}"),
+    ) {
+        let reads = bodies.iter().map(|body| checks::history::Read {
+            case: "c",
+            flow: "F",
+            execution: "E",
+            body,
+            definition: definition.as_deref(),
+            input: input.as_deref(),
+        });
+        let _ = checks::execution_history(Contract::embedded(), reads);
     }
 }
 

@@ -59,6 +59,14 @@ impl FixtureFlow {
     }
 }
 
+/// The Input of the run's finished execution, which dozens of catalog cases read: text
+/// beyond ASCII (Latin, a symbol, CJK), so that every read of it shows whether the target
+/// keeps non-ASCII Input intact.
+pub const FINISHED_INPUT: &str = "{\"k\":\"café ✓ 漢字\"}";
+
+/// The Input of the execution that runs for the whole run (the isolation cases').
+pub const RUNNING_INPUT: &str = "{\"isolation\":true}";
+
 /// Eight hex digits unique to a run.
 pub fn fresh_run_id() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -260,6 +268,36 @@ impl Fixtures {
         }
     }
 
+    /// The definition the run created `flow` with, if the run created it: with a fixture
+    /// file (`--fixtures`) the flows exist already and the run does not know their text.
+    pub fn definition_of(&self, flow: &str) -> Option<&'static str> {
+        if self.existing.is_some() {
+            return None;
+        }
+        if flow == self.other_flow {
+            return Some(FixtureFlow::Immediate.definition());
+        }
+        FixtureFlow::ALL
+            .into_iter()
+            .find(|fixture| self.flow_of(*fixture) == flow)
+            .map(FixtureFlow::definition)
+    }
+
+    /// The Input the run started the execution `execution` of `flow` with, if set-up started
+    /// it: the finished execution's [`FINISHED_INPUT`], the running one's [`RUNNING_INPUT`].
+    pub fn input_of(&self, flow: &str, execution: &str) -> Option<&'static str> {
+        if self.existing.is_some() {
+            return None;
+        }
+        if (flow, execution) == (self.flow.as_str(), self.execution.as_str()) {
+            Some(FINISHED_INPUT)
+        } else if (flow, execution) == (self.running.0.as_str(), self.running.1.as_str()) {
+            Some(RUNNING_INPUT)
+        } else {
+            None
+        }
+    }
+
     /// The flows a run creates: one per fixture flow, and the other account's if it has one.
     pub fn created(&self, with_other: bool) -> Vec<String> {
         let mut flows: Vec<String> = FixtureFlow::ALL
@@ -328,5 +366,40 @@ mod tests {
                 .name_of_length(12)
                 .starts_with(&format!("N{}", fixtures.run_id))
         );
+    }
+
+    #[test]
+    fn the_run_knows_the_text_of_what_it_created_and_only_that() {
+        let fixtures = Fixtures::new("0a1b2c3d");
+        for flow in FixtureFlow::ALL {
+            let name = fixtures.flow_of(flow);
+            assert_eq!(fixtures.definition_of(&name), Some(flow.definition()));
+        }
+        assert_eq!(
+            fixtures.definition_of(&fixtures.other_flow),
+            Some(FixtureFlow::Immediate.definition())
+        );
+        assert_eq!(fixtures.definition_of(&fixtures.absent_flow), None);
+        assert_eq!(
+            fixtures.input_of(&fixtures.flow, &fixtures.execution),
+            Some(FINISHED_INPUT)
+        );
+        assert!(!FINISHED_INPUT.is_ascii());
+        let (flow, running) = &fixtures.running;
+        assert_eq!(fixtures.input_of(flow, running), Some(RUNNING_INPUT));
+        assert_eq!(fixtures.input_of(&fixtures.flow, running), None);
+        // Executions that exist already: the run knows neither their flows' text nor their
+        // Input.
+        let file = FixtureFile {
+            executions: vec![ExistingExecution {
+                flow: fixtures.flow.clone(),
+                execution: fixtures.execution.clone(),
+                state: "Succeeded".to_owned(),
+            }],
+            other_flow: None,
+        };
+        let existing = Fixtures::existing("0a1b2c3d", &file).unwrap();
+        assert_eq!(existing.definition_of(&existing.flow), None);
+        assert_eq!(existing.input_of(&existing.flow, &existing.execution), None);
     }
 }

@@ -1,6 +1,8 @@
 //! The body checks: error and success bodies match their schemas, and a success names the
 //! flow and execution that were asked for.
 
+use serde_json::Value;
+
 use super::{Mismatch, Observed};
 use crate::contract::{BodyKind, Contract};
 
@@ -40,6 +42,12 @@ pub(super) fn echoed_names(_: &Contract, observed: &Observed<'_>) -> Result<(), 
     ) else {
         return Ok(());
     };
+    names_echoed(flow, execution, body)
+}
+
+/// A success body names `flow` and `execution` exactly: the rule of [`echoed_names`], which
+/// the long polls' invariants hold too.
+pub(super) fn names_echoed(flow: &str, execution: &str, body: &Value) -> Result<(), Mismatch> {
     let field = |name: &str| {
         body.get(name)
             .and_then(|value| value.as_str())

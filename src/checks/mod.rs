@@ -2,12 +2,14 @@
 //! no I/O, so each is unit-tested on canned exchanges.
 //!
 //! One file per family: `errors` (status, Code, Message), `bodies` (schemas, echoed
-//! names), `protocol` (content type, RequestId, 5xx, time), [`timing`] (long polls),
-//! `variants` (the encodings of one request answered alike). The
+//! names), `protocol` (content type, strict JSON, RequestId, 5xx, time), [`timing`] (long
+//! polls), `variants` (the encodings of one request answered alike), [`history`] (every read
+//! of one execution across the run). The
 //! registry ([`CheckId`]) names every check once, with its description and its rule.
 
 mod bodies;
 mod errors;
+pub mod history;
 mod protocol;
 mod registry;
 pub mod timing;
@@ -21,7 +23,8 @@ use crate::cases::{Case, Outcome};
 use crate::contract::Contract;
 use crate::wire::Exchange;
 
-pub use protocol::unique_request_ids;
+pub use history::execution_history;
+pub use protocol::{strict_json_of_polls, unique_request_ids};
 pub use registry::CheckId;
 pub use variants::same_answers;
 
@@ -97,16 +100,22 @@ impl Observed<'_> {
 pub fn check(contract: &Contract, observed: &Observed<'_>) -> Vec<Finding> {
     CheckId::ALL
         .into_iter()
-        .filter_map(|check| match check.rule() {
-            Rule::Exchange(rule) => rule(contract, observed).err().map(|mismatch| Finding {
-                case: observed.case.id.clone(),
-                check,
-                expected: mismatch.expected,
-                actual: mismatch.actual,
-            }),
-            Rule::Answer | Rule::Run | Rule::Timeline(_) => None,
-        })
+        .filter_map(|check| check_one(contract, check, observed))
         .collect()
+}
+
+/// Runs one per-exchange check on `observed`: its finding if it fails (none for a check
+/// that is not held to one exchange).
+pub fn check_one(contract: &Contract, check: CheckId, observed: &Observed<'_>) -> Option<Finding> {
+    match check.rule() {
+        Rule::Exchange(rule) => rule(contract, observed).err().map(|mismatch| Finding {
+            case: observed.case.id.clone(),
+            check,
+            expected: mismatch.expected,
+            actual: mismatch.actual,
+        }),
+        Rule::Answer | Rule::Run | Rule::Timeline(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -192,7 +201,7 @@ pub(crate) mod canned {
     }
 
     pub(crate) fn findings(case: &Case, exchange: &Exchange) -> Vec<Finding> {
-        let body: Option<Value> = serde_json::from_slice(&exchange.body).ok();
+        let body: Option<Value> = exchange.json();
         let observed = Observed {
             case,
             exchange,

@@ -1,8 +1,10 @@
-//! The protocol checks: no 5xx, a JSON content type and body, a RequestId that matches
-//! its header and is unique across the run, and an answer within its time bound.
+//! The protocol checks: no 5xx, a JSON content type and body, strict JSON, a RequestId
+//! that matches its header and is unique across the run, and an answer within its time
+//! bound.
 
 use std::collections::HashMap;
 
+use super::timing::Poll;
 use super::{CheckId, Finding, Mismatch, Observed};
 use crate::contract::{Contract, ErrorCode};
 use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RetryHint, read_retry_hint};
@@ -55,6 +57,36 @@ pub(super) fn json_body(_: &Contract, observed: &Observed<'_>) -> Result<(), Mis
             Err(Mismatch::new("a JSON object", actual))
         }
     }
+}
+
+/// What strict JSON is, as a finding says it.
+const STRICT_JSON: &str = "strict JSON: UTF-8 without a byte-order mark, one value, no member name twice (RFC 8259, I-JSON RFC 7493)";
+
+/// The body is strict JSON. A body that is not JSON even when read leniently is
+/// `json-body`'s (so is an empty one): one broken rule, one finding.
+pub(super) fn strict_json(_: &Contract, observed: &Observed<'_>) -> Result<(), Mismatch> {
+    if observed.body.is_none() {
+        return Ok(());
+    }
+    observed
+        .exchange
+        .strict_json()
+        .map_err(|violation| Mismatch::new(STRICT_JSON, violation.to_string()))
+}
+
+/// The finding of [`CheckId::StrictJson`] on the polls of the timing case `case`: the
+/// first poll whose body is not strict JSON, if any.
+pub fn strict_json_of_polls(case: &str, polls: &[Poll]) -> Option<Finding> {
+    let (index, violation) = polls
+        .iter()
+        .enumerate()
+        .find_map(|(index, poll)| Some((index, poll.json_violation.as_ref()?)))?;
+    Some(Finding {
+        case: case.to_owned(),
+        check: CheckId::StrictJson,
+        expected: STRICT_JSON.to_owned(),
+        actual: format!("poll {} of {}: {violation}", index + 1, polls.len()),
+    })
 }
 
 /// RequestId is present and agrees with its header.
@@ -192,6 +224,89 @@ mod tests {
         let (case, mut exchange) = ok();
         exchange.body = "<html>oops</html>".into();
         assert!(failing(&case, &exchange).contains(&CheckId::JsonBody));
+    }
+
+    #[test]
+    fn strict_json_is_the_one_finding_of_a_body_only_strictness_breaks() {
+        let (case, exchange) = ok();
+        let text = String::from_utf8(exchange.body.to_vec()).unwrap();
+        let duplicated = text.replacen('{', "{\"RequestId\":\"other\",", 1);
+        for (body, shown) in [
+            (format!("\u{FEFF}{text}").into_bytes(), "byte-order mark"),
+            (
+                format!("{text}\n{{}}").into_bytes(),
+                "data after the JSON value",
+            ),
+            (duplicated.into_bytes(), "\"RequestId\" twice"),
+        ] {
+            let mut broken = exchange.clone();
+            broken.body = body.into();
+            let findings = findings(&case, &broken);
+            assert_eq!(findings.len(), 1, "{shown}: {findings:?}");
+            assert_eq!(findings[0].check, CheckId::StrictJson);
+            assert!(findings[0].actual.contains(shown), "{}", findings[0].actual);
+        }
+        // Latin-1 é in a body labelled UTF-8.
+        let mut latin1 = exchange.clone();
+        latin1.headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        let at = text.find("\"h\"").unwrap() + 1;
+        let mut bytes = text.into_bytes();
+        bytes.splice(at..at + 1, *b"caf\xE9");
+        latin1.body = bytes.into();
+        let findings = findings(&case, &latin1);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].actual.contains("0xE9"),
+            "{}",
+            findings[0].actual
+        );
+    }
+
+    #[test]
+    fn strict_json_passes_pretty_and_escaped_json() {
+        let (case, mut exchange) = ok();
+        let body: Value = serde_json::from_slice(&exchange.body).unwrap();
+        exchange.body = format!("{}\n", serde_json::to_string_pretty(&body).unwrap()).into();
+        assert_eq!(failing(&case, &exchange), Vec::<CheckId>::new());
+        exchange.body = br#"{"RequestId":"r-1","HostId":"h\/\u00e9\ud83d\ude00","Code":"FlowNotExists","Message":"Flow flow does not exist."}"#[..].into();
+        assert_eq!(failing(&case, &exchange), Vec::<CheckId>::new());
+        // Empty: json-body's (and the outcome's), never strict-json's.
+        exchange.body = "".into();
+        assert!(!failing(&case, &exchange).contains(&CheckId::StrictJson));
+        assert!(failing(&case, &exchange).contains(&CheckId::JsonBody));
+    }
+
+    #[test]
+    fn strict_json_of_polls_names_the_first_broken_poll() {
+        use crate::checks::timing::Poll;
+        use crate::wire::json::JsonViolation;
+        let poll = |violation: Option<JsonViolation>| Poll {
+            wait: Some(0),
+            sent: Duration::ZERO,
+            elapsed: Duration::ZERO,
+            status: 200,
+            body: None,
+            json_violation: violation,
+        };
+        assert_eq!(super::strict_json_of_polls("t", &[poll(None)]), None);
+        let finding = super::strict_json_of_polls(
+            "t",
+            &[
+                poll(None),
+                poll(Some(JsonViolation::ByteOrderMark)),
+                poll(None),
+            ],
+        )
+        .unwrap();
+        assert_eq!(finding.check, CheckId::StrictJson);
+        assert!(
+            finding.actual.starts_with("poll 2 of 3: a byte-order mark"),
+            "{}",
+            finding.actual
+        );
     }
 
     #[test]

@@ -57,6 +57,13 @@ pub enum CheckId {
     TimingEndsWithExecution,
     /// `execution-invariants`: what the polls of one execution say stays consistent.
     ExecutionInvariants,
+    /// `execution-history`: every read of one execution in the run agrees with what the
+    /// run gave it and with the others.
+    ExecutionHistory,
+    /// `strict-json`: the body is strict JSON (UTF-8 without a byte-order mark, one value,
+    /// no member name twice), on every answer: the cases', set-up's and clean-up's, and
+    /// every long poll's.
+    StrictJson,
 }
 
 /// A rule held to one exchange.
@@ -75,7 +82,7 @@ pub(super) enum Rule {
     /// One exchange on its own: [`super::check`] runs it.
     Exchange(ExchangeRule),
     /// All the answers of a run together: [`super::unique_request_ids`],
-    /// [`super::same_answers`].
+    /// [`super::same_answers`], [`super::execution_history`].
     Run,
     /// The polls of one timing case: [`timing::check_timing`] runs it.
     Timeline(TimelineRule),
@@ -91,7 +98,7 @@ struct Spec {
 impl CheckId {
     /// Every check, in the order `conformance checks` lists them and findings of one
     /// exchange or one timing case are reported.
-    pub const ALL: [CheckId; 21] = [
+    pub const ALL: [CheckId; 23] = [
         CheckId::Answered,
         CheckId::No5xx,
         CheckId::ContentTypeJson,
@@ -113,6 +120,8 @@ impl CheckId {
         CheckId::TimingWaitHonoured,
         CheckId::TimingEndsWithExecution,
         CheckId::ExecutionInvariants,
+        CheckId::ExecutionHistory,
+        CheckId::StrictJson,
     ];
 
     /// The stable id reports print (`status-matches-code`).
@@ -245,8 +254,18 @@ impl CheckId {
             ),
             CheckId::ExecutionInvariants => (
                 "execution-invariants",
-                "across polls: status never goes back, StartedTime never changes, StoppedTime exactly when terminal and not before StartedTime, Input round-trips",
+                "across polls: status never goes back, StartedTime never changes, StoppedTime exactly when terminal and not before StartedTime, FlowName and Name as asked",
                 Rule::Timeline(|contract, _, timeline, _| timing::invariants(contract, timeline)),
+            ),
+            CheckId::ExecutionHistory => (
+                "execution-history",
+                "every successful DescribeExecution of one execution in the run (catalog cases and long polls): StoppedTime never changes once set, Output unset until terminal, FlowDefinition byte for byte as the run created the flow (no verdict with --fixtures), Input exactly as the run started it",
+                Rule::Run,
+            ),
+            CheckId::StrictJson => (
+                "strict-json",
+                "every answer's body (set-up's, clean-up's and long polls' too) is strict JSON: UTF-8 without a byte-order mark, exactly one value, no member name twice in an object (RFC 8259, I-JSON RFC 7493)",
+                Rule::Exchange(protocol::strict_json),
             ),
         };
         Spec {
@@ -301,7 +320,8 @@ mod tests {
             [
                 CheckId::Answered,
                 CheckId::RequestIdUnique,
-                CheckId::SameAnswer
+                CheckId::SameAnswer,
+                CheckId::ExecutionHistory
             ]
         );
     }

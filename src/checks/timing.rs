@@ -10,10 +10,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::registry::Rule;
-use super::{CheckId, Finding, Mismatch};
+use super::{CheckId, Finding, Mismatch, bodies};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
 use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note};
+use crate::wire::json::JsonViolation;
 
 mod held;
 
@@ -30,8 +31,10 @@ pub struct Poll {
     pub elapsed: Duration,
     /// The HTTP status.
     pub status: u16,
-    /// The body, if JSON.
+    /// The body, if JSON (read leniently).
     pub body: Option<Value>,
+    /// How the body breaks strict JSON, if it does (`strict-json`).
+    pub json_violation: Option<JsonViolation>,
 }
 
 impl Poll {
@@ -60,6 +63,9 @@ pub struct Timeline {
     pub started: Option<(Duration, Duration)>,
     /// The Input given to StartExecution.
     pub input: Option<String>,
+    /// The FlowName and ExecutionName every poll asks for, where the case polls one
+    /// execution that exists.
+    pub execution: Option<(String, String)>,
     /// How many of the polls came before StopExecution (for the stopped case).
     pub polls_before_stop: usize,
     /// When StopExecution was sent and answered, from the start of the case, if it was
@@ -380,7 +386,9 @@ fn ends_by_itself(
     Ok(())
 }
 
-/// What the polls of one execution say stays consistent across them.
+/// What the polls of one execution say stays consistent across them, and that each names
+/// the execution asked for. What every read of an execution in the run must agree on (Input,
+/// StoppedTime, Output, FlowDefinition) is [`super::history`]'s.
 pub(super) fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> {
     let successes: Vec<&Poll> = timeline
         .polls
@@ -448,14 +456,8 @@ pub(super) fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(),
                 ));
             }
         }
-        if let Some(input) = &timeline.input {
-            let echoed = poll.field("Input");
-            if echoed != Some(input.as_str()) {
-                return Err(Mismatch::new(
-                    format!("Input {input:?}"),
-                    format!("Input {echoed:?}"),
-                ));
-            }
+        if let (Some((flow, execution)), Some(body)) = (&timeline.execution, &poll.body) {
+            bodies::names_echoed(flow, execution, body)?;
         }
     }
     Ok(())
@@ -483,7 +485,7 @@ mod tests {
     }
 
     pub(super) fn body(status: &str, stopped: Option<&str>) -> Value {
-        let mut body = json!({"Status": status, "StartedTime": "2024-01-01T00:00:00.000Z", "Input": "{\"x\":1}"});
+        let mut body = json!({"Status": status, "StartedTime": "2024-01-01T00:00:00.000Z", "Input": "{\"x\":1}", "FlowName": "F", "Name": "E"});
         if let Some(stopped) = stopped {
             body["StoppedTime"] = json!(stopped);
         }
@@ -503,6 +505,7 @@ mod tests {
             elapsed: Duration::from_millis(elapsed_ms),
             status,
             body: Some(body),
+            json_violation: None,
         }
     }
 
@@ -566,6 +569,7 @@ mod tests {
             )],
             started: Some((Duration::from_millis(0), Duration::from_millis(10))),
             input: Some("{\"x\":1}".to_owned()),
+            execution: Some(("F".to_owned(), "E".to_owned())),
             ..Timeline::default()
         };
         assert_eq!(
@@ -599,6 +603,7 @@ mod tests {
             )],
             started: Some((Duration::from_millis(0), Duration::from_millis(3400))),
             input: Some("{\"x\":1}".to_owned()),
+            execution: Some(("F".to_owned(), "E".to_owned())),
             ..Timeline::default()
         };
         assert_eq!(failing(&case, &timeline(5450, 5)), Vec::<CheckId>::new());
@@ -628,7 +633,7 @@ mod tests {
     }
 
     #[test]
-    fn invariants_catch_a_status_going_back_and_moving_times() {
+    fn invariants_catch_a_status_going_back_moving_times_and_other_names() {
         let case = case("timing/ends-during-wait");
         let done = body("Succeeded", Some("2024-01-01T00:00:02.000Z"));
         let base = |second: Value| Timeline {
@@ -638,6 +643,7 @@ mod tests {
             ],
             started: Some((Duration::ZERO, Duration::from_millis(10))),
             input: Some("{\"x\":1}".to_owned()),
+            execution: Some(("F".to_owned(), "E".to_owned())),
             ..Timeline::default()
         };
         assert_eq!(failing(&case, &base(done.clone())), Vec::<CheckId>::new());
@@ -652,10 +658,17 @@ mod tests {
             failing(&case, &base(no_stop)),
             [CheckId::ExecutionInvariants]
         );
-        let mut other_input = done.clone();
-        other_input["Input"] = json!("{}");
+        // A long poll names the execution asked for, exactly.
+        let mut other_name = done.clone();
+        other_name["Name"] = json!("e");
         assert_eq!(
-            failing(&case, &base(other_input)),
+            failing(&case, &base(other_name)),
+            [CheckId::ExecutionInvariants]
+        );
+        let mut other_flow = done.clone();
+        other_flow["FlowName"] = json!("f");
+        assert_eq!(
+            failing(&case, &base(other_flow)),
             [CheckId::ExecutionInvariants]
         );
     }

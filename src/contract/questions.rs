@@ -67,6 +67,11 @@ open_questions! {
     Throttling => "throttling",
     /// The error of a request for another account's flow or execution.
     ForeignResource => "foreign-resource",
+    /// The form of JSON bodies: white space, escapes.
+    JsonForm => "json-form",
+    /// How an answer is framed on the connection: its length, whether the connection
+    /// stays open.
+    HttpFraming => "http-framing",
     /// How soon a held long poll is answered after the end that wakes it.
     WakeUp => "wake-up",
 }

@@ -129,6 +129,18 @@ choices! {
     /// As `rate-limited`, with no hint.
     RateLimitedNoHint => "rate-limited-no-hint", Throttling,
         "as rate-limited, with no retry hint at all";
+    /// Bodies are pretty-printed.
+    PrettyJson => "pretty-json", JsonForm,
+        "bodies are pretty-printed JSON (two-space indents, a newline after), labelled application/json; charset=utf-8";
+    /// Bodies escape every non-ASCII character and `/`.
+    EscapedJson => "escaped-json", JsonForm,
+        "bodies write every non-ASCII character as \\uXXXX (surrogate pairs beyond the Basic Multilingual Plane) and / as \\/";
+    /// Bodies are sent chunked.
+    ChunkedBodies => "chunked-bodies", HttpFraming,
+        "bodies are sent with chunked transfer encoding in 16-byte chunks, without Content-Length";
+    /// Every answer closes its connection.
+    ConnectionClose => "connection-close", HttpFraming,
+        "every answer says Connection: close and the target closes the connection after it: the client connects again";
     /// Held polls are answered a moment after the end that wakes them.
     LateWakeUp => "late-wake-up", WakeUp,
         "a long poll held when its execution ends (or is stopped) is answered 100 ms after the end";

@@ -15,6 +15,7 @@ mod server;
 mod service;
 mod store;
 mod throttle;
+mod wire_form;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -28,7 +29,7 @@ use tokio::task::JoinHandle;
 pub use crate::contract::NameParameter;
 pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 pub use choices::Choice;
-pub use faults::{AuthFault, Fault, NameFault, ThrottleFault, WaitFault};
+pub use faults::{AuthFault, Fault, HistoryFault, JsonFault, NameFault, ThrottleFault, WaitFault};
 
 use crate::wire::{Credentials, Endpoint};
 

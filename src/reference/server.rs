@@ -21,8 +21,10 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use super::faults::is_set_up;
 use super::reply::Reply;
 use super::service::Service;
+use super::wire_form;
 use crate::contract::ErrorCode;
 use crate::wire::Received;
 
@@ -84,26 +86,26 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .unwrap_or("localhost")
         .to_owned();
     let contract = shared.service.contract();
+    let faults = shared.service.faults();
+    let choices = shared.service.choices();
     let limit = shared.max_body_bytes;
     let Some(body) = read_body(Body::new(body), limit).await else {
         let too_large = Reply::error(ErrorCode::EntityTooLarge, &[&limit.to_string()]);
-        return too_large.render(
-            contract,
-            shared.service.faults(),
-            shared.service.choices(),
-            &host_id,
-        );
+        let response = too_large.render(contract, faults, choices, &host_id);
+        return wire_form::shape(response, false, faults, choices).await;
     };
-    shared
+    let received = Received::new(parts, body);
+    let setup = is_set_up(
+        received
+            .param("Action")
+            .or_else(|| received.header("x-acs-action")),
+    );
+    let response = shared
         .service
-        .answer(Received::new(parts, body))
+        .answer(received)
         .await
-        .render(
-            contract,
-            shared.service.faults(),
-            shared.service.choices(),
-            &host_id,
-        )
+        .render(contract, faults, choices, &host_id);
+    wire_form::shape(response, setup, faults, choices).await
 }
 
 /// How much of an oversized body is read and dropped before the answer, so that a client

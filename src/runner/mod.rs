@@ -11,6 +11,7 @@ mod backoff;
 mod error;
 mod events;
 mod fuzz;
+mod history;
 mod interrupt;
 mod matrix;
 mod pacing;
@@ -20,6 +21,7 @@ mod results;
 mod schedule;
 mod selection;
 mod session;
+mod steps;
 mod throttling;
 mod timing;
 
@@ -117,6 +119,8 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     let lifecycle = Lifecycle::open(options).await?;
     let session = lifecycle.session();
     let (mut report, removal) = lifecycle.run(run_in(&session, options)).await?;
+    // The set-up and clean-up steps whose answers break strict JSON, before the cases.
+    report.cases.splice(0..0, session.strict_steps.take());
     report.left_behind = removal.left;
     report.elapsed = started.elapsed();
     Ok(report)

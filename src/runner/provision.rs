@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::RunError;
 use super::results::CaseResult;
 use super::session::{CallError, Session};
-use crate::cases::fixtures::{ExistingExecution, FixtureFlow, Fixtures};
+use crate::cases::fixtures::{
+    ExistingExecution, FINISHED_INPUT, FixtureFlow, Fixtures, RUNNING_INPUT,
+};
 use crate::cases::timing::{Scenario, TimingCase};
 use crate::cases::{Caller, Case, Outcome, Tag};
 use crate::contract::Contract;
@@ -189,7 +191,7 @@ async fn provision_steps(
     let start = RpcRequest::post("StartExecution")
         .param("FlowName", &fixtures.flow)
         .param("ExecutionName", &fixtures.execution)
-        .param("Input", "{\"from\":\"conformance\"}");
+        .param("Input", FINISHED_INPUT);
     session.create_call(start, main).await?;
     // The flow ends at once. Polled without WaitTimeSeconds: set-up must not lean on the
     // long polling under test.
@@ -249,7 +251,7 @@ async fn provision_steps(
         }
         let (flow, running) = &fixtures.running;
         session
-            .start_execution(flow, running, "{\"isolation\":true}")
+            .start_execution(flow, running, RUNNING_INPUT)
             .await?;
         made.push(Need::Running);
     }

@@ -123,8 +123,9 @@ pub struct RunReport {
     pub run_id: String,
     /// The signature version of the run.
     pub signature: SignatureVersion,
-    /// Every selected case in catalog order (set-up steps whose answers broke the wire
-    /// format first, timing cases after the catalog's), run or skipped.
+    /// Every selected case in catalog order (first the set-up and clean-up steps whose
+    /// answers were not strict JSON, then the set-up step whose answer broke the wire
+    /// format; timing cases after the catalog's), run or skipped.
     pub cases: Vec<CaseResult>,
     /// The bounds the timing cases were held to, if any ran.
     pub timing_bounds: Option<TimingBounds>,

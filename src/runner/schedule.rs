@@ -1,5 +1,6 @@
 //! Scheduling: the selected cases sent with bounded concurrency (the timing cases beside
-//! them, or first at a pace), each answer checked once, every result in catalog order.
+//! them, or first at a pace), each answer checked once, every result in catalog order, then
+//! the history of every execution the run read.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use super::events::RunEvent;
 use super::results::{CaseOutcome, CaseResult, Checked};
 use super::selection::Planned;
 use super::session::Session;
-use super::{throttling, timing};
+use super::{history, throttling, timing};
 use crate::cases::Case;
 use crate::cases::timing::TimingCase;
 use crate::checks::timing::TimingBounds;
@@ -77,7 +78,9 @@ pub(super) async fn run_planned(
         finished(session, &result);
         slots[at] = Some(result);
     }
-    (slots.into_iter().flatten().collect(), bounds)
+    let mut results: Vec<CaseResult> = slots.into_iter().flatten().collect();
+    history::check_history(&session.fixtures, &mut results);
+    (results, bounds)
 }
 
 /// Measures the baseline, then runs every timing case at once, or one after another.

@@ -1,7 +1,8 @@
 //! The session of a run: its target, credentials and client, and the one way every
 //! request goes out (at the run's pace, throttling waited out within a budget). Set-up
 //! and clean-up requests go through [`Session::call`], which tells a usable answer from a
-//! refusal and from one that breaks the wire format.
+//! refusal and from one that breaks the wire format, and records the steps whose usable
+//! answers are not strict JSON.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use super::events::{Events, RunEvent};
 use super::pacing::Pacer;
 use super::provisioned::Provisioned;
 use super::results::{CaseResult, Checked};
+use super::steps::StrictSteps;
 use super::{RunError, RunOptions};
 use crate::cases::catalog::unknown_access_key;
 use crate::cases::fixtures::{Fixtures, fresh_run_id};
@@ -41,6 +43,9 @@ pub(super) struct Session {
     pub(super) backoff: Backoff,
     /// What the run created on the target: what its clean-up removes.
     pub(super) provisioned: Provisioned,
+    /// The set-up and clean-up steps whose answers the run used although they break
+    /// strict JSON.
+    pub(super) strict_steps: StrictSteps,
 }
 
 impl Session {
@@ -214,17 +219,13 @@ impl Session {
         };
         let body = exchange.json();
         let status = exchange.status;
-        if let Some(body) = body
+        let used = match body
             .as_ref()
             .filter(|body| status.is_success() && body.is_object())
         {
-            return Ok(body.clone());
-        }
-        if let Some(refused) = refusal(rpc, &exchange, body.as_ref()) {
-            return Err(refused);
-        }
-        // An answer over HTTP that is not one of the wire protocol: the target's fault, so
-        // findings of the set-up step, held to the checks of the wire format.
+            Some(body) => Some(Ok(body.clone())),
+            None => refusal(rpc, &exchange, body.as_ref()).map(Err),
+        };
         let contract = Contract::embedded();
         let observed = Observed {
             case: &case,
@@ -233,10 +234,34 @@ impl Session {
             sent_time: "",
             time_bound: self.timeout,
         };
-        let findings: Vec<Finding> = checks::check(contract, &observed)
-            .into_iter()
-            .filter(|finding| WIRE_FORMAT_CHECKS.contains(&finding.check))
-            .collect();
+        // A body the run goes on with (or a refusal) is held to strict JSON; an answer
+        // over HTTP that is not one of the wire protocol, the target's fault, to every
+        // check of the wire format.
+        let findings: Vec<Finding> = if used.is_some() {
+            checks::check_one(contract, CheckId::StrictJson, &observed)
+                .into_iter()
+                .collect()
+        } else {
+            checks::check(contract, &observed)
+                .into_iter()
+                .filter(|finding| WIRE_FORMAT_CHECKS.contains(&finding.check))
+                .collect()
+        };
+        let step = |findings| {
+            let checked = Checked {
+                case,
+                request: built,
+                answer: Ok(exchange),
+                body,
+            };
+            CaseResult::checked(checked, findings)
+        };
+        if let Some(used) = used {
+            if !findings.is_empty() {
+                self.strict_steps.record(step(findings));
+            }
+            return used;
+        }
         if findings.is_empty() {
             // Well-formed by every check of the wire format: a refusal after all.
             return Err(CallError::Refused {
@@ -244,25 +269,18 @@ impl Session {
                 text: format!("{} answered {}", rpc_name(rpc), status.as_u16()),
             });
         }
-        let checked = Checked {
-            case,
-            request: built,
-            answer: Ok(exchange),
-            body,
-        };
-        Err(CallError::Broken(Box::new(CaseResult::checked(
-            checked, findings,
-        ))))
+        Err(CallError::Broken(Box::new(step(findings))))
     }
 }
 
 /// The checks that say whether an answer is one of the wire protocol at all: what a set-up
 /// answer is held to when the run cannot use it.
-pub(super) const WIRE_FORMAT_CHECKS: [CheckId; 4] = [
+pub(super) const WIRE_FORMAT_CHECKS: [CheckId; 5] = [
     CheckId::No5xx,
     CheckId::ContentTypeJson,
     CheckId::JsonBody,
     CheckId::ErrorSchema,
+    CheckId::StrictJson,
 ];
 
 /// Why a set-up or clean-up request gave the run no body to go on with.
@@ -427,6 +445,7 @@ pub(super) async fn open(
         events: options.events.clone(),
         backoff: Backoff::new(),
         provisioned: Provisioned::default(),
+        strict_steps: StrictSteps::default(),
     });
     Ok((session, reference))
 }

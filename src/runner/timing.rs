@@ -10,6 +10,7 @@ use super::results::{CaseOutcome, CaseResult};
 use super::session::{CallError, Session};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
+use crate::checks::strict_json_of_polls;
 use crate::checks::timing::{Poll, Timeline, TimingBounds, check_timing};
 use crate::contract::{Contract, ErrorCode};
 use crate::wire::RpcRequest;
@@ -57,7 +58,11 @@ pub(super) async fn run_timing_case(
             };
         }
     };
-    let findings = check_timing(Contract::embedded(), &case, &timeline, &bounds);
+    let mut findings = check_timing(Contract::embedded(), &case, &timeline, &bounds);
+    findings.extend(
+        strict_json_of_polls(&case.id, &timeline.polls)
+            .or_else(|| strict_json_of_polls(&case.id, &timeline.beside)),
+    );
     CaseResult {
         case: case.info(),
         findings,
@@ -79,7 +84,8 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Result<Timeline, T
     let fixtures = &session.fixtures;
     let origin = Instant::now();
     let name = execution_name(session, case);
-    let input = format!("{{\"case\":\"{}\"}}", case.id);
+    // Text beyond ASCII, as the finished execution's: every read of the execution holds it.
+    let input = format!("{{\"case\":\"{}\",\"k\":\"café ✓ 漢字\"}}", case.id);
     let mut timeline = Timeline::default();
     match &case.scenario {
         Scenario::AtOnceOnRunning { wait } => {
@@ -103,6 +109,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Result<Timeline, T
             held,
         } => {
             let flow = fixtures.flow_of(*fixture);
+            timeline.execution = Some((flow.clone(), name.clone()));
             timeline.started = Some(start(session, &flow, &name, &input, origin).await?);
             timeline.input = Some(input);
             let waits = vec![Some(*wait); *held];
@@ -123,6 +130,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Result<Timeline, T
             stop_after,
         } => {
             let flow = fixtures.flow_of(FixtureFlow::Long);
+            timeline.execution = Some((flow.clone(), name.clone()));
             timeline.started = Some(start(session, &flow, &name, &input, origin).await?);
             timeline.input = Some(input);
             let polls = held::polls(session, &flow, &name, vec![Some(*wait); *held], origin);
@@ -146,6 +154,9 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Result<Timeline, T
             } else {
                 &fixtures.execution
             };
+            if matches!(case.scenario, Scenario::AtOnceOnFinished { .. }) {
+                timeline.execution = Some((fixtures.flow.clone(), execution.clone()));
+            }
             let at_once = poll(
                 session,
                 &fixtures.flow,
@@ -163,6 +174,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Result<Timeline, T
                 .as_ref()
                 .and_then(|existing| existing.stopped.as_ref())
             {
+                timeline.execution = Some((stopped.flow.clone(), stopped.execution.clone()));
                 for wait in [0, 5] {
                     let poll = poll(
                         session,
@@ -179,6 +191,7 @@ async fn script(session: &Arc<Session>, case: &TimingCase) -> Result<Timeline, T
         }
         Scenario::Stopped => {
             let flow = fixtures.flow_of(FixtureFlow::Long);
+            timeline.execution = Some((flow.clone(), name.clone()));
             timeline.started = Some(start(session, &flow, &name, &input, origin).await?);
             timeline.input = Some(input);
             timeline
@@ -235,13 +248,17 @@ async fn running(
 ) -> Result<Option<Running>, Throttled> {
     if let Some(existing) = &session.fixtures.existing {
         // An execution that runs for the whole run: polled, never started or stopped.
-        return Ok(existing.running.as_ref().map(|running| Running {
-            flow: running.flow.clone(),
-            execution: running.execution.clone(),
-            started: false,
+        return Ok(existing.running.as_ref().map(|running| {
+            timeline.execution = Some((running.flow.clone(), running.execution.clone()));
+            Running {
+                flow: running.flow.clone(),
+                execution: running.execution.clone(),
+                started: false,
+            }
         }));
     }
     let flow = session.fixtures.flow_of(FixtureFlow::Long);
+    timeline.execution = Some((flow.clone(), name.to_owned()));
     timeline.started = Some(start(session, &flow, name, &input, origin).await?);
     timeline.input = Some(input);
     Ok(Some(Running {
@@ -317,6 +334,7 @@ async fn send_timed(
             elapsed: exchange.elapsed,
             status: exchange.status.as_u16(),
             body: exchange.json(),
+            json_violation: exchange.strict_json().err(),
         },
         None => Poll {
             wait,
@@ -324,6 +342,7 @@ async fn send_timed(
             elapsed: started.elapsed(),
             status: 0,
             body: None,
+            json_violation: None,
         },
     }
 }

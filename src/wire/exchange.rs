@@ -7,6 +7,8 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
 
+use super::json::{self, JsonViolation};
+
 /// One request and its response, with the times a check needs.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -30,9 +32,21 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// The body as JSON, if it is JSON.
+    /// The body as JSON, if it is JSON, read leniently ([`json::lenient`]): a body whose
+    /// only fault is strictness (a byte-order mark, data after the value, a member name
+    /// twice, bytes that are not UTF-8) reads, so that the one rule it breaks is the one
+    /// finding ([`Exchange::strict_json`]).
     pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
+        json::lenient(&self.body)
+    }
+
+    /// Whether the body is strict JSON ([`json::strict`]); a body cut at the client's cap
+    /// is not judged.
+    pub fn strict_json(&self) -> Result<(), JsonViolation> {
+        if self.truncated {
+            return Ok(());
+        }
+        json::strict(&self.body)
     }
 
     /// A response header as text.

@@ -9,6 +9,7 @@ mod client;
 mod credentials;
 mod encoding;
 mod exchange;
+pub mod json;
 mod layout;
 mod request;
 mod retry;

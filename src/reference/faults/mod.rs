@@ -10,11 +10,16 @@ use crate::contract::{Contract, NameParameter};
 
 mod auth;
 mod held;
+mod history;
+mod json;
 mod switched;
 mod throttling;
 
 pub use auth::AuthFault;
 pub(crate) use auth::{COMPARED_PREFIX, gateway_error};
+pub use history::HistoryFault;
+pub use json::JsonFault;
+pub(crate) use json::is_set_up;
 pub(crate) use switched::{Breakdown, Faults, LongPoll};
 pub use throttling::ThrottleFault;
 
@@ -296,6 +301,10 @@ pub enum Fault {
     FailedAsSucceeded,
     /// Input is answered as `{}`, whatever was given.
     InputDropped,
+    /// A rule of an execution's history (its reads over time, the text it was made with).
+    History(HistoryFault),
+    /// A rule of strict JSON (the bodies' bytes).
+    Json(JsonFault),
     /// Of the long polls held on an execution when it ends, only the first is woken
     /// (notify-one); the others are answered at their wait.
     WakesOne,
@@ -316,6 +325,8 @@ impl Fault {
         let waits = WaitFault::ALL.map(Fault::Wait);
         let auth = AuthFault::ALL.map(Fault::Auth);
         let throttling = ThrottleFault::ALL.map(Fault::Throttle);
+        let history = HistoryFault::ALL.map(Fault::History);
+        let json = JsonFault::ALL.map(Fault::Json);
         names
             .chain(waits)
             .chain([
@@ -360,6 +371,8 @@ impl Fault {
             ])
             .chain(auth)
             .chain(throttling)
+            .chain(history)
+            .chain(json)
             .collect()
     }
 
@@ -375,6 +388,8 @@ impl Fault {
             Fault::Wait(fault) => return format!("wait-{}", fault.suffix()),
             Fault::Auth(fault) => fault.name(),
             Fault::Throttle(fault) => return format!("throttle-{}", fault.suffix()),
+            Fault::History(fault) => fault.name(),
+            Fault::Json(fault) => return format!("json-{}", fault.suffix()),
             Fault::AnswersEarly => "answers-early",
             Fault::AnswersLate => "answers-late",
             Fault::HoldsFinished => "holds-finished",
@@ -426,6 +441,8 @@ impl Fault {
             Fault::Wait(fault) => fault.description(),
             Fault::Auth(fault) => fault.description(),
             Fault::Throttle(fault) => fault.description(),
+            Fault::History(fault) => fault.description(),
+            Fault::Json(fault) => fault.description(),
             Fault::AnswersEarly => "long polls on running executions are answered at once",
             Fault::AnswersLate => {
                 "long polls ignore the execution's end and come 1 s after their wait"
@@ -505,6 +522,8 @@ impl Fault {
         match self {
             Fault::Auth(fault) => fault.owner(),
             Fault::Throttle(fault) => fault.owner(),
+            Fault::History(fault) => fault.owner(),
+            Fault::Json(fault) => fault.owner(),
             Fault::Name(..)
             | Fault::Wait(_)
             | Fault::MissingWrongCode
@@ -538,7 +557,8 @@ impl Fault {
             Fault::ContentTypeText => CheckId::ContentTypeJson,
             Fault::CrashesOnLongNames => CheckId::No5xx,
             Fault::HangsOnEmptyNames => CheckId::Answered,
-            Fault::StatusGoesBack | Fault::InputDropped => CheckId::ExecutionInvariants,
+            Fault::StatusGoesBack => CheckId::ExecutionInvariants,
+            Fault::InputDropped => CheckId::ExecutionHistory,
             Fault::StoppedAsFailed | Fault::FailedAsSucceeded => CheckId::TimingAnswer,
         }
     }

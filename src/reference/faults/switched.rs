@@ -8,7 +8,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AuthFault, COMPARED_PREFIX, Fault, NameFault, ThrottleFault, gateway_error};
+use super::{
+    AuthFault, COMPARED_PREFIX, Fault, HistoryFault, JsonFault, NameFault, ThrottleFault,
+    gateway_error,
+};
 use crate::wire::{Leniency, Received};
 use http::header::CONTENT_TYPE;
 
@@ -58,6 +61,14 @@ impl Faults {
         self.0.contains(&fault)
     }
 
+    /// The faults of strict JSON switched on, which bend every body's bytes.
+    pub(crate) fn json(&self) -> impl Iterator<Item = JsonFault> + '_ {
+        self.0.iter().filter_map(|fault| match fault {
+            Fault::Json(fault) => Some(*fault),
+            _ => None,
+        })
+    }
+
     /// Whether a fault overrules the contract on the value of a DescribeExecution
     /// parameter: `Some(true)` takes it as valid, `Some(false)` refuses it.
     pub(crate) fn verdict(
@@ -71,6 +82,14 @@ impl Faults {
                 rule.verdict(contract, value)
             }
             Fault::Wait(rule) if parameter == "WaitTimeSeconds" => rule.verdict(contract, value),
+            _ => None,
+        })
+    }
+
+    /// The faults of an execution's history switched on.
+    fn history(&self) -> impl Iterator<Item = HistoryFault> + '_ {
+        self.0.iter().filter_map(|fault| match fault {
+            Fault::History(fault) => Some(*fault),
             _ => None,
         })
     }
@@ -237,6 +256,8 @@ impl Faults {
     pub(crate) fn content_type(&self) -> &'static str {
         if self.has(Fault::ContentTypeText) {
             "text/plain"
+        } else if self.json().any(JsonFault::labels_utf8) {
+            "application/json; charset=utf-8"
         } else {
             "application/json"
         }
@@ -302,6 +323,9 @@ impl Faults {
 
     /// How an execution in `state` reads on its `read`th DescribeExecution (from 0).
     pub(crate) fn read_state(&self, state: State, read: u64) -> State {
+        let state = self
+            .history()
+            .fold(state, |state, fault| fault.read_state(state, read));
         let status = match state.status {
             Status::Stopped if self.has(Fault::StoppedAsFailed) => Status::Failed,
             Status::Failed if self.has(Fault::FailedAsSucceeded) => Status::Succeeded,
@@ -322,6 +346,9 @@ impl Faults {
 
     /// An execution body as answered: the faults of its fields applied.
     pub(crate) fn bend_body(&self, body: &mut Map<String, Value>) {
+        for fault in self.history() {
+            fault.bend_body(body);
+        }
         if self.has(Fault::InputDropped) && body.contains_key("Input") {
             body.insert("Input".to_owned(), Value::from("{}"));
         }

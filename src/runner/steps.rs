@@ -1,0 +1,27 @@
+//! The set-up and clean-up answers a run went on with although they break strict JSON
+//! (`strict-json`): each reported as its step (`setup/CreateFlow`) with its finding, the
+//! first such answer of each step, so that a target that breaks the rule on every answer
+//! gives one finding per step rather than one per request.
+
+use std::sync::{Mutex, PoisonError};
+
+use super::results::CaseResult;
+
+/// The steps recorded so far, in the order their first such answer came.
+#[derive(Debug, Default)]
+pub(super) struct StrictSteps(Mutex<Vec<CaseResult>>);
+
+impl StrictSteps {
+    /// Records a step's result, unless the step has one already.
+    pub(super) fn record(&self, result: CaseResult) {
+        let mut steps = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !steps.iter().any(|step| step.case.id == result.case.id) {
+            steps.push(result);
+        }
+    }
+
+    /// The steps recorded, leaving none.
+    pub(super) fn take(&self) -> Vec<CaseResult> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
