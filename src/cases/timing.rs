@@ -184,7 +184,7 @@ pub fn timing_cases(contract: &Contract, long_waits: bool) -> Vec<TimingCase> {
         case(
             &format!("at-once-beside-{BESIDE_HELD}-held"),
             &format!(
-                "{BESIDE_HELD} polls with WaitTimeSeconds {short} held on a long execution (at a pace, at most half the pace's burst of DescribeExecution), then {} s later two WaitTimeSeconds=0 polls and a DescribeFlow: each answered within the slack (held polls must not starve other requests); the held polls answered Running or Starting (open: starting-first)",
+                "{BESIDE_HELD} polls with WaitTimeSeconds {short} held on a long execution (at a pace, at most half the pace's burst of DescribeExecution), then {} s later two WaitTimeSeconds=0 polls and a DescribeFlow: the polls answered within the slack, the DescribeFlow within the slack of its own round trip measured before any poll was held (held polls must not starve other requests); the held polls answered Running or Starting (open: starting-first)",
                 BESIDE_AFTER.as_secs_f64()
             ),
             Scenario::AtOnceBesideHeld {

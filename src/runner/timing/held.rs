@@ -63,7 +63,9 @@ pub(super) fn within_pace(session: &Session, wanted: usize) -> usize {
 
 /// Holds `held.1` polls with WaitTimeSeconds `held.0` on `running` and, `after` later,
 /// sends two WaitTimeSeconds=0 polls and a DescribeFlow of its flow. Gives every poll (in
-/// the order answered) and the DescribeFlow's answer.
+/// the order answered) and two DescribeFlow answers: one sent before any poll was held
+/// (how long that operation takes on this target when nothing is held, since the run's
+/// baseline measures DescribeExecution only), then the one sent beside the held polls.
 pub(super) async fn beside(
     session: &Arc<Session>,
     running: &Running,
@@ -72,10 +74,11 @@ pub(super) async fn beside(
     origin: Instant,
 ) -> (Vec<Poll>, Vec<Poll>) {
     let (flow, name) = (running.flow.as_str(), running.execution.as_str());
+    let describe = RpcRequest::get("DescribeFlow").param("Name", flow);
+    let calm = send_timed(session, &describe, None, Duration::ZERO, origin).await;
     let holding = polls(session, flow, name, vec![Some(wait); count], origin);
     let at_once = async {
         tokio::time::sleep(after).await;
-        let describe = RpcRequest::get("DescribeFlow").param("Name", flow);
         tokio::join!(
             polls(session, flow, name, vec![Some(0); 2], origin),
             send_timed(session, &describe, None, Duration::ZERO, origin)
@@ -84,5 +87,5 @@ pub(super) async fn beside(
     let (mut held, (at_once, described)) = tokio::join!(holding, at_once);
     held.extend(at_once);
     held.sort_by_key(Poll::answered);
-    (held, vec![described])
+    (held, vec![calm, described])
 }

@@ -151,9 +151,10 @@ fn a_poll_whose_wait_may_have_ended_before_the_stop_reads_either() {
     }
 }
 
-/// Three held polls with WaitTimeSeconds 2 sent at 10 ms, two WaitTimeSeconds=0 polls and
-/// a DescribeFlow at 500 ms, those answered `at_once_ms` after they were sent.
-fn beside(at_once_ms: u64, flow_ms: u64) -> Timeline {
+/// A DescribeFlow at 0 ms answered in `calm_ms`, three held polls with WaitTimeSeconds 2
+/// sent at 10 ms, two WaitTimeSeconds=0 polls and a DescribeFlow at 500 ms, the polls
+/// answered `at_once_ms` and the DescribeFlow `flow_ms` after they were sent.
+fn beside_after_calm(calm_ms: u64, at_once_ms: u64, flow_ms: u64) -> Timeline {
     let running = || body("Running", None);
     let mut polls: Vec<Poll> = (0..2)
         .map(|_| poll(Some(0), 500, at_once_ms, 200, running()))
@@ -163,9 +164,16 @@ fn beside(at_once_ms: u64, flow_ms: u64) -> Timeline {
         polls,
         started: Some((ms(0), ms(5))),
         input: Some("{\"x\":1}".to_owned()),
-        beside: vec![poll(None, 500, flow_ms, 200, json!({"Name": "F"}))],
+        beside: vec![
+            poll(None, 0, calm_ms, 200, json!({"Name": "F"})),
+            poll(None, 500, flow_ms, 200, json!({"Name": "F"})),
+        ],
         ..Timeline::default()
     }
+}
+
+fn beside(at_once_ms: u64, flow_ms: u64) -> Timeline {
+    beside_after_calm(5, at_once_ms, flow_ms)
 }
 
 #[test]
@@ -175,6 +183,13 @@ fn requests_beside_held_polls_are_answered_at_once() {
     // Served behind the held polls (a bound on the requests served at once).
     assert_eq!(failing(&case, &beside(1500, 5)), [CheckId::TimingAtOnce]);
     assert_eq!(failing(&case, &beside(5, 1500)), [CheckId::TimingAtOnce]);
+    // Another operation is held to its own round trip when nothing is held: a target whose
+    // DescribeFlow always takes 700 ms is not starving it.
+    assert_eq!(failing(&case, &beside_after_calm(700, 5, 720)), NONE);
+    assert_eq!(
+        failing(&case, &beside_after_calm(700, 5, 2500)),
+        [CheckId::TimingAtOnce]
+    );
     let mut ended = beside(5, 5);
     ended.polls[4] = poll(Some(2), 10, 2000, 200, body("Succeeded", Some("x")));
     assert!(failing(&case, &ended).contains(&CheckId::TimingAnswer));
