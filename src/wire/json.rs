@@ -91,6 +91,14 @@ pub fn lenient(body: &[u8]) -> Option<Value> {
 /// name twice in an object; the first rule it breaks if not. An empty body and one that
 /// is no JSON even to [`lenient`] pass: they are `json-body`'s to judge.
 pub fn strict(body: &[u8]) -> Result<(), JsonViolation> {
+    let plain = std::str::from_utf8(body)
+        .ok()
+        .filter(|text| !text.starts_with('\u{FEFF}'));
+    if let Some(text) = plain {
+        // The common case, in one pass: UTF-8 without a byte-order mark, where the lenient
+        // reading is the first value of this very text.
+        return one_value(text);
+    }
     if lenient(body).is_none() {
         return Ok(());
     }
@@ -106,8 +114,13 @@ pub fn strict(body: &[u8]) -> Result<(), JsonViolation> {
             excerpt: tail(&before),
         }
     })?;
+    one_value(text)
+}
+
+/// Whether UTF-8 `text` is one JSON value with no member name twice: a first value that
+/// does not read is no JSON (`json-body`'s to judge), so it passes here.
+fn one_value(text: &str) -> Result<(), JsonViolation> {
     let mut values = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
-    // The lenient read took a first value of the same text: this one reads too.
     if !matches!(values.next(), Some(Ok(_))) {
         return Ok(());
     }
@@ -116,7 +129,7 @@ pub fn strict(body: &[u8]) -> Result<(), JsonViolation> {
     let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
     if !trimmed.is_empty() {
         return Err(JsonViolation::TrailingData {
-            offset: body.len() - trimmed.len(),
+            offset: text.len() - trimmed.len(),
             excerpt: trimmed.chars().take(EXCERPT_CHARS).collect(),
         });
     }
