@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{CheckId, Finding, Mismatch};
-use crate::contract::{Contract, OpenQuestion, open_note};
+
+use crate::contract::{Contract, OpenQuestion, open_note, set_field};
 
 /// One successful DescribeExecution answer, with what the run knows of the execution asked
 /// for.
@@ -40,14 +41,6 @@ impl<'a> Read<'a> {
     fn text(&self, field: &str) -> Option<&'a str> {
         self.body.get(field)?.as_str()
     }
-
-    /// A field that is set: absent, `null` and `""` all say "not set" (open question
-    /// `unset-fields`).
-    fn set(&self, field: &str) -> Option<&'a Value> {
-        self.body
-            .get(field)
-            .filter(|value| !value.is_null() && value.as_str() != Some(""))
-    }
 }
 
 /// The findings of [`CheckId::ExecutionHistory`] over a run's successful DescribeExecution
@@ -61,7 +54,7 @@ pub fn execution_history<'a>(
     let mut findings = Vec::new();
     for read in reads {
         let verdict = fits(contract, &read).and_then(|()| {
-            let Some(now) = read.set("StoppedTime").and_then(Value::as_str) else {
+            let Some(now) = set_field(read.body, "StoppedTime").and_then(Value::as_str) else {
                 return Ok(());
             };
             match stopped.get(&(read.flow, read.execution)) {
@@ -127,7 +120,7 @@ fn unset_until_terminal(contract: &Contract, read: &Read<'_>) -> Result<(), Mism
     if !documented || bodies.is_terminal(status) {
         return Ok(());
     }
-    match read.set("Output") {
+    match set_field(read.body, "Output") {
         None => Ok(()),
         Some(output) => Err(Mismatch::new(
             format!(

@@ -13,7 +13,8 @@ use super::registry::Rule;
 use super::{CheckId, Finding, Mismatch, bodies};
 use crate::cases::fixtures::FixtureFlow;
 use crate::cases::timing::{Scenario, TimingCase};
-use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note};
+
+use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note, set_field};
 use crate::wire::json::JsonViolation;
 
 mod held;
@@ -50,7 +51,7 @@ impl Poll {
     /// A field that is set: absent, `null` and `""` all say "not set" (open question
     /// `unset-fields`).
     fn set_field(&self, name: &str) -> Option<&str> {
-        self.field(name).filter(|value| !value.is_empty())
+        set_field(self.body.as_ref()?, name)?.as_str()
     }
 }
 

@@ -79,3 +79,10 @@ impl BodySchemas {
             .any(|terminal| terminal == status)
     }
 }
+
+/// A field of a body that is set: absent, `null` and `""` all say "not set" (open question
+/// `unset-fields`).
+pub fn set_field<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
+    body.get(name)
+        .filter(|value| !value.is_null() && value.as_str() != Some(""))
+}

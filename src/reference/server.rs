@@ -95,11 +95,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         return wire_form::shape(response, false, faults, choices).await;
     };
     let received = Received::new(parts, body);
-    let setup = is_set_up(
-        received
-            .param("Action")
-            .or_else(|| received.header("x-acs-action")),
-    );
+    // Only a fault of strict JSON tells set-up answers apart: no lookup otherwise.
+    let setup = faults.json().next().is_some()
+        && is_set_up(
+            received
+                .param("Action")
+                .or_else(|| received.header("x-acs-action")),
+        );
     let response = shared
         .service
         .answer(received)
