@@ -105,6 +105,9 @@ pub struct CaseInfo {
     pub tags: Vec<Tag>,
     /// What the case does.
     pub description: String,
+    /// The script of a timing case, which its timeline is judged by (none for a catalog
+    /// case).
+    pub scenario: Option<timing::Scenario>,
 }
 
 impl CaseInfo {
@@ -131,6 +134,7 @@ impl Case {
             kind: CaseKind::Catalog,
             tags: self.tags.clone(),
             description: self.description.clone(),
+            scenario: None,
         }
     }
 }
@@ -143,6 +147,7 @@ impl timing::TimingCase {
             kind: CaseKind::Timing,
             tags: self.tags.clone(),
             description: self.description.clone(),
+            scenario: Some(self.scenario.clone()),
         }
     }
 }

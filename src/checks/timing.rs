@@ -18,8 +18,11 @@ use crate::contract::{Contract, Known, OpenQuestion, Outcome, open_note, set_fie
 use crate::wire::json::JsonViolation;
 
 mod held;
+mod windows;
 
-use held::{StopPhase, ends_at_stop, held, unthrottled, wait_of};
+use held::{StopPhase, ends_at_stop, held, unthrottled};
+use windows::left_after_end;
+pub use windows::{Answer, Window, ended_by_itself, windows};
 
 /// One DescribeExecution of a timing case, and when it was answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,89 +252,39 @@ pub(super) fn answer(
 }
 
 /// What must be answered at once (no wait, a finished or unknown execution, a rejected
-/// wait) comes within the slack.
+/// wait) comes within the slack: within its [`windows::at_once`] window.
 pub(super) fn at_once(
     scenario: &Scenario,
     timeline: &Timeline,
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
-    let polls: Vec<&Poll> = match scenario {
-        Scenario::AtOnceOnRunning { .. }
-        | Scenario::AtOnceOnFinished { .. }
-        | Scenario::AtOnceOnUnknown { .. }
-        | Scenario::RejectedAtOnce { .. } => timeline.polls.iter().collect(),
-        Scenario::Stopped => timeline
-            .polls
-            .get(timeline.polls_before_stop..)
-            .unwrap_or_default()
-            .iter()
-            .collect(),
-        // After the end, a poll of a finished execution is answered at once too: those
-        // sent after the held ones, and a held one that left after the end (a run slowed
-        // by throttling or its pace can send it late).
-        Scenario::EndsDuringWait { flow, .. } => timeline
-            .polls
-            .iter()
-            .filter(|poll| !held(poll) || left_after_end(timeline, flow.duration(), poll))
-            .collect(),
-        // Beside held polls, what asks for no wait.
-        Scenario::AtOnceBesideHeld { .. } => {
-            let polls: Vec<&Poll> = timeline.polls.iter().filter(|poll| !held(poll)).collect();
-            within(&polls, bounds.slack())?;
-            // Another operation is held to its own round trip when nothing was held (the
-            // baseline measures DescribeExecution, which a service may answer faster).
-            return match timeline.beside.split_first() {
-                Some((calm, beside)) => {
-                    let beside: Vec<&Poll> = beside.iter().collect();
-                    within(&beside, bounds.slack() + calm.elapsed)
-                }
-                None => Ok(()),
-            };
+    for window in windows::at_once(scenario, timeline, bounds) {
+        let poll = timeline.answer_of(window.answer);
+        if !window.holds(poll) {
+            return Err(Mismatch::new(
+                format!("an answer within {}", seconds(window.to - poll.sent)),
+                format!("an answer after {}", seconds(poll.elapsed)),
+            ));
         }
-        Scenario::WaitOutlived { .. } | Scenario::StoppedWhileHeld { .. } => Vec::new(),
-    };
-    within(&polls, bounds.slack())
-}
-
-/// Every poll answered within `bound`.
-fn within(polls: &[&Poll], bound: Duration) -> Result<(), Mismatch> {
-    match polls.iter().find(|poll| poll.elapsed > bound) {
-        Some(late) => Err(Mismatch::new(
-            format!("an answer within {}", seconds(bound)),
-            format!("an answer after {}", seconds(late.elapsed)),
-        )),
-        None => Ok(()),
     }
-}
-
-/// Whether `poll` surely left after its execution ended: after StartExecution's answer
-/// plus the execution's `duration`.
-fn left_after_end(timeline: &Timeline, duration: Duration, poll: &Poll) -> bool {
-    timeline
-        .started
-        .is_some_and(|(_, answered)| poll.sent >= answered + duration)
+    Ok(())
 }
 
 /// A long poll on an execution that outlives it lasts its wait, counted from the request,
-/// within the slack.
+/// within the slack: within its [`windows::wait_honoured`] window.
 pub(super) fn wait_honoured(
     scenario: &Scenario,
     timeline: &Timeline,
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
-    if !matches!(scenario, Scenario::WaitOutlived { .. }) {
-        return Ok(());
-    }
-    // The first poll (none if the target throttled it).
-    for poll in timeline.polls.iter().take(1) {
-        let wait = wait_of(poll);
-        let (earliest, latest) = (wait.saturating_sub(bounds.slack()), wait + bounds.slack());
-        if poll.elapsed < earliest || poll.elapsed > latest {
+    for window in windows::wait_honoured(scenario, timeline, bounds) {
+        let poll = timeline.answer_of(window.answer);
+        if !window.holds(poll) {
             return Err(Mismatch::new(
                 format!(
                     "an answer between {} and {} after the request",
-                    seconds(earliest),
-                    seconds(latest)
+                    seconds(window.from - poll.sent),
+                    seconds(window.to - poll.sent)
                 ),
                 format!("an answer after {}", seconds(poll.elapsed)),
             ));
@@ -348,50 +301,51 @@ pub(super) fn ends_with_execution(
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
     match scenario {
-        Scenario::EndsDuringWait { flow, .. } => ends_by_itself(flow.duration(), timeline, bounds),
-        Scenario::StoppedWhileHeld { .. } => ends_at_stop(timeline, bounds),
+        Scenario::EndsDuringWait { flow, .. } => {
+            ends_by_itself(scenario, flow.duration(), timeline, bounds)
+        }
+        Scenario::StoppedWhileHeld { .. } => ends_at_stop(scenario, timeline, bounds),
         _ => Ok(()),
     }
 }
 
-/// Every held poll of an execution that ends `duration` after it starts.
+/// Every held poll of an execution that ends `duration` after it starts: within its
+/// [`windows::ends_with_execution`] window.
 fn ends_by_itself(
+    scenario: &Scenario,
     duration: Duration,
     timeline: &Timeline,
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
-    let held: Vec<&Poll> = timeline.polls.iter().filter(|poll| held(poll)).collect();
+    let held: Vec<usize> = (0..timeline.polls.len())
+        .filter(|&index| held(&timeline.polls[index]))
+        .collect();
     if held.is_empty() {
         // None sent, or the target throttled them all: no evidence.
         return Ok(());
     }
-    let Some((sent, answered)) = timeline.started else {
+    if timeline.started.is_none() {
         return Err(Mismatch::new("a started execution", "none"));
-    };
-    // The execution started between sending StartExecution and its answer.
-    let earliest = (sent + duration).saturating_sub(bounds.slack());
-    let latest = answered + duration + bounds.slack();
-    for (index, poll) in held.iter().enumerate() {
-        // The rule is about a poll held when the execution ends: one that may have left
-        // after the end (a run slowed by throttling or its pace) is no evidence either way,
-        // and one that surely did is held to `at_once`.
-        if poll.sent + bounds.slack() >= sent + duration {
-            continue;
-        }
-        let at = poll.answered();
-        if at < earliest || at > latest {
+    }
+    for window in windows::ends_with_execution(scenario, timeline, bounds) {
+        let poll = timeline.answer_of(window.answer);
+        if !window.holds(poll) {
+            let index = match window.answer {
+                Answer::Poll(at) => held.iter().position(|&index| index == at),
+                Answer::Beside(_) => None,
+            };
             return Err(Mismatch::new(
                 format!(
                     "every held poll answered between {} and {} into the case (the execution ends {} after it starts)",
-                    seconds(earliest),
-                    seconds(latest),
+                    seconds(window.from),
+                    seconds(window.to),
                     seconds(duration)
                 ),
                 format!(
                     "held poll {} of {}: an answer {} into the case",
-                    index + 1,
+                    index.unwrap_or_default() + 1,
                     held.len(),
-                    seconds(at)
+                    seconds(poll.answered())
                 ),
             ));
         }

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use super::{Mismatch, Poll, Timeline, TimingBounds, seconds};
+use super::{Mismatch, Poll, Timeline, TimingBounds, seconds, windows};
+use crate::cases::timing::Scenario;
 use crate::contract::{Contract, ErrorCode};
 
 impl Timeline {
@@ -42,6 +43,32 @@ pub(super) enum StopPhase {
 /// answer says nothing of long polling. Many polls held at once against a target that
 /// throttles, with no pace, get them.
 pub(super) fn unthrottled(contract: &Contract, timeline: &Timeline) -> Timeline {
+    let kept = unthrottled_indices(contract, timeline);
+    let pick = |polls: &[Poll], indices: &[usize]| {
+        indices.iter().map(|&index| polls[index].clone()).collect()
+    };
+    Timeline {
+        polls: pick(&timeline.polls, &kept.polls),
+        beside: pick(&timeline.beside, &kept.beside),
+        polls_before_stop: kept
+            .polls
+            .iter()
+            .filter(|&&index| index < timeline.polls_before_stop)
+            .count(),
+        ..timeline.clone()
+    }
+}
+
+/// Where the answers of [`unthrottled`]'s timeline are in the timeline as observed.
+pub(super) struct Kept {
+    /// The index in [`Timeline::polls`] of each poll kept.
+    pub(super) polls: Vec<usize>,
+    /// The index in [`Timeline::beside`] of each answer kept.
+    pub(super) beside: Vec<usize>,
+}
+
+/// The indices of the answers the target did not throttle.
+pub(super) fn unthrottled_indices(contract: &Contract, timeline: &Timeline) -> Kept {
     let status = contract
         .errors()
         .status_of(ErrorCode::ResourceThrottled)
@@ -54,18 +81,14 @@ pub(super) fn unthrottled(contract: &Contract, timeline: &Timeline) -> Timeline 
                     .stands_for(code, ErrorCode::ResourceThrottled)
             })
     };
-    let kept = |polls: &[Poll]| polls.iter().filter(|p| !throttled(p)).cloned().collect();
-    let before_stop = timeline
-        .polls
-        .iter()
-        .take(timeline.polls_before_stop)
-        .filter(|poll| !throttled(poll))
-        .count();
-    Timeline {
+    let kept = |polls: &[Poll]| {
+        (0..polls.len())
+            .filter(|&index| !throttled(&polls[index]))
+            .collect()
+    };
+    Kept {
         polls: kept(&timeline.polls),
         beside: kept(&timeline.beside),
-        polls_before_stop: before_stop,
-        ..timeline.clone()
     }
 }
 
@@ -84,24 +107,23 @@ pub(super) fn wait_of(poll: &Poll) -> Duration {
 }
 
 /// Every poll held through a StopExecution is answered at the stop: within the slack of
-/// the stop's answer (the stop ends the execution before it is answered; the poll's
-/// answer may lag it by a round trip).
-pub(super) fn ends_at_stop(timeline: &Timeline, bounds: &TimingBounds) -> Result<(), Mismatch> {
+/// the stop's answer (its [`windows::ends_with_execution`] window).
+pub(super) fn ends_at_stop(
+    scenario: &Scenario,
+    timeline: &Timeline,
+    bounds: &TimingBounds,
+) -> Result<(), Mismatch> {
     let Some((_, stop_answered)) = timeline.stop else {
         // No stop accepted: nothing ended while the polls were held.
         return Ok(());
     };
-    let latest = stop_answered + bounds.slack();
-    let through = timeline
-        .polls
-        .iter()
-        .filter(|poll| timeline.stop_phase(poll) == StopPhase::Through);
-    for poll in through {
-        if poll.answered() > latest {
+    for window in windows::ends_with_execution(scenario, timeline, bounds) {
+        let poll = timeline.answer_of(window.answer);
+        if !window.holds(poll) {
             return Err(Mismatch::new(
                 format!(
                     "every poll held through the stop answered by {} into the case (StopExecution answered at {})",
-                    seconds(latest),
+                    seconds(window.to),
                     seconds(stop_answered)
                 ),
                 format!(
