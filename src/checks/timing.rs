@@ -121,11 +121,15 @@ pub fn check_timing(
         .collect()
 }
 
-fn describe(poll: &Poll) -> String {
-    match (poll.field("Status"), poll.field("Code")) {
-        (Some(status), _) => format!("{} {status}", poll.status),
-        (None, Some(code)) => format!("{} {code}", poll.status),
-        (None, None) => poll.status.to_string(),
+impl Poll {
+    /// Its answer in a few words: the HTTP status and the body's Status or Code
+    /// (`200 Running`, `404 ExecutionNotExists`).
+    pub fn described(&self) -> String {
+        match (self.field("Status"), self.field("Code")) {
+            (Some(status), _) => format!("{} {status}", self.status),
+            (None, Some(code)) => format!("{} {code}", self.status),
+            (None, None) => self.status.to_string(),
+        }
     }
 }
 
@@ -244,7 +248,7 @@ pub(super) fn answer(
         if !fits {
             return Err(Mismatch::new(
                 format!("poll {}: {expected}", index + 1),
-                describe(poll),
+                poll.described(),
             ));
         }
     }

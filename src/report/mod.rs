@@ -5,6 +5,7 @@
 mod console;
 mod contract;
 mod fault_matrix;
+mod html;
 mod json;
 mod junit;
 mod progress;
@@ -16,6 +17,7 @@ pub use console::{
 };
 pub use contract::write_contract;
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
+pub use html::write_html;
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;
 pub use progress::Progress;
@@ -56,17 +58,20 @@ pub enum ReportFormat {
     Junit,
     /// The JSON format of `schemas/report.schema.json`.
     Json,
+    /// One self-contained HTML page, with the timing cases drawn as timelines.
+    Html,
 }
 
 impl ReportFormat {
     /// Every format.
-    pub const ALL: [Self; 2] = [Self::Junit, Self::Json];
+    pub const ALL: [Self; 3] = [Self::Junit, Self::Json, Self::Html];
 
     /// The name `--report` knows it by.
     pub fn id(self) -> &'static str {
         match self {
             Self::Junit => "junit",
             Self::Json => "json",
+            Self::Html => "html",
         }
     }
 
@@ -75,6 +80,7 @@ impl ReportFormat {
         match self {
             Self::Junit => "JUnit",
             Self::Json => "JSON",
+            Self::Html => "HTML",
         }
     }
 
@@ -83,6 +89,7 @@ impl ReportFormat {
         match self {
             Self::Junit => write_junit(run, out),
             Self::Json => write_json(run, out),
+            Self::Html => write_html(run, out),
         }
     }
 }

@@ -80,6 +80,50 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
+/// The request's secrets as a target could echo them into its answer (an error message
+/// that quotes the string it signed, say): the signature and security token, decoded and
+/// as sent, and the values of the headers that carry them.
+pub(crate) fn echoed_secrets(request: &http::Request<Vec<u8>>) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let query = request.uri().query().unwrap_or_default().as_bytes();
+    for encoded in [query, request.body().as_slice()] {
+        for (name, value) in decode_pairs(encoded) {
+            if SECRET_PARAMS.contains(&name.as_str()) {
+                secrets.push(value);
+            }
+        }
+        for pair in String::from_utf8_lossy(encoded).split('&') {
+            if let Some((name, value)) = pair.split_once('=')
+                && SECRET_PARAMS.contains(&name)
+            {
+                secrets.push(value.to_owned());
+            }
+        }
+    }
+    for name in SECRET_HEADERS {
+        for value in request.headers().get_all(name) {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            // An authorization header's signature, on its own too.
+            if let Some((_, signature)) = value.rsplit_once("Signature=") {
+                secrets.push(signature.to_owned());
+            }
+            secrets.push(value);
+        }
+    }
+    secrets.retain(|secret| secret.len() >= 8);
+    // The longest first, so that a secret inside another goes with it.
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.dedup();
+    secrets
+}
+
+/// `text` with each of `secrets` ([`echoed_secrets`]) replaced by `[redacted]`.
+pub(crate) fn without_echoed(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |text, secret| {
+        text.replace(secret, "[redacted]")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::curl;
