@@ -1,6 +1,7 @@
 //! Secrets never leave the process: every subcommand and every report format runs with a
 //! known access key secret and security token, and none of its output (console, report
-//! files, snapshots, the fuzz regressions file, usage errors) holds them or a signature.
+//! files of every format, snapshots, the fuzz regressions file, usage errors) holds them or
+//! a signature.
 
 mod common;
 
@@ -98,6 +99,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "junit=clean.xml".into(),
                 "--report".into(),
                 "json=clean.json".into(),
+                "--report".into(),
+                "html=clean.html".into(),
                 "--snapshots".into(),
                 "snaps-clean".into(),
             ],
@@ -113,6 +116,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "junit=faulty.xml".into(),
                 "--report".into(),
                 "json=faulty.json".into(),
+                "--report".into(),
+                "html=faulty.html".into(),
                 "--snapshots".into(),
                 "snaps-faulty".into(),
             ],
@@ -132,6 +137,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "junit=faulty-v3.xml".into(),
                 "--report".into(),
                 "json=faulty-v3.json".into(),
+                "--report".into(),
+                "html=faulty-v3.html".into(),
             ],
         ),
         (
@@ -216,6 +223,7 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
     let failing = &seen.0[2].1;
     assert!(failing.contains("request (unsigned): curl"), "{failing}");
     assert!(dir.join("regressions.txt").exists());
+    assert!(dir.join("faulty-v3.html").exists());
 
     // serve --account with a secret: what it prints from its start to its end, with a
     // request signed with that secret in between.

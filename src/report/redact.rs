@@ -126,7 +126,7 @@ pub(crate) fn without_echoed(text: &str, secrets: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::curl;
+    use super::{curl, echoed_secrets, without_echoed};
     use crate::wire::{
         Carrier, Credentials, Endpoint, Layout, RpcRequest, Signing, SigningContext,
     };
@@ -170,5 +170,36 @@ mod tests {
         assert!(shown.contains("FlowName=it%27s"), "{shown}");
         assert!(!shown.contains("Signature="), "{shown}");
         assert!(!shown.contains("tokenvalue"), "{shown}");
+    }
+
+    #[test]
+    fn a_signature_or_token_the_target_echoes_is_redacted() {
+        let endpoint: Endpoint = "http://127.0.0.1:8080".parse().unwrap();
+        let credentials =
+            Credentials::new("testid", "topsecret").with_security_token("tokenvalue+/=");
+        let request = RpcRequest::get("DescribeExecution").param("FlowName", "flow");
+        for signing in [
+            Signing::V1(credentials.clone()),
+            Signing::V3(credentials.clone()),
+        ] {
+            let built = request
+                .build(&endpoint, &signing, &SigningContext::fresh())
+                .unwrap();
+            let secrets = echoed_secrets(&built);
+            // What the target could quote: every secret parameter and header, as sent.
+            let mut echoed = format!("string to sign: {}", built.uri());
+            for (name, value) in built.headers() {
+                echoed.push_str(&format!("\n{name}: {}", value.to_str().unwrap()));
+            }
+            echoed.push_str("\ntoken tokenvalue+/=");
+            let shown = without_echoed(&echoed, &secrets);
+            assert!(!shown.contains("tokenvalue"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+            assert!(
+                !shown.contains("Signature=") || shown.contains("Signature=[redacted]"),
+                "{shown}"
+            );
+            assert!(shown.contains("FlowName=flow"), "{shown}");
+        }
     }
 }
