@@ -27,7 +27,7 @@
 //!
 //! Fill in [`runner::RunOptions`] (its `Default` runs the whole catalog against the
 //! embedded reference target), [`runner::run`] it on a tokio runtime, and hand the
-//! [`runner::RunReport`] to a writer of [`report`] (console, JSON, JUnit):
+//! [`runner::RunReport`] to a writer of [`report`] (console, JSON, JUnit, HTML):
 //!
 //! ```no_run
 //! use conformance::runner::{RunOptions, run};
