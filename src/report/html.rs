@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
+use crate::cases::Tag;
 use crate::checks::{CheckId, Finding};
 use crate::runner::{CaseResult, RunReport};
 
@@ -145,6 +146,20 @@ fn summary(report: &RunReport, baseline: &Baseline<'_>, page: &mut String) -> fm
                 millis(bounds.slack()),
                 millis(bounds.baseline),
                 millis(bounds.margin)
+            ),
+        )?;
+    }
+    let steps = report
+        .cases
+        .iter()
+        .filter(|result| result.case.tags.contains(&Tag::Setup))
+        .count();
+    if steps > 0 {
+        fact(
+            page,
+            "set-up",
+            &format!(
+                "{steps} set-up or clean-up steps whose answers broke the wire format (family setup)"
             ),
         )?;
     }

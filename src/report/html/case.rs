@@ -89,7 +89,7 @@ fn findings(result: &CaseResult, baseline: &Baseline<'_>, page: &mut String) -> 
         };
         writeln!(
             page,
-            "<tr><td><code class=\"check\">{}</code>{expected}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code class=\"check\">{}</code>{expected}</td><td>{}</td><td>{}</td><td class=\"explanation\">{}</td></tr>",
             finding.check,
             Escaped(&finding.expected),
             Escaped(&finding.actual),

@@ -7,6 +7,7 @@ use http::HeaderValue;
 use serde_json::json;
 
 use super::*;
+use crate::cases::Tag;
 use crate::cases::timing::timing_cases;
 use crate::checks::canned;
 use crate::checks::timing::{Poll, Timeline, TimingBounds, windows};
@@ -113,13 +114,45 @@ fn skipped_case() -> CaseResult {
     }
 }
 
+/// A set-up step whose answer broke the wire format.
+fn setup_step() -> CaseResult {
+    let mut case = canned::success_case();
+    case.id = "setup/StartExecution".to_owned();
+    case.tags = vec![Tag::Setup];
+    let request = case
+        .request
+        .rpc
+        .build(
+            &"http://127.0.0.1:9".parse::<Endpoint>().unwrap(),
+            &Signing::Unsigned,
+            &SigningContext::fresh(),
+        )
+        .unwrap();
+    let answer = canned::exchange(200, &json!({"RequestId": "r-3"}));
+    let findings = vec![Finding {
+        case: case.id.clone(),
+        check: CheckId::StrictJson,
+        expected: "strict JSON".to_owned(),
+        actual: "a byte-order mark".to_owned(),
+    }];
+    CaseResult::checked(
+        Checked {
+            case,
+            request,
+            body: answer.json(),
+            answer: Ok(answer),
+        },
+        findings,
+    )
+}
+
 fn run() -> RunReport {
     RunReport {
         target: "http://127.0.0.1:9".to_owned(),
         embedded: false,
         run_id: "r1".to_owned(),
         signature: crate::wire::SignatureVersion::V1,
-        cases: vec![hostile_case(), timing_case(), skipped_case()],
+        cases: vec![setup_step(), hostile_case(), timing_case(), skipped_case()],
         timing_bounds: Some(bounds()),
         elapsed: Duration::from_secs(12),
         left_behind: Vec::new(),
@@ -179,11 +212,16 @@ fn the_page_is_self_contained_and_its_scripts_are_the_only_ones_allowed() {
 #[test]
 fn the_page_has_the_summary_families_cases_and_timelines() {
     let page = page();
-    assert!(page.contains("not conformant: 2 findings in 2 failed cases"));
+    assert!(page.contains("not conformant: 3 findings in 3 failed cases"));
     assert!(
-        page.contains("3 cases") || page.contains("2 ran: 0 passed, 2 failed, 1 skipped"),
+        page.contains("3 ran: 0 passed, 3 failed, 1 skipped"),
         "{page}"
     );
+    // A set-up step's findings, in a family of their own; re-run by the whole run.
+    assert!(page.contains("1 set-up or clean-up steps whose answers broke the wire format"));
+    assert!(page.contains("data-family=\"setup\""));
+    assert!(page.contains("<code class=\"check\">strict-json</code>"));
+    assert!(page.contains("reproduce: <code>conformance --target http://127.0.0.1:9</code>"));
     assert!(page.contains("slack 302.0 ms"), "{page}");
     // Every element the page opens, it closes.
     for element in ["section", "details", "table", "svg", "figure", "pre"] {
@@ -193,8 +231,8 @@ fn the_page_has_the_summary_families_cases_and_timelines() {
             "{element}"
         );
     }
-    assert_eq!(page.matches("<section class=\"case ").count(), 3);
-    for family in ["family", "timing"] {
+    assert_eq!(page.matches("<section class=\"case ").count(), 4);
+    for family in ["setup", "family", "timing"] {
         assert!(
             page.contains(&format!("<option value=\"{family}\">")),
             "{family}"
@@ -216,7 +254,7 @@ fn the_page_has_the_summary_families_cases_and_timelines() {
 fn a_timeline_draws_each_poll_and_the_windows_the_checks_judge() {
     let page = page();
     let run = run();
-    let result = &run.cases[1];
+    let result = &run.cases[2];
     let timeline = result.timeline().unwrap();
     let judged = windows(
         Contract::embedded(),
