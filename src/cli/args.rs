@@ -230,6 +230,23 @@ pub(crate) enum Command {
     /// answers the contract allows), and print that none gave a finding as Markdown
     /// (docs/choice-matrix.md). Takes minutes.
     ChoiceMatrix,
+    /// Explain a check, a case, an error code, an open question or a rule of the contract:
+    /// what it holds, the contract's own words it rests on, an example exchange that fails
+    /// it and what a target must do to pass.
+    Explain(ExplainArgs),
+    /// Print every rule of the contract with the cases that exercise it, the checks that
+    /// judge it and the reference faults that prove them, and the gaps, as Markdown
+    /// (docs/coverage.md).
+    Coverage,
+}
+
+/// The options of `conformance explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// A check (message-template), a case (flow-name/char-dot), an error code
+    /// (FlowNotExists), an open question (wake-up) or a rule (flow-name-length).
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
 }
 
 /// The options of `conformance serve`.

@@ -71,6 +71,15 @@ pub(crate) fn dispatch(command: Option<Command>, run: &RunArgs) -> Result<Verdic
             drop(stdout);
             choice_matrix()
         }
+        Some(Command::Explain(args)) => {
+            let subjects = report::resolve(&args.id)?;
+            written(report::write_explanation(&subjects, &mut stdout))?;
+            Ok(Verdict::Conformant)
+        }
+        Some(Command::Coverage) => {
+            written(report::write_coverage(&mut stdout))?;
+            Ok(Verdict::Conformant)
+        }
     }
 }
 

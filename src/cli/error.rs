@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use conformance::cases::fixtures::FixtureError;
+use conformance::report::UnknownSubject;
 use conformance::runner::RunError;
 use conformance::wire::{CredentialsError, WireError};
 
@@ -77,6 +78,9 @@ pub(crate) enum CliError {
     /// `serve` could not listen for Ctrl-C.
     #[error("failed to listen for Ctrl-C: {0}")]
     Signals(#[source] io::Error),
+    /// `explain` was given an id that names nothing.
+    #[error(transparent)]
+    UnknownSubject(#[from] UnknownSubject),
     /// Standard output could not be written (a closed pipe is no error).
     #[error("failed to write the output: {0}")]
     Output(#[source] io::Error),

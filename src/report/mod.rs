@@ -4,6 +4,8 @@
 
 mod console;
 mod contract;
+mod coverage;
+mod explain;
 mod fault_matrix;
 mod json;
 mod junit;
@@ -15,6 +17,11 @@ pub use console::{
     write_checks, write_choices, write_faults, write_fuzz, write_list, write_report,
 };
 pub use contract::write_contract;
+pub use coverage::{AllCases, RuleCoverage, cases_of, coverage, write_coverage};
+pub use explain::{
+    CheckExplanation, ShownExample, Subject, UnknownSubject, explain_check, resolve,
+    write_check_explanation, write_explanation,
+};
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;
