@@ -144,12 +144,14 @@ fn response_text(exchange: &Exchange) -> String {
         ));
     }
     text.push_str("\n\n");
-    text.push_str(
-        &String::from_utf8_lossy(&exchange.body)
-            .escape_debug()
-            .to_string()
-            .replace("\\\"", "\""),
-    );
+    // Invisible characters (a byte-order mark, controls) shown as escapes.
+    for character in String::from_utf8_lossy(&exchange.body).chars() {
+        if character == '\u{feff}' || (character.is_control() && character != '\n') {
+            text.extend(character.escape_unicode());
+        } else {
+            text.push(character);
+        }
+    }
     text
 }
 
@@ -159,7 +161,7 @@ pub fn write_check_explanation(
     out: &mut impl Write,
 ) -> io::Result<()> {
     writeln!(out, "check {}: {}", explanation.check, explanation.holds)?;
-    write_rules(&explanation.rules, out)?;
+    write_rules("Rules it judges", &explanation.rules, out)?;
     write_quotes(&explanation.quotes, out)?;
     let example = &explanation.example;
     writeln!(out, "\nAn example that fails it: {}", example.what)?;
@@ -193,11 +195,11 @@ pub fn write_check_explanation(
     writeln!(out, "\nTo pass: {}", explanation.to_pass)
 }
 
-fn write_rules(rules: &[&Rule], out: &mut impl Write) -> io::Result<()> {
+fn write_rules(heading: &str, rules: &[&Rule], out: &mut impl Write) -> io::Result<()> {
     if rules.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nRules it judges:")?;
+    writeln!(out, "\n{heading}:")?;
     for rule in rules {
         writeln!(out, "  {}: {}", rule.id, rule.statement)?;
     }
@@ -451,7 +453,7 @@ fn write_case_rules(case: &CaseInfo, out: &mut impl Write) -> io::Result<()> {
     let mut checks: Vec<CheckId> = rules.iter().flat_map(|rule| rule.checks.clone()).collect();
     checks.sort();
     checks.dedup();
-    write_rules(&rules, out)?;
+    write_rules("Rules it exercises", &rules, out)?;
     writeln!(out, "\nChecks of its rules: {}", join(&checks))?;
     writeln!(
         out,
