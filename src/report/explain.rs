@@ -45,15 +45,24 @@ pub struct CheckExplanation {
 pub struct ShownExample {
     /// What it shows, in a few words.
     pub what: &'static str,
-    /// Each request and its response (`None`: no answer came).
-    pub exchanges: Vec<(String, Option<String>)>,
+    /// Each request and its response.
+    pub exchanges: Vec<ShownExchange>,
     /// The polls of a timing example, one line each.
     pub polls: Vec<String>,
     /// The check's finding on it.
     pub finding: Option<Finding>,
 }
 
-/// The explanation of a check.
+/// One request of an example and its answer, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownExchange {
+    /// The request as an unsigned curl command (no signature, no secret).
+    pub request: String,
+    /// The status line, the headers and the body; `None` when no answer came.
+    pub response: Option<String>,
+}
+
+/// The explanation of a check: what the HTML report shows beside a failure of it.
 pub fn explain_check(check: CheckId) -> CheckExplanation {
     let contract = Contract::embedded();
     let rules: Vec<&'static Rule> = contract.rules().judged_by(check).collect();
@@ -78,11 +87,9 @@ fn shown(contract: &Contract, example: &'static CheckExample) -> ShownExample {
     let exchanges = example
         .exchanges
         .iter()
-        .map(|exchange| {
-            (
-                unsigned_curl(&exchange.case),
-                exchange.response.as_ref().map(response_text),
-            )
+        .map(|exchange| ShownExchange {
+            request: unsigned_curl(&exchange.case),
+            response: exchange.response.as_ref().map(response_text),
         })
         .collect();
     let polls = example
@@ -165,9 +172,9 @@ pub fn write_check_explanation(
     write_quotes(&explanation.quotes, out)?;
     let example = &explanation.example;
     writeln!(out, "\nAn example that fails it: {}", example.what)?;
-    for (request, response) in &example.exchanges {
-        writeln!(out, "  request (unsigned): {request}")?;
-        match response {
+    for exchange in &example.exchanges {
+        writeln!(out, "  request (unsigned): {}", exchange.request)?;
+        match &exchange.response {
             Some(response) => {
                 for line in response.lines() {
                     writeln!(out, "  | {line}")?;
@@ -555,6 +562,20 @@ mod tests {
             resolve("request-id").unwrap()[0],
             Subject::Check(_)
         ));
+    }
+
+    #[test]
+    fn an_id_that_names_several_things_says_which() {
+        let mut subjects = resolve("wake-up").unwrap();
+        subjects.extend(resolve("question-wake-up").unwrap());
+        let mut text = Vec::new();
+        write_explanation(&subjects, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.starts_with("This id names 2 things: open question, rule."),
+            "{text}"
+        );
+        assert!(text.contains("\n---\n"), "{text}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use console::{
 pub use contract::write_contract;
 pub use coverage::{AllCases, RuleCoverage, cases_of, coverage, write_coverage};
 pub use explain::{
-    CheckExplanation, ShownExample, Subject, UnknownSubject, explain_check, resolve,
+    CheckExplanation, ShownExample, ShownExchange, Subject, UnknownSubject, explain_check, resolve,
     write_check_explanation, write_explanation,
 };
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
