@@ -22,6 +22,10 @@
 //! rules, the body schemas and the error-code table, and its oracle gives every answer it
 //! allows to a request, with the open questions where the documentation leaves a choice.
 //! The generators, the checks and the reference target all ask it; none restates a rule.
+//! Each rule is also written once as data ([`contract::Rules`]: its id, the contract's own
+//! words quoted from its embedded pages, the checks that judge it, the cases that exercise
+//! it, the reference faults that break it), which `conformance explain` and `conformance
+//! coverage` print; `report::explain_check` gives a check's explanation to any report.
 //!
 //! # Running a suite from code
 //!

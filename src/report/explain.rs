@@ -16,7 +16,7 @@ use crate::cases::{Case, CaseInfo};
 use crate::checks::examples::{CheckExample, example};
 use crate::checks::{CheckId, Finding};
 use crate::contract::{Contract, ErrorCode, OpenQuestion, Quote, Rule};
-use crate::reference::Fault;
+use crate::reference::{Choice, Fault};
 use crate::wire::{Endpoint, Exchange, Signing, SigningContext};
 
 /// The endpoint example requests are shown against.
@@ -483,13 +483,30 @@ fn write_rule(rule: &Rule, out: &mut impl Write) -> io::Result<()> {
     let quotes: Vec<&Quote> = rule.quotes.iter().collect();
     write_quotes(&quotes, out)?;
     let cases = cases_of(rule, &AllCases::new().infos());
-    writeln!(out, "\nJudged by: {}", join(&rule.checks))?;
+    writeln!(out)?;
+    match rule.question {
+        Some(question) => writeln!(
+            out,
+            "To pass: give one of the answers accepted: {}",
+            Contract::embedded().questions().get(question).accepted
+        )?,
+        None => writeln!(out, "To pass: {}", rule.statement)?,
+    }
     writeln!(
         out,
-        "Exercised by {} cases ({})",
-        cases.len(),
-        rule.cases.join(", ")
+        "Judged by: {} (`conformance explain CHECK` shows an answer that fails each)",
+        join(&rule.checks)
     )?;
+    if cases.is_empty() {
+        writeln!(out, "Exercised by no case")?;
+    } else {
+        writeln!(
+            out,
+            "Exercised by {} cases ({})",
+            cases.len(),
+            rule.cases.join(", ")
+        )?;
+    }
     let faults: Vec<Fault> = rule
         .faults
         .iter()
@@ -497,6 +514,18 @@ fn write_rule(rule: &Rule, out: &mut impl Write) -> io::Result<()> {
         .collect();
     if !faults.is_empty() {
         writeln!(out, "Proved by the faults: {}", join(&faults))?;
+    }
+    let choices: Vec<&str> = Choice::ALL
+        .iter()
+        .filter(|choice| Some(choice.question()) == rule.question)
+        .map(|choice| choice.name())
+        .collect();
+    if !choices.is_empty() {
+        writeln!(
+            out,
+            "Its other answers, given by the reference choices (the suite stays quiet on each): {}",
+            choices.join(", ")
+        )?;
     }
     let questions: Vec<OpenQuestion> = rule
         .question
