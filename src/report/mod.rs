@@ -12,6 +12,7 @@ mod junit;
 mod progress;
 mod redact;
 mod snapshots;
+mod subjects;
 
 pub use console::{
     write_checks, write_choices, write_faults, write_fuzz, write_list, write_report,
@@ -19,8 +20,7 @@ pub use console::{
 pub use contract::write_contract;
 pub use coverage::{AllCases, RuleCoverage, cases_of, coverage, write_coverage};
 pub use explain::{
-    CheckExplanation, ShownExample, ShownExchange, Subject, UnknownSubject, explain_check, resolve,
-    write_check_explanation, write_explanation,
+    CheckExplanation, ShownExample, ShownExchange, explain_check, write_check_explanation,
 };
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
@@ -28,6 +28,7 @@ pub use junit::write_junit;
 pub use progress::Progress;
 pub use redact::curl;
 pub use snapshots::{SnapshotDrift, SnapshotOutcome, Snapshots, write_snapshot_outcome};
+pub use subjects::{Subject, UnknownSubject, resolve, write_explanation};
 
 use crate::cases::Tag;
 use crate::runner::RunReport;
