@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{curl, rerun};
 use crate::cases::{CaseInfo, CaseKind, Tag};
 use crate::checks::Finding;
-use crate::runner::{CaseOutcome, CaseResult, RunReport};
+use crate::runner::{CaseOutcome, CaseResult, Known, RunReport, Stale};
 
 /// The `format` of every JSON report.
 pub const JSON_FORMAT: &str = "conformance-report";
@@ -26,6 +26,34 @@ struct JsonReport<'a> {
     summary: Summary,
     timing_bounds: Option<Bounds>,
     cases: Vec<CaseEntry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineEntry>,
+}
+
+/// What `--baseline` made of the run (only with one).
+#[derive(Serialize)]
+struct BaselineEntry {
+    file: String,
+    entries: usize,
+    passed: bool,
+    expected_findings: usize,
+    new_findings: usize,
+    no_longer_fails: Vec<KnownEntry>,
+    not_run: Vec<KnownEntry>,
+}
+
+#[derive(Serialize)]
+struct KnownEntry {
+    case: String,
+    check: &'static str,
+}
+
+/// Whether the baseline lists a finding, or every finding of a failed case.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Listed {
+    Expected,
+    New,
 }
 
 #[derive(Serialize)]
@@ -83,6 +111,8 @@ struct CaseEntry<'a> {
     description: &'a str,
     outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Listed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     skip_reason: Option<&'a str>,
     findings: Vec<FindingEntry<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +131,8 @@ struct FindingEntry<'a> {
     check: &'a str,
     expected: &'a str,
     actual: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Listed>,
 }
 
 #[derive(Serialize)]
@@ -151,6 +183,7 @@ pub fn write_json(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
             slack_ms: millis(bounds.slack()),
         }),
         cases,
+        baseline: baseline_entry(report),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)
@@ -187,6 +220,7 @@ fn entry<'a>(report: &RunReport, result: &'a CaseResult) -> CaseEntry<'a> {
         },
         CaseOutcome::Skipped { reason } => CaseEntry {
             outcome: Outcome::Skipped,
+            baseline: None,
             skip_reason: Some(reason),
             reproduce: None,
             ..entry
@@ -215,6 +249,14 @@ fn ran<'a>(
         } else {
             Outcome::Failed
         },
+        baseline: (!findings.is_empty())
+            .then(|| {
+                listed(
+                    report,
+                    findings.iter().all(|finding| report.expected(finding)),
+                )
+            })
+            .flatten(),
         skip_reason: None,
         findings: findings
             .iter()
@@ -222,6 +264,7 @@ fn ran<'a>(
                 check: finding.check.as_str(),
                 expected: &finding.expected,
                 actual: &finding.actual,
+                baseline: listed(report, report.expected(finding)),
             })
             .collect(),
         reproduce: Some(rerun(report, &case.id, &case.tags)),
@@ -230,6 +273,43 @@ fn ran<'a>(
         polls: None,
         elapsed_ms: millis(elapsed),
     }
+}
+
+/// Whether the baseline expects what is judged, if a baseline was given.
+fn listed(report: &RunReport, expected: bool) -> Option<Listed> {
+    report.baseline.as_ref()?;
+    Some(if expected {
+        Listed::Expected
+    } else {
+        Listed::New
+    })
+}
+
+/// The summary of what the baseline made of the run, if one was given.
+fn baseline_entry(report: &RunReport) -> Option<BaselineEntry> {
+    let baseline = report.baseline.as_ref()?;
+    let entries = |why| {
+        baseline
+            .stale_as(why)
+            .filter_map(|known| match known {
+                Known::Case { case, check } => Some(KnownEntry {
+                    case: case.clone(),
+                    check: check.as_str(),
+                }),
+                Known::Fuzz { .. } => None,
+            })
+            .collect()
+    };
+    let new_findings = report.new_findings().count();
+    Some(BaselineEntry {
+        file: baseline.path.display().to_string(),
+        entries: baseline.entries,
+        passed: report.passes(),
+        expected_findings: report.findings().count() - new_findings,
+        new_findings,
+        no_longer_fails: entries(Stale::NoLongerFails),
+        not_run: entries(Stale::NotRun),
+    })
 }
 
 fn millis(duration: Duration) -> f64 {
