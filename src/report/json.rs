@@ -1,6 +1,13 @@
 //! The JSON report (`--report json=PATH`): a documented, versioned format whose JSON Schema
 //! is `schemas/report.schema.json`. Version 1; a change that could break a reader raises
 //! the version.
+//!
+//! With `--baseline FILE` the report has what the baseline made of the run: a `baseline`
+//! object (its counts, whether the run passed, the entries that no longer fail and those
+//! not run) and a `baseline` field (`expected` or `new`) on each failed case and each
+//! finding. The other fields keep their meaning (a case that failed as the baseline
+//! expects is still `failed`, and `conformant` still means no finding at all), and a run
+//! without a baseline writes none of these fields, so the version stays 1.
 
 use std::io::{self, Write};
 use std::time::Duration;
