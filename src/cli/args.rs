@@ -27,7 +27,8 @@ use conformance::wire::{
 /// (and one of --other-credentials) with run-unique names, and deletes them at the end.
 ///
 /// Exit codes: 0 conformant, 1 not conformant, 2 usage or set-up error, 3 target
-/// unreachable, 130 interrupted (after removing what the run created).
+/// unreachable, 130 interrupted (after removing what the run created). With --baseline,
+/// the failures it lists do not count: 1 only for a failure it does not list.
 #[derive(Debug, Parser)]
 #[command(
     name = "conformance",
