@@ -140,6 +140,8 @@ impl Baseline {
     /// wrong with it.
     pub fn parse(text: &str) -> Result<Self, (usize, LineError)> {
         let mut entries = BTreeSet::new();
+        // A byte-order mark, as some editors write, is no part of the first line.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (at, line) in text.lines().enumerate() {
             if let Some(entry) = parse_line(line).map_err(|error| (at + 1, error))? {
                 entries.insert(entry);
@@ -389,6 +391,9 @@ auth/v1-x [error-family]
             ],
             "sorted (case entries before fuzz ones), each once"
         );
+        // Whatever the editor: a byte-order mark and CRLF line ends.
+        let windows = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+        assert_eq!(Baseline::parse(&windows).unwrap(), baseline);
         // What the writer writes reads back.
         let written: String = entries
             .iter()
