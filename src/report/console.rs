@@ -1,4 +1,6 @@
 //! The console report: a line per failure with its reproduction, then a summary line.
+//! With a baseline, a failure it lists is an `EXPECTED (baseline)` line, an entry that no
+//! longer fails a `NO LONGER FAILS` line, and the summary counts them apart.
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -3,6 +3,13 @@
 //! finding (check, expected, actual), the case's description, the command that re-runs it
 //! and the request as an unsigned curl command.
 //!
+//! With a baseline (`--baseline`), a finding it lists fails no testcase: a case that failed
+//! only such checks is a passed `<testcase>` whose `<system-out>` names each expected
+//! failure (passed rather than `<skipped>`: the case ran, and CI views count skips as
+//! something to look at); a case with a new finding fails on it; a case with an entry that
+//! no longer fails says so in its `<system-out>`; every `<testsuite>` has the baseline's
+//! counts as a property (and the entries that no longer fail as another).
+//!
 //! The file is valid against the JUnit schema of Jenkins' xUnit plugin (`junit-10.xsd`,
 //! which CI systems that validate JUnit files use): quick-junit puts a `skipped` count on
 //! the root `<testsuites>`, which that schema does not allow, so it is taken off the root
