@@ -252,6 +252,13 @@ async fn the_json_report_is_valid_against_its_schema() {
     let baseline = &report["baseline"];
     assert_eq!(baseline["passed"], false);
     assert_eq!(baseline["new_findings"], 1);
+    let failed_as_expected = faulty_run
+        .cases
+        .iter()
+        .filter(|result| faulty_run.failed_as_expected(result))
+        .count();
+    assert!(failed_as_expected > 0);
+    assert_eq!(baseline["failed_as_expected"], failed_as_expected);
     assert_eq!(
         baseline["expected_findings"],
         faulty_run.findings().count() - 1

@@ -83,11 +83,7 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
             cases - failed,
         ),
         Some(baseline) => {
-            let expected = report
-                .cases
-                .iter()
-                .filter(|result| report.failed_as_expected(result))
-                .count();
+            let expected = report.failed_as_expected_count();
             writeln!(
                 out,
                 "{} passed, {} failed, {expected} failed as expected (baseline), {skipped} skipped ({findings} findings, {seconds:.1} s)",

@@ -202,6 +202,14 @@ impl RunReport {
         self.new_findings().next().is_none()
     }
 
+    /// How many cases failed only checks the baseline expects.
+    pub fn failed_as_expected_count(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|result| self.failed_as_expected(result))
+            .count()
+    }
+
     /// Whether the case failed only checks the baseline expects.
     pub fn failed_as_expected(&self, result: &CaseResult) -> bool {
         !result.findings.is_empty() && result.findings.iter().all(|finding| self.expected(finding))
