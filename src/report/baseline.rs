@@ -4,10 +4,11 @@
 //! what the file is and how to use it ([`runner::Baseline`](crate::runner::Baseline) reads
 //! it).
 //!
-//! Nothing in it is run-specific: the comments are redacted as snapshots are (the run id
-//! reads `[run]`, the target `[target]`, timestamps `[time]`), and request ids read
-//! `[request-id]`, measured durations `[duration]`; so a target that fails the same way
-//! writes the same file run after run, and a diff of it shows only what changed. Every
+//! Nothing in it is run-specific: the comments use the placeholders of snapshots (the run
+//! id in names reads `[run]`, the target's host and port `[target]`, timestamps `[time]`,
+//! request ids `[request-id]`) and measured durations read `[duration]`; so a target that
+//! fails the same way writes the same file run after run, and a diff of it shows only what
+//! changed. Every
 //! line is sorted already and the header's lines are in sorted order, so the files of
 //! several shards concatenated and sorted (`sort -u`) are one such file.
 
@@ -17,7 +18,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::snapshots::volatile_redactor;
 use crate::checks::Finding;
 use crate::runner::{FuzzReport, Known, RunReport};
 
@@ -31,6 +31,12 @@ const HEADER: [&str; 4] = [
 
 /// The most of a finding a comment keeps.
 const COMMENT_LIMIT: usize = 240;
+
+/// A timestamp, in any of the forms the contract or a target uses.
+static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
+        .expect("a valid regex")
+});
 
 /// A measured duration (`1.204 s`, `12.5 ms`): differs from run to run.
 static DURATION: LazyLock<Regex> =
@@ -139,17 +145,32 @@ fn request_ids(report: &RunReport) -> BTreeSet<String> {
         .collect()
 }
 
-/// Text with everything that differs from run to run redacted.
+/// Text with everything that differs from run to run redacted: the run's request ids, then
+/// anything shaped like one, timestamps, measured durations, the target's host and port,
+/// and the run id in any case.
 fn redactor(run_id: &str, target: &str, request_ids: BTreeSet<String>) -> impl Fn(&str) -> String {
-    let volatile = volatile_redactor(run_id, target);
+    let authority = target
+        .split_once("://")
+        .map_or(target, |(_, rest)| rest)
+        .trim_end_matches('/')
+        .to_owned();
+    let run = (!run_id.is_empty())
+        .then(|| Regex::new(&format!("(?i){}", regex::escape(run_id))).expect("an escaped id"));
     move |text| {
         let mut text = text.to_owned();
         for id in &request_ids {
             text = text.replace(id.as_str(), "[request-id]");
         }
         let text = UUID.replace_all(&text, "[request-id]");
-        let text = DURATION.replace_all(&text, "[duration]");
-        volatile(&text)
+        let text = TIMESTAMP.replace_all(&text, "[time]");
+        let mut text = DURATION.replace_all(&text, "[duration]").into_owned();
+        if !authority.is_empty() {
+            text = text.replace(&authority, "[target]");
+        }
+        match &run {
+            Some(run) => run.replace_all(&text, "[run]").into_owned(),
+            None => text,
+        }
     }
 }
 

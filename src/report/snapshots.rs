@@ -184,13 +184,8 @@ struct Redactions {
 
 impl Redactions {
     fn of(report: &RunReport) -> Self {
-        Self::of_run(&report.run_id, &report.target)
-    }
-
-    /// The redactions of a run with this id against this target URL.
-    fn of_run(run_id: &str, target: &str) -> Self {
-        let authority = target.split_once("://").map_or("", |(_, rest)| rest);
-        Self::new(run_id, authority.trim_end_matches('/'))
+        let authority = report.target.split_once("://").map_or("", |(_, rest)| rest);
+        Self::new(&report.run_id, authority.trim_end_matches('/'))
     }
 
     fn new(run_id: &str, authority: &str) -> Self {
@@ -241,14 +236,6 @@ impl Redactions {
             other => other,
         }
     }
-}
-
-/// Text as snapshots redact it (timestamps, the target's host and port, the run id in any
-/// case), for the other outputs that must read the same run after run: a baseline's
-/// comments.
-pub(super) fn volatile_redactor(run_id: &str, target: &str) -> impl Fn(&str) -> String {
-    let redactions = Redactions::of_run(run_id, target);
-    move |text| redactions.text(text)
 }
 
 /// The insta-format snapshot file of a case's exchange.

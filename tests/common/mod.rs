@@ -20,16 +20,6 @@ use conformance::wire::{
 };
 use serde_json::Value;
 
-/// A fresh directory for one test: `area/name` in Cargo's scratch directory for tests.
-pub(crate) fn scratch(area: &str, name: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(area)
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The default account of the reference target.
 pub(crate) fn testid() -> Credentials {
     Credentials::new("testid", "testsecret")
@@ -235,4 +225,14 @@ pub(crate) fn assert_document_current(path: &str, generated: &[u8], command: &st
             .to_string();
         panic!("{path} is not current; regenerate it with\n  {command} > {path}\n{diff}");
     }
+}
+
+/// A fresh directory `group/name` under the tests' scratch space.
+pub(crate) fn scratch(group: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
