@@ -51,6 +51,11 @@
 //! # }
 //! ```
 //!
+//! A baseline of known failures ([`runner::Baseline`], the file `--baseline` reads) judges
+//! a report: [`runner::RunReport::judge`] marks the findings it lists as expected, and
+//! [`runner::RunReport::passes`] says whether any other finding is left; the reports then
+//! show the expected ones apart.
+//!
 //! The reference target ([`reference::Reference`]) starts in-process on any address, with
 //! switchable faults and choices, for tests of a harness or a client.
 //!

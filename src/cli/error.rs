@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use conformance::cases::fixtures::FixtureError;
 use conformance::report::UnknownSubject;
-use conformance::runner::RunError;
+use conformance::runner::{BaselineError, RunError};
 use conformance::wire::{CredentialsError, WireError};
 
 use super::exit;
@@ -59,6 +59,17 @@ pub(crate) enum CliError {
     Report {
         /// The report's format, as people know it.
         format: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: io::Error,
+    },
+    /// The `--baseline` file cannot be read, or a line of it is no entry.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// The `--write-baseline` file could not be written.
+    #[error("failed to write the baseline {}: {source}", path.display())]
+    WriteBaseline {
         /// The file.
         path: PathBuf,
         /// What failed.

@@ -2,6 +2,7 @@
 //! captured in tests. Redaction of secrets and volatile values happens here and nowhere
 //! else.
 
+mod baseline;
 mod console;
 mod contract;
 mod coverage;
@@ -14,6 +15,7 @@ mod redact;
 mod snapshots;
 mod subjects;
 
+pub use baseline::{write_baseline, write_empty_baseline, write_fuzz_baseline};
 pub use console::{
     write_checks, write_choices, write_faults, write_fuzz, write_list, write_report,
 };
@@ -112,6 +114,8 @@ mod tests {
             timing_bounds: None,
             elapsed: Duration::ZERO,
             left_behind: Vec::new(),
+            steps: Vec::new(),
+            baseline: None,
         }
     }
 
