@@ -209,6 +209,8 @@ proptest! {
             timing_bounds: None,
             elapsed: Duration::from_secs(1),
             left_behind: Vec::new(),
+            steps: Vec::new(),
+            baseline: None,
         };
         let mut out = Vec::new();
         report::write_report(&run, &mut out).unwrap();

@@ -1,7 +1,7 @@
 //! Secrets never leave the process: every subcommand and every report format runs with a
 //! known access key secret and security token, and none of its output (console, report
-//! files of every format, snapshots, the fuzz regressions file, usage errors) holds them or
-//! a signature.
+//! files of every format, snapshots, the fuzz regressions file, baselines, usage errors)
+//! holds them or a signature.
 
 mod common;
 
@@ -120,6 +120,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "html=faulty.html".into(),
                 "--snapshots".into(),
                 "snaps-faulty".into(),
+                "--write-baseline".into(),
+                "baseline-faulty.txt".into(),
             ],
         ),
         (
@@ -139,6 +141,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "json=faulty-v3.json".into(),
                 "--report".into(),
                 "html=faulty-v3.html".into(),
+                "--write-baseline".into(),
+                "baseline-faulty-v3.txt".into(),
             ],
         ),
         (
@@ -155,6 +159,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "2".into(),
                 "--regressions".into(),
                 "regressions.txt".into(),
+                "--write-baseline".into(),
+                "baseline-fuzz.txt".into(),
             ],
         ),
         (
@@ -224,6 +230,14 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
     assert!(failing.contains("request (unsigned): curl"), "{failing}");
     assert!(dir.join("regressions.txt").exists());
     assert!(dir.join("faulty-v3.html").exists());
+    for baseline in [
+        "baseline-faulty.txt",
+        "baseline-faulty-v3.txt",
+        "baseline-fuzz.txt",
+    ] {
+        let written = std::fs::read_to_string(dir.join(baseline)).unwrap();
+        assert!(written.contains("FlowName:characters") || written.contains("[expected-outcome]"));
+    }
 
     // serve --account with a secret: what it prints from its start to its end, with a
     // request signed with that secret in between.

@@ -18,10 +18,12 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
 use crate::cases::Tag;
-use crate::checks::{CheckId, Finding};
-use crate::runner::{CaseResult, RunReport};
+use crate::checks::CheckId;
+use crate::report::explain_check;
+use crate::runner::{CaseResult, RunReport, Stale};
 
 mod case;
+mod explain;
 mod timeline;
 
 /// The page's styles.
@@ -40,7 +42,6 @@ pub fn write_html(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn page_of(report: &RunReport, page: &mut String) -> fmt::Result {
-    let baseline = baseline(report);
     let verdict = if report.conformant() {
         "conformant"
     } else {
@@ -65,13 +66,14 @@ fn page_of(report: &RunReport, page: &mut String) -> fmt::Result {
     )?;
     writeln!(page, "<style>\n{STYLE}</style>\n<script>{TRAP}</script>")?;
     writeln!(page, "</head>\n<body>")?;
-    summary(report, &baseline, page)?;
-    families(report, &baseline, page)?;
+    summary(report, page)?;
+    families(report, page)?;
     writeln!(page, "<main id=\"cases\">")?;
     for result in &report.cases {
-        case::write_case(report, result, &baseline, page)?;
+        case::write_case(report, result, page)?;
     }
     writeln!(page, "</main>")?;
+    explanations(report, page)?;
     writeln!(
         page,
         "<footer>{} {}</footer>",
@@ -90,20 +92,21 @@ fn script_hash(script: &str) -> String {
 }
 
 /// The heading: target, run, verdict, counts, timing bounds, and what is left behind.
-fn summary(report: &RunReport, baseline: &Baseline<'_>, page: &mut String) -> fmt::Result {
+fn summary(report: &RunReport, page: &mut String) -> fmt::Result {
     let (ran, failed) = report.counts();
     let skipped = report.cases.len() - ran;
-    let expected = report
-        .cases
-        .iter()
-        .filter(|result| outcome(result, baseline) == Outcome::Expected)
-        .count();
+    let expected = report.failed_as_expected_count();
     let failed = failed - expected;
     let findings = report.findings().count();
     writeln!(page, "<header id=\"summary\">")?;
     writeln!(page, "<h1>Conformance report</h1>")?;
     let (class, verdict) = if report.conformant() {
         ("passed", "conformant".to_owned())
+    } else if report.passes() {
+        (
+            "expected",
+            format!("not conformant, as the baseline expects: {findings} findings, none new"),
+        )
     } else {
         (
             "failed",
@@ -166,14 +169,39 @@ fn summary(report: &RunReport, baseline: &Baseline<'_>, page: &mut String) -> fm
     if let Some(left) = report.left_behind() {
         fact(page, "left behind", &left)?;
     }
+    if let Some(baseline) = &report.baseline {
+        fact(
+            page,
+            "baseline",
+            &format!(
+                "{} ({} entries of cases): {} expected findings, {} new, {} entries no longer fail, {} not run",
+                baseline.path.display(),
+                baseline.entries,
+                report
+                    .findings()
+                    .filter(|finding| report.expected(finding))
+                    .count(),
+                report.new_findings().count(),
+                baseline.stale_as(Stale::NoLongerFails).count(),
+                baseline.stale_as(Stale::NotRun).count()
+            ),
+        )?;
+    }
     writeln!(page, "</dl>")?;
-    if !baseline.fixed.is_empty() {
+    if let Some(baseline) = &report.baseline
+        && baseline.stale_as(Stale::NoLongerFails).next().is_some()
+    {
         writeln!(
             page,
-            "<section id=\"baseline-fixed\"><h2>No longer fail (remove them from the baseline)</h2><ul>"
+            "<section id=\"baseline-fixed\"><h2>No longer fail: remove them from the baseline {}</h2><ul>",
+            Escaped(&baseline.path.display().to_string())
         )?;
-        for entry in &baseline.fixed {
-            writeln!(page, "<li><code>{}</code></li>", Escaped(entry))?;
+        for entry in baseline.stale_as(Stale::NoLongerFails) {
+            writeln!(
+                page,
+                "<li><code>{}</code></li>",
+                Escaped(&entry.to_string())
+            )?;
         }
         writeln!(page, "</ul></section>")?;
     }
@@ -190,7 +218,7 @@ fn fact(page: &mut String, name: &str, value: &str) -> fmt::Result {
 }
 
 /// The families (a case id's part before its first `/`) with their counts, and the filters.
-fn families(report: &RunReport, baseline: &Baseline<'_>, page: &mut String) -> fmt::Result {
+fn families(report: &RunReport, page: &mut String) -> fmt::Result {
     let mut families: Vec<(&str, [usize; 4])> = Vec::new();
     for result in &report.cases {
         let family = result.case.family();
@@ -201,7 +229,7 @@ fn families(report: &RunReport, baseline: &Baseline<'_>, page: &mut String) -> f
                 families.len() - 1
             }
         };
-        families[at].1[outcome(result, baseline) as usize] += 1;
+        families[at].1[outcome(report, result) as usize] += 1;
     }
     writeln!(page, "<nav id=\"filters\">")?;
     writeln!(page, "<fieldset><legend>Show</legend>")?;
@@ -297,46 +325,36 @@ impl Outcome {
 }
 
 /// The outcome of a case: failed if a finding is not one the baseline expects.
-fn outcome(result: &CaseResult, baseline: &Baseline<'_>) -> Outcome {
+fn outcome(report: &RunReport, result: &CaseResult) -> Outcome {
     if !result.ran() {
         Outcome::Skipped
     } else if result.findings.is_empty() {
         Outcome::Passed
-    } else if result
-        .findings
-        .iter()
-        .all(|finding| baseline.expects(finding))
-    {
+    } else if report.failed_as_expected(result) {
         Outcome::Expected
     } else {
         Outcome::Failed
     }
 }
 
-/// What a baseline (`--baseline`, issue 17 item 1) made of the run: the findings it
-/// expects, and its entries that no longer fail.
-#[derive(Debug, Default)]
-struct Baseline<'a> {
-    expected: Vec<&'a Finding>,
-    fixed: Vec<String>,
-}
-
-impl Baseline<'_> {
-    fn expects(&self, finding: &Finding) -> bool {
-        self.expected.contains(&finding)
+/// What each check that failed in the run holds, once per check (the findings link to
+/// it): the rules it judges, the contract's own words, an example that fails it and what a
+/// target must do to pass ([`explain_check`], as `conformance explain CHECK` prints it).
+fn explanations(report: &RunReport, page: &mut String) -> fmt::Result {
+    let mut checks: Vec<CheckId> = report.findings().map(|finding| finding.check).collect();
+    checks.sort();
+    checks.dedup();
+    if checks.is_empty() {
+        return Ok(());
     }
-}
-
-/// The baseline's outcome of `report`. SEAM: empty until the run's report carries what its
-/// baseline expected (part A of issue 17); connect it here.
-fn baseline(_report: &RunReport) -> Baseline<'_> {
-    Baseline::default()
-}
-
-/// What a check holds, shown beside its findings. SEAM: the check's one-line description
-/// until `conformance explain` (part B of issue 17) gives richer text; connect it here.
-fn explanation(check: CheckId) -> String {
-    check.description().to_owned()
+    writeln!(
+        page,
+        "<section id=\"checks\"><h2>The checks that failed</h2>"
+    )?;
+    for check in checks {
+        explain::write_explanation(&explain_check(check), page)?;
+    }
+    writeln!(page, "</section>")
 }
 
 fn millis(duration: std::time::Duration) -> f64 {

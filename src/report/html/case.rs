@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{Baseline, Escaped, Outcome, explanation, outcome, timeline};
+use super::{Escaped, Outcome, outcome, timeline};
 use crate::report::redact::{echoed_secrets, without_echoed};
 use crate::report::{curl, rerun};
 use crate::runner::{CaseOutcome, CaseResult, Checked, RunReport};
@@ -16,11 +16,10 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub(super) fn write_case(
     report: &RunReport,
     result: &CaseResult,
-    baseline: &Baseline<'_>,
     page: &mut String,
 ) -> fmt::Result {
     let case = &result.case;
-    let outcome = outcome(result, baseline);
+    let outcome = outcome(report, result);
     let class = outcome.class();
     writeln!(
         page,
@@ -56,7 +55,7 @@ pub(super) fn write_case(
         return writeln!(page, "</details></section>");
     }
     if !result.findings.is_empty() {
-        findings(result, baseline, page)?;
+        findings(report, result, page)?;
         writeln!(
             page,
             "<p class=\"reproduce\">reproduce: <code>{}</code></p>",
@@ -75,25 +74,26 @@ pub(super) fn write_case(
     writeln!(page, "</details></section>")
 }
 
-/// The findings of a case: check, expected, actual and what the check holds.
-fn findings(result: &CaseResult, baseline: &Baseline<'_>, page: &mut String) -> fmt::Result {
+/// The findings of a case: check, expected, actual and what the check holds, with a link to
+/// its whole explanation.
+fn findings(report: &RunReport, result: &CaseResult, page: &mut String) -> fmt::Result {
     writeln!(
         page,
         "<table class=\"findings\"><thead><tr><th>check</th><th>expected</th><th>actual</th><th>what the check holds</th></tr></thead><tbody>"
     )?;
     for finding in &result.findings {
-        let expected = if baseline.expects(finding) {
+        let expected = if report.expected(finding) {
             " <span class=\"badge expected\">expected by the baseline</span>"
         } else {
             ""
         };
         writeln!(
             page,
-            "<tr><td><code class=\"check\">{}</code>{expected}</td><td>{}</td><td>{}</td><td class=\"explanation\">{}</td></tr>",
+            "<tr><td><code class=\"check\">{0}</code>{expected}</td><td>{1}</td><td>{2}</td><td>{3} <a href=\"#check-{0}\">why, and how to pass</a></td></tr>",
             finding.check,
             Escaped(&finding.expected),
             Escaped(&finding.actual),
-            Escaped(&explanation(finding.check))
+            Escaped(finding.check.description())
         )?;
     }
     writeln!(page, "</tbody></table>")

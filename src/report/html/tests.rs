@@ -9,10 +9,10 @@ use serde_json::json;
 use super::*;
 use crate::cases::Tag;
 use crate::cases::timing::timing_cases;
-use crate::checks::canned;
 use crate::checks::timing::{Poll, Timeline, TimingBounds, windows};
+use crate::checks::{Finding, canned};
 use crate::contract::Contract;
-use crate::runner::{CaseOutcome, Checked};
+use crate::runner::{Baseline, CaseOutcome, Checked, Known};
 use crate::wire::{Endpoint, Signing, SigningContext};
 
 /// What a hostile target answers: markup meant to run in the report's page.
@@ -156,6 +156,8 @@ fn run() -> RunReport {
         timing_bounds: Some(bounds()),
         elapsed: Duration::from_secs(12),
         left_behind: Vec::new(),
+        steps: vec!["setup/StartExecution".to_owned()],
+        baseline: None,
     }
 }
 
@@ -192,10 +194,18 @@ fn every_text_of_the_target_is_escaped() {
 #[test]
 fn the_page_is_self_contained_and_its_scripts_are_the_only_ones_allowed() {
     let page = page();
-    // No element loads anything: no src or href (escaped text has no `<`), no link, and
-    // the styles fetch nothing.
-    let loads = regex::Regex::new(r"<[^>]*\s(src|href|xlink:href)\s*=").unwrap();
-    assert_eq!(loads.find(&page).map(|found| found.as_str()), None);
+    // No element loads anything: no src, and no href but to a part of the page (escaped
+    // text has no `<`), no link, and the styles fetch nothing.
+    let loads = regex::Regex::new(r#"<[^>]*\s(src|href|xlink:href)\s*=\s*"?([^"\s>]*)"#).unwrap();
+    let targets: Vec<&str> = loads
+        .captures_iter(&page)
+        .map(|found| found.get(2).unwrap().as_str())
+        .collect();
+    assert!(!targets.is_empty(), "the findings link to their checks");
+    assert!(
+        targets.iter().all(|target| target.starts_with("#check-")),
+        "{targets:?}"
+    );
     assert!(!page.contains("<link"));
     assert!(!STYLE.contains("url(") && !STYLE.contains("@import"));
     let policy = format!(
@@ -242,7 +252,19 @@ fn the_page_has_the_summary_families_cases_and_timelines() {
     assert!(page.contains("skipped: needs --other-credentials"));
     // A failure: its check, explanation, reproduction and unsigned request.
     assert!(page.contains("<code class=\"check\">expected-outcome</code>"));
-    assert!(page.contains(&Escaped(&explanation(CheckId::ExpectedOutcome)).to_string()));
+    assert!(page.contains(&Escaped(CheckId::ExpectedOutcome.description()).to_string()));
+    assert!(page.contains("<a href=\"#check-expected-outcome\">"));
+    // Each check that failed explained once, as `conformance explain` does.
+    let explained = explain_check(CheckId::ExpectedOutcome);
+    assert_eq!(
+        page.matches("<details class=\"explanation\" id=\"check-")
+            .count(),
+        3
+    );
+    assert!(page.contains("<details class=\"explanation\" id=\"check-expected-outcome\">"));
+    assert!(page.contains(&Escaped(explained.to_pass).to_string()));
+    let rule = explained.rules[0];
+    assert!(page.contains(&format!("<code>{}</code>", Escaped(&rule.id))));
     assert!(page.contains(
         "reproduce: <code>conformance --target http://127.0.0.1:9 --case family/case</code>"
     ));
@@ -287,4 +309,49 @@ fn escaping_leaves_nothing_markup_can_use() {
         "a&lt;b&gt;&amp;&quot;c&#39;"
     );
     assert_eq!(Escaped("plain ✓").to_string(), "plain ✓");
+}
+
+#[test]
+fn a_baseline_s_expected_failures_and_mended_entries_show() {
+    let mut run = run();
+    let baseline = Baseline::of([
+        Known::Case {
+            case: "family/case".to_owned(),
+            check: CheckId::ExpectedOutcome,
+        },
+        // The case ran and did not fail this check: mended.
+        Known::Case {
+            case: "timing/ends-during-wait-8-held".to_owned(),
+            check: CheckId::TimingAnswer,
+        },
+    ]);
+    run.judge(&baseline);
+    let mut out = Vec::new();
+    write_html(&run, &mut out).unwrap();
+    let page = String::from_utf8(out).unwrap();
+    assert!(
+        page.contains(
+            "3 ran: 0 passed, 2 failed, 1 skipped; 3 findings; 1 failing as the baseline expects"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("not conformant: 3 findings in 2 failed cases"));
+    assert!(page.contains("1 expected findings, 2 new, 1 entries no longer fail, 0 not run"));
+    assert!(page.contains("data-outcome=\"expected\""));
+    assert!(page.contains("<span class=\"badge expected\">expected by the baseline</span>"));
+    assert!(page.contains("No longer fail: remove them from the baseline"));
+    assert!(page.contains("<li><code>timing/ends-during-wait-8-held [timing-answer]</code></li>"));
+}
+
+#[test]
+fn a_run_whose_every_finding_the_baseline_expects_passes_with_it() {
+    let mut run = run();
+    let everything: Vec<Known> = run.findings().map(Known::of).collect();
+    run.judge(&Baseline::of(everything));
+    let mut out = Vec::new();
+    write_html(&run, &mut out).unwrap();
+    let page = String::from_utf8(out).unwrap();
+    assert!(page.contains("not conformant, as the baseline expects: 3 findings, none new"));
+    // No failure to show first: every case shows.
+    assert!(page.contains("value=\"all\" checked"));
 }
