@@ -1,9 +1,10 @@
 //! The HTML report rendered in headless Chromium (Debian's `chromium` package): the page of a
-//! run against a faulty reference target (a body fault and a timing fault, and a hostile
-//! answer put in) shows its summary, its failures with their checks and its timelines, and
-//! logs no error: its first script writes every script error, console error and load its
-//! policy blocked on the root element (`data-errors`), and its last marks the body
-//! `data-ok="true"` once it ran through. The DOM Chromium dumps after loading shows both.
+//! run against a faulty reference target (a body fault and a timing fault, a hostile answer
+//! put in, a baseline that expects the body fault's findings) shows its summary, its
+//! failures with their checks and explanations, and its timelines, and logs no error: its
+//! first script writes every script error, console error and load its policy blocked on the
+//! root element (`data-errors`), and its last marks the body `data-ok="true"` once it ran
+//! through. The DOM Chromium dumps after loading shows both.
 
 mod common;
 
@@ -12,9 +13,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::Target;
+use conformance::checks::CheckId;
 use conformance::reference::Fault;
 use conformance::report::ReportFormat;
-use conformance::runner::{self, CaseOutcome, RunReport};
+use conformance::runner::{self, Baseline, CaseOutcome, Known, RunReport};
 
 /// What a hostile target answers: markup meant to run in the report's page.
 const HOSTILE: &str = "</script><img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>";
@@ -94,6 +96,14 @@ async fn faulty_run() -> RunReport {
         answer.body = HOSTILE.as_bytes().to_vec().into();
     }
     failed.findings[0].actual = HOSTILE.to_owned();
+    // A baseline that expects the body fault's findings.
+    let body_fault: Vec<Known> = run
+        .findings()
+        .filter(|finding| finding.check == CheckId::SuccessSchema)
+        .map(Known::of)
+        .collect();
+    assert!(!body_fault.is_empty());
+    run.judge(&Baseline::of(body_fault));
     run
 }
 
@@ -139,8 +149,12 @@ async fn the_html_report_renders_in_chromium_without_errors() {
     assert!(dom.contains("<svg "), "no timeline");
     assert!(dom.contains("<rect class=\"window\""), "no allowed window");
     assert!(dom.contains("bar success outside"), "no late poll drawn");
-    // The filters ran: the failures shown first.
-    let failed = run.counts().1;
+    // The checks that failed explained; the baseline's expected failures marked.
+    assert!(dom.contains("The checks that failed"));
+    assert!(dom.contains("id=\"check-timing-ends-with-execution\""));
+    assert!(dom.contains("expected by the baseline"));
+    // The filters ran: the failures shown first, those the baseline expects apart.
+    let failed = run.counts().1 - run.failed_as_expected_count();
     assert!(
         dom.contains(&format!("showing {failed} of {} cases", run.cases.len())),
         "the filters did not run"
