@@ -148,15 +148,22 @@ fn response_text(exchange: &Exchange) -> String {
         ));
     }
     text.push_str("\n\n");
-    // Invisible characters (a byte-order mark, controls) shown as escapes.
-    for character in String::from_utf8_lossy(&exchange.body).chars() {
+    text.push_str(&visible(&String::from_utf8_lossy(&exchange.body)));
+    text
+}
+
+/// `text` with its invisible characters (a byte-order mark, controls but the newline) shown
+/// as escapes (`\u{feff}`).
+pub(super) fn visible(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for character in text.chars() {
         if character == '\u{feff}' || (character.is_control() && character != '\n') {
-            text.extend(character.escape_unicode());
+            shown.extend(character.escape_unicode());
         } else {
-            text.push(character);
+            shown.push(character);
         }
     }
-    text
+    shown
 }
 
 /// Writes the explanation of a check as text.

@@ -5,6 +5,7 @@
 use std::fmt::{self, Write as _};
 
 use super::{Escaped, Outcome, outcome, timeline};
+use crate::report::explain::visible;
 use crate::report::redact::{echoed_secrets, without_echoed};
 use crate::report::{curl, rerun};
 use crate::runner::{CaseOutcome, CaseResult, Checked, RunReport};
@@ -133,10 +134,12 @@ fn exchange(checked: &Checked, page: &mut String) -> fmt::Result {
                 Some((at, _)) => (&body[..at], body.len() - at),
                 None => (&body[..], 0),
             };
+            // Invisible characters (a byte-order mark, controls) as escapes, as `explain`
+            // shows them.
             writeln!(
                 page,
                 "<pre class=\"response-body\">{}</pre>",
-                Escaped(&shown(body))
+                Escaped(&shown(&visible(body)))
             )?;
             if cut > 0 || answer.truncated {
                 writeln!(

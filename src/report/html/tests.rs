@@ -47,6 +47,8 @@ fn hostile_case() -> CaseResult {
         400,
         &json!({"Code": HOSTILE, "Message": "tokenvalue-0123456789"}),
     );
+    // A byte-order mark before the body, shown.
+    answer.body = [b"\xEF\xBB\xBF".as_slice(), &answer.body].concat().into();
     answer
         .headers
         .insert("x-hostile", HeaderValue::from_static("<b>bold</b>"));
@@ -183,6 +185,10 @@ fn every_text_of_the_target_is_escaped() {
     );
     assert!(
         page.contains("x-hostile: &lt;b&gt;bold&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<pre class=\"response-body\">\\u{feff}{"),
         "{page}"
     );
     // The request's token, echoed by the target, is redacted; the request has none.
