@@ -4,11 +4,13 @@
 //! scripts by their hashes, so even an inline event handler a target smuggled in would not
 //! run). Every text a target chose (bodies, headers, messages, statuses) is escaped.
 //!
-//! The page holds the summary (target, run, counts, the verdict, the timing bounds), the
-//! families with filters (by outcome and family), then every case: a failure with each
-//! finding (expected, actual, the check's explanation), how to re-run it, its request as
-//! an unsigned curl command and the response (status, headers, body); a skipped case with
-//! its reason; a timing case with its polls drawn as a timeline ([`timeline`]).
+//! The page holds the summary (target, run, counts, the verdict, the timing bounds, what a
+//! baseline made of the run), the families with filters (by outcome and family), then every
+//! case: a failure with each finding (expected, actual, what the check holds, a mark where
+//! the baseline expects it), how to re-run it, its request as an unsigned curl command and
+//! the response (status, headers, body); a skipped case with its reason; a timing case with
+//! its polls drawn as a timeline ([`timeline`]). Last, each check that failed, explained as
+//! `conformance explain` does ([`explain`]).
 
 use std::fmt::{self, Display, Write as _};
 use std::io::{self, Write};
@@ -51,7 +53,7 @@ fn page_of(report: &RunReport, page: &mut String) -> fmt::Result {
     writeln!(page, "<meta charset=\"utf-8\">")?;
     writeln!(
         page,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src '{}' '{}'\">",
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src '{}' '{}'\">",
         script_hash(TRAP),
         script_hash(SCRIPT)
     )?;
