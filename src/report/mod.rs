@@ -4,6 +4,7 @@
 
 mod console;
 mod contract;
+mod drift;
 mod fault_matrix;
 mod json;
 mod junit;
@@ -15,6 +16,7 @@ pub use console::{
     write_checks, write_choices, write_faults, write_fuzz, write_list, write_report,
 };
 pub use contract::write_contract;
+pub use drift::Change;
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;

@@ -226,3 +226,13 @@ pub(crate) fn assert_document_current(path: &str, generated: &[u8], command: &st
         panic!("{path} is not current; regenerate it with\n  {command} > {path}\n{diff}");
     }
 }
+
+/// A fresh directory `group/name` under the tests' scratch space.
+pub(crate) fn scratch(group: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
