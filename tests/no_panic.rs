@@ -209,6 +209,7 @@ proptest! {
             timing_bounds: None,
             elapsed: Duration::from_secs(1),
             left_behind: Vec::new(),
+            exchanges: Vec::new(),
         };
         let mut out = Vec::new();
         report::write_report(&run, &mut out).unwrap();

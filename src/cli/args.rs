@@ -131,8 +131,9 @@ pub(crate) struct RunArgs {
     /// creating flows (for targets where the harness may not create them).
     #[arg(long, value_name = "FILE")]
     pub(crate) fixtures: Option<PathBuf>,
-    /// Also write the results to a file: junit=PATH (JUnit XML) or json=PATH (the format of
-    /// schemas/report.schema.json) (repeatable).
+    /// Also write the results to a file: junit=PATH (JUnit XML), json=PATH (the format of
+    /// schemas/report.schema.json) or har=PATH (every exchange as an HTTP Archive 1.2, for
+    /// a browser's developer tools) (repeatable).
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub(crate) reports: Vec<ReportFile>,
     /// Never show the progress bar (it shows only when standard error is a terminal).
@@ -163,7 +164,13 @@ fn parse_report(text: &str) -> Result<ReportFile, String> {
     let format = ReportFormat::ALL
         .into_iter()
         .find(|known| known.id() == format)
-        .ok_or_else(|| format!("no report format {format:?}; the formats are junit and json"))?;
+        .ok_or_else(|| {
+            let known: Vec<&str> = ReportFormat::ALL.iter().map(|known| known.id()).collect();
+            format!(
+                "no report format {format:?}; the formats are {}",
+                known.join(", ")
+            )
+        })?;
     if path.is_empty() {
         return Err(format!("no path after {text:?}"));
     }

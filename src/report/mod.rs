@@ -6,6 +6,7 @@ mod console;
 mod contract;
 mod drift;
 mod fault_matrix;
+mod har;
 mod json;
 mod junit;
 mod progress;
@@ -18,6 +19,7 @@ pub use console::{
 pub use contract::write_contract;
 pub use drift::Change;
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
+pub use har::{HAR_VERSION, write_har};
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;
 pub use progress::Progress;
@@ -58,17 +60,20 @@ pub enum ReportFormat {
     Junit,
     /// The JSON format of `schemas/report.schema.json`.
     Json,
+    /// Every exchange of the run as an HTTP Archive 1.2, for a browser's developer tools.
+    Har,
 }
 
 impl ReportFormat {
     /// Every format.
-    pub const ALL: [Self; 2] = [Self::Junit, Self::Json];
+    pub const ALL: [Self; 3] = [Self::Junit, Self::Json, Self::Har];
 
     /// The name `--report` knows it by.
     pub fn id(self) -> &'static str {
         match self {
             Self::Junit => "junit",
             Self::Json => "json",
+            Self::Har => "har",
         }
     }
 
@@ -77,6 +82,7 @@ impl ReportFormat {
         match self {
             Self::Junit => "JUnit",
             Self::Json => "JSON",
+            Self::Har => "HAR",
         }
     }
 
@@ -85,6 +91,16 @@ impl ReportFormat {
         match self {
             Self::Junit => write_junit(run, out),
             Self::Json => write_json(run, out),
+            Self::Har => write_har(run, out),
+        }
+    }
+
+    /// Whether the run must record every exchange for this format
+    /// ([`crate::runner::RunOptions::record_exchanges`]).
+    pub fn records_exchanges(self) -> bool {
+        match self {
+            Self::Junit | Self::Json => false,
+            Self::Har => true,
         }
     }
 }
@@ -106,6 +122,7 @@ mod tests {
             timing_bounds: None,
             elapsed: Duration::ZERO,
             left_behind: Vec::new(),
+            exchanges: Vec::new(),
         }
     }
 

@@ -17,6 +17,7 @@ mod matrix;
 mod pacing;
 mod provision;
 mod provisioned;
+mod recording;
 mod results;
 mod schedule;
 mod selection;
@@ -40,6 +41,7 @@ pub(crate) use matrix::{
 };
 pub use matrix::{ChoiceOutcome, FaultOutcome, choice_matrix, fault_matrix};
 pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
+pub use recording::Recorded;
 pub use results::{CaseOutcome, CaseResult, Checked, RunReport};
 pub use selection::{Shard, list, unknown_cases};
 
@@ -86,6 +88,9 @@ pub struct RunOptions {
     pub events: Option<Events>,
     /// How the HTTP client connects and reads (TLS roots, `--insecure`, body cap).
     pub client: ClientOptions,
+    /// Whether the report keeps every exchange of the run ([`RunReport::exchanges`]), for
+    /// `--report har=PATH`.
+    pub record_exchanges: bool,
 }
 
 impl Default for RunOptions {
@@ -108,6 +113,7 @@ impl Default for RunOptions {
             shard: None,
             events: None,
             client: ClientOptions::default(),
+            record_exchanges: false,
         }
     }
 }
@@ -122,6 +128,7 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     // The set-up and clean-up steps whose answers break strict JSON, before the cases.
     report.cases.splice(0..0, session.strict_steps.take());
     report.left_behind = removal.left;
+    report.exchanges = session.recording.take();
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -161,5 +168,6 @@ async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunRepor
         timing_bounds,
         elapsed: Duration::ZERO,
         left_behind: Vec::new(),
+        exchanges: Vec::new(),
     })
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::provisioned;
+use super::recording::Recorded;
 use crate::cases::{Case, CaseInfo};
 use crate::checks::Finding;
 use crate::checks::timing::{Poll, Timeline, TimingBounds};
@@ -133,6 +134,9 @@ pub struct RunReport {
     pub elapsed: Duration,
     /// The flows of the run that could not be deleted and may still be on the target.
     pub left_behind: Vec<String>,
+    /// Every exchange of the run, in the order sent, if it recorded them
+    /// ([`super::RunOptions::record_exchanges`]); else none.
+    pub exchanges: Vec<Recorded>,
 }
 
 impl RunReport {
