@@ -1,6 +1,7 @@
 //! Secrets never leave the process: every subcommand and every report format runs with a
 //! known access key secret and security token, and none of its output (console, report
-//! files, snapshots, the fuzz regressions file, usage errors) holds them or a signature.
+//! files (the HAR file of every exchange among them), snapshots, the fuzz regressions
+//! file, usage errors) holds them or a signature.
 
 mod common;
 
@@ -98,6 +99,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "junit=clean.xml".into(),
                 "--report".into(),
                 "json=clean.json".into(),
+                "--report".into(),
+                "har=clean.har".into(),
                 "--snapshots".into(),
                 "snaps-clean".into(),
             ],
@@ -132,6 +135,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "junit=faulty-v3.xml".into(),
                 "--report".into(),
                 "json=faulty-v3.json".into(),
+                "--report".into(),
+                "har=faulty-v3.har".into(),
             ],
         ),
         (
@@ -238,9 +243,11 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
     seen.0.push(("serve (stderr)".to_owned(), ended.stderr));
     seen.files(&dir);
 
-    let signature =
-        regex::Regex::new(r"[?&]Signature=|(?i)authorization:|ACS3-HMAC-SHA256 Credential")
-            .unwrap();
+    // A HAR file names each query parameter and header in a pair of its own.
+    let signature = regex::Regex::new(
+        r#"[?&]Signature=|(?i)authorization:|ACS3-HMAC-SHA256 Credential|"name": ?"(?-i:Signature|SecurityToken|authorization|x-acs-security-token)""#,
+    )
+    .unwrap();
     let mut leaks = Vec::new();
     for (place, text) in &seen.0 {
         for secret in [SECRET, OTHER_SECRET, TOKEN] {

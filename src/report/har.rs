@@ -10,8 +10,9 @@
 //! and without the Authorization and x-acs-security-token headers. Left out: cookies (none
 //! are sent), the sizes of headers (-1: not known), DNS, connect and TLS times (-1: not
 //! measured apart from the wait), the HTTP version of an https exchange ("unknown": the
-//! client may negotiate HTTP/2 and the exchange does not record which), and the fuzz
-//! run's requests (`conformance fuzz` writes no report files).
+//! client may negotiate HTTP/2 and the exchange does not record which), the fuzz
+//! run's requests (`conformance fuzz` writes no report files), and a request body past its
+//! first 64 KiB (the request's comment gives its size).
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -27,6 +28,9 @@ use crate::wire::decode_pairs;
 
 /// The HAR version written.
 pub const HAR_VERSION: &str = "1.2";
+
+/// The most of a request body an entry shows (the oversized-body case sends megabytes).
+const BODY_LIMIT: usize = 64 * 1024;
 
 #[derive(Serialize)]
 struct Har {
@@ -76,6 +80,8 @@ struct Request {
     post_data: Option<PostData>,
     headers_size: i64,
     body_size: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    comment: String,
 }
 
 #[derive(Serialize)]
@@ -145,7 +151,11 @@ impl Pair {
     }
 
     fn headers(headers: &http::HeaderMap) -> Vec<Pair> {
-        Pair::all(headers_of(headers.iter()).iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        Pair::all(
+            headers_of(headers.iter())
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        )
     }
 }
 
@@ -207,15 +217,24 @@ fn entry(run: &RunReport, recorded: &Recorded) -> Entry {
         .get(http::header::CONTENT_TYPE)
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
     let post_data = (!body.is_empty() || mime_type.is_some()).then(|| PostData {
-        params: if redact::is_form(request) {
+        // A cut form is shown as its text only.
+        params: if redact::is_form(request) && body.len() <= BODY_LIMIT {
             let pairs = decode_pairs(&body);
             Pair::all(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
         } else {
             Vec::new()
         },
-        text: String::from_utf8_lossy(&body).into_owned(),
+        text: String::from_utf8_lossy(&body[..body.len().min(BODY_LIMIT)]).into_owned(),
         mime_type: mime_type.unwrap_or_default(),
     });
+    let request_comment = if body.len() > BODY_LIMIT {
+        format!(
+            "the body is {} bytes; its first {BODY_LIMIT} are shown",
+            body.len()
+        )
+    } else {
+        String::new()
+    };
     let shown_headers = headers_of(redact::headers(request));
     let query_pairs = decode_pairs(query.as_bytes());
     let (response, timings, error) = match &recorded.answer {
@@ -241,7 +260,10 @@ fn entry(run: &RunReport, recorded: &Recorded) -> Entry {
                 headers: Pair::headers(&exchange.headers),
                 content: Content {
                     size: i64::try_from(exchange.body.len()).unwrap_or(i64::MAX),
-                    mime_type: exchange.header("content-type").unwrap_or_default().to_owned(),
+                    mime_type: exchange
+                        .header("content-type")
+                        .unwrap_or_default()
+                        .to_owned(),
                     text,
                     encoding,
                 },
@@ -274,7 +296,11 @@ fn entry(run: &RunReport, recorded: &Recorded) -> Entry {
                 body_size: -1,
                 comment: String::new(),
             };
-            (response, timings(recorded.elapsed, Duration::ZERO), Some(error.to_string()))
+            (
+                response,
+                timings(recorded.elapsed, Duration::ZERO),
+                Some(error.to_string()),
+            )
         }
     };
     Entry {
@@ -292,6 +318,7 @@ fn entry(run: &RunReport, recorded: &Recorded) -> Entry {
             body_size: i64::try_from(body.len()).unwrap_or(i64::MAX),
             post_data,
             headers_size: -1,
+            comment: request_comment,
         },
         response,
         cache: Cache {},
@@ -331,7 +358,9 @@ fn label(run: &RunReport, recorded: &Recorded) -> String {
     let case = run
         .checked()
         .find(|(_, checked)| {
-            checked.request.uri() == request.uri() && checked.request.body() == request.body()
+            checked.request.uri() == request.uri()
+                && checked.request.headers() == request.headers()
+                && checked.request.body() == request.body()
         })
         .map(|(result, _)| result.case.id.clone());
     match case {
