@@ -390,3 +390,48 @@ fn label(run: &RunReport, recorded: &Recorded) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::wire::{Endpoint, RpcRequest, Signing, SigningContext, TransportError};
+
+    #[test]
+    fn an_exchange_without_an_answer_says_why() {
+        let endpoint: Endpoint = "http://127.0.0.1:9".parse().unwrap();
+        let request = RpcRequest::get("DescribeExecution")
+            .param("FlowName", "f")
+            .build(&endpoint, &Signing::Unsigned, &SigningContext::fresh())
+            .unwrap();
+        let run = RunReport {
+            target: endpoint.to_string(),
+            embedded: false,
+            run_id: "r".to_owned(),
+            signature: crate::wire::SignatureVersion::None,
+            cases: Vec::new(),
+            timing_bounds: None,
+            elapsed: Duration::ZERO,
+            left_behind: Vec::new(),
+            exchanges: vec![Recorded {
+                sent_at: SystemTime::UNIX_EPOCH,
+                elapsed: Duration::from_millis(3),
+                request,
+                answer: Err(TransportError::Connect("refused".to_owned())),
+            }],
+        };
+        let mut out = Vec::new();
+        write_har(&run, &mut out).unwrap();
+        let har: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let entry = &har["log"]["entries"][0];
+        assert_eq!(entry["startedDateTime"], "1970-01-01T00:00:00Z");
+        assert_eq!(entry["response"]["status"], 0);
+        assert_eq!(entry["_error"], "failed to connect: refused");
+        assert_eq!(entry["time"], 3.0);
+        assert_eq!(
+            entry["comment"],
+            "DescribeExecution: set-up, clean-up, a timing case or the throttling probe"
+        );
+    }
+}
