@@ -134,6 +134,17 @@ async fn the_har_report_holds_every_exchange_valid_and_without_secrets() {
             "{action}"
         );
     }
+    // The polls of the timing cases that start an execution of their own, each named with
+    // its case.
+    let starting = run.cases.iter().filter(|result| {
+        result
+            .timeline()
+            .is_some_and(|timeline| timeline.started.is_some())
+    });
+    for result in starting {
+        let polls = format!("{}: DescribeExecution", result.case.id);
+        assert!(comments.contains(&polls.as_str()), "{polls}");
+    }
     let held = entries.iter().filter(|entry| {
         entry["request"]["queryString"]
             .as_array()

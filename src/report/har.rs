@@ -3,8 +3,10 @@
 //! load (Network, "Import HAR file").
 //!
 //! Every attempt of every request the run sent is an entry, in the order sent: catalog
-//! cases (their comment names the case), set-up and clean-up, the timing cases' polls and
-//! the requests beside them, the throttling probe, throttled requests and their retries
+//! cases (the comment names the case), set-up and clean-up, the timing cases' polls and
+//! the requests beside them (the comment names the timing case whose own execution they ask
+//! for; a poll of the run's finished execution, which catalog cases read too, is named by
+//! its operation), the throttling probe, throttled requests and their retries
 //! ([`crate::runner::Recorded`]). Requests are shown as every other output shows them
 //! ([`super::redact`]): without the Signature and SecurityToken parameters (query or form)
 //! and without the Authorization and x-acs-security-token headers. Left out: cookies (none
@@ -23,7 +25,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::redact;
-use crate::runner::{Recorded, RunReport};
+use crate::cases::CaseKind;
+use crate::runner::{Recorded, RunReport, timing_execution};
 use crate::wire::decode_pairs;
 
 /// The HAR version written.
@@ -351,43 +354,47 @@ fn milliseconds(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// What the exchange was: the catalog case that sent this very request (its id), or the
-/// operation (a set-up or clean-up step, a timing case's poll, the throttling probe).
+/// What the exchange was: the catalog case that sent this very request (`case ID`), the
+/// timing case whose execution it names (`timing/ID: Action`), or the operation alone (a
+/// set-up or clean-up step, a baseline poll, the throttling probe).
 fn label(run: &RunReport, recorded: &Recorded) -> String {
     let request = &recorded.request;
-    let case = run
-        .checked()
-        .find(|(_, checked)| {
-            checked.request.uri() == request.uri()
-                && checked.request.headers() == request.headers()
-                && checked.request.body() == request.body()
+    let sent = run.checked().find(|(_, checked)| {
+        checked.request.uri() == request.uri()
+            && checked.request.headers() == request.headers()
+            && checked.request.body() == request.body()
+    });
+    if let Some((result, _)) = sent {
+        return format!("case {}", result.case.id);
+    }
+    // Every parameter, wherever it travels: the query, a form body, v3's x-acs-action.
+    let mut params = decode_pairs(request.uri().query().unwrap_or_default().as_bytes());
+    if redact::is_form(request) {
+        params.extend(decode_pairs(request.body()));
+    }
+    let param = |wanted: &str| {
+        params
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, value)| value.as_str())
+    };
+    let action = param("Action")
+        .or_else(|| {
+            request
+                .headers()
+                .get("x-acs-action")
+                .and_then(|value| value.to_str().ok())
         })
-        .map(|(result, _)| result.case.id.clone());
-    match case {
-        Some(id) => format!("case {id}"),
-        None => {
-            let action = decode_pairs(request.uri().query().unwrap_or_default().as_bytes())
-                .into_iter()
-                .find(|(name, _)| name == "Action")
-                .map(|(_, action)| action)
-                .or_else(|| {
-                    request
-                        .headers()
-                        .get("x-acs-action")
-                        .and_then(|value| value.to_str().ok())
-                        .map(str::to_owned)
-                })
-                .or_else(|| {
-                    redact::is_form(request)
-                        .then(|| decode_pairs(request.body()))
-                        .and_then(|pairs| pairs.into_iter().find(|(name, _)| name == "Action"))
-                        .map(|(_, action)| action)
-                });
-            format!(
-                "{}: set-up, clean-up, a timing case or the throttling probe",
-                action.as_deref().unwrap_or("no Action")
-            )
-        }
+        .unwrap_or("no Action");
+    let timing = param("ExecutionName").and_then(|execution| {
+        run.cases
+            .iter()
+            .filter(|result| result.case.kind == CaseKind::Timing)
+            .find(|result| timing_execution(&result.case.id, &run.run_id) == execution)
+    });
+    match timing {
+        Some(result) => format!("{}: {action}", result.case.id),
+        None => format!("{action}: set-up, clean-up, a baseline poll or the throttling probe"),
     }
 }
 
@@ -431,7 +438,7 @@ mod tests {
         assert_eq!(entry["time"], 3.0);
         assert_eq!(
             entry["comment"],
-            "DescribeExecution: set-up, clean-up, a timing case or the throttling probe"
+            "DescribeExecution: set-up, clean-up, a baseline poll or the throttling probe"
         );
     }
 }

@@ -44,6 +44,7 @@ pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLim
 pub use recording::Recorded;
 pub use results::{CaseOutcome, CaseResult, Checked, RunReport};
 pub use selection::{Shard, list, unknown_cases};
+pub(crate) use timing::timing_execution;
 
 use provision::{Need, case_needs, provision, throttling_needs, timing_needs};
 use provisioned::Lifecycle;
