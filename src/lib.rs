@@ -22,6 +22,10 @@
 //! rules, the body schemas and the error-code table, and its oracle gives every answer it
 //! allows to a request, with the open questions where the documentation leaves a choice.
 //! The generators, the checks and the reference target all ask it; none restates a rule.
+//! Each rule is also written once as data ([`contract::Rules`]: its id, the contract's own
+//! words quoted from its embedded pages, the checks that judge it, the cases that exercise
+//! it, the reference faults that break it), which `conformance explain` and `conformance
+//! coverage` print; `report::explain_check` gives a check's explanation to any report.
 //!
 //! # Running a suite from code
 //!
@@ -46,6 +50,11 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A baseline of known failures ([`runner::Baseline`], the file `--baseline` reads) judges
+//! a report: [`runner::RunReport::judge`] marks the findings it lists as expected, and
+//! [`runner::RunReport::passes`] says whether any other finding is left; the reports then
+//! show the expected ones apart.
 //!
 //! The reference target ([`reference::Reference`]) starts in-process on any address, with
 //! switchable faults and choices, for tests of a harness or a client.

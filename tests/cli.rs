@@ -219,3 +219,55 @@ fn fuzzing_a_target_elsewhere_needs_a_budget() {
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("needs --cases N or --duration S"), "{text}");
 }
+
+#[test]
+fn explain_prints_a_check_with_the_contracts_words_and_a_failing_example() {
+    let output = conformance(&["explain", "message-template"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.starts_with("check message-template:"), "{text}");
+    assert!(
+        text.contains("\"| 404 | FlowNotExists | Flow %s does not exist. |\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("request (unsigned): curl -sS -X GET"),
+        "{text}"
+    );
+    assert!(text.contains("message-template says: expected"), "{text}");
+    assert!(text.contains("To pass: "), "{text}");
+    for id in [
+        "flow-name/char-dot",
+        "timing/stopped",
+        "FlowNotExists",
+        "wake-up",
+        "error-PreconditionFailed",
+    ] {
+        let output = conformance(&["explain", id]);
+        assert_eq!(output.status.code(), Some(0), "{id}");
+        assert!(stdout(&output).contains(id), "{id}: {}", stdout(&output));
+    }
+}
+
+#[test]
+fn explain_of_an_unknown_id_is_a_usage_error_with_near_matches() {
+    let output = conformance(&["explain", "FlowNotExist"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("did you mean FlowNotExists"), "{text}");
+    let output = conformance(&["explain"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn coverage_is_current_in_docs() {
+    let output = conformance(&["coverage"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    common::assert_document_current("docs/coverage.md", &output.stdout, "cargo run -- coverage");
+}

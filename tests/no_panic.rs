@@ -209,6 +209,8 @@ proptest! {
             timing_bounds: None,
             elapsed: Duration::from_secs(1),
             left_behind: Vec::new(),
+            steps: Vec::new(),
+            baseline: None,
             exchanges: Vec::new(),
         };
         let mut out = Vec::new();

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::Target;
+use conformance::checks::CheckId;
 use conformance::reference::{Choice, Fault, NameFault, NameParameter, ReferenceOptions};
 use conformance::report::{self, ReportFormat};
-use conformance::runner::{self, RunReport};
+use conformance::runner::{self, Baseline, Known, RunReport};
 use serde_json::Value;
 
 /// A fresh directory for one test.
@@ -80,14 +81,35 @@ fn junit_violations(files: &[PathBuf]) -> Option<String> {
 #[ignore = "slow tier (.ci/slow-tier): xmlschema from PyPI in a virtualenv (network, python3)"]
 async fn the_junit_report_is_valid_against_the_jenkins_xunit_schema() {
     let dir = scratch("junit");
-    let runs = two_runs().await;
+    let mut runs = two_runs().await;
     let mut files = Vec::new();
     for (name, run) in ["clean", "faulty"].iter().zip(&runs) {
         let path = dir.join(format!("{name}.xml"));
         std::fs::write(&path, written(ReportFormat::Junit, run)).unwrap();
         files.push(path);
     }
+    // With a baseline: expected failures pass with a system-out, a fixed entry is noted.
+    let mut known: Vec<Known> = runs[1].findings().map(Known::of).skip(1).collect();
+    known.push(Known::Case {
+        case: "flow-name/char-slash".to_owned(),
+        check: CheckId::ExpectedOutcome,
+    });
+    runs[0].judge(&Baseline::of(known.clone()));
+    let baselined = dir.join("baselined.xml");
+    std::fs::write(&baselined, written(ReportFormat::Junit, &runs[0])).unwrap();
+    files.push(baselined);
+    runs[1].judge(&Baseline::of(known));
+    let baselined = dir.join("baselined-faulty.xml");
+    let xml = String::from_utf8(written(ReportFormat::Junit, &runs[1])).unwrap();
+    assert!(
+        xml.contains("<system-out>EXPECTED FAILURE (baseline"),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    std::fs::write(&baselined, xml).unwrap();
+    files.push(baselined);
     assert_eq!(junit_violations(&files), None);
+    runs[1].baseline = None;
 
     // One testcase per case, in one testsuite per family; a failure carries the check,
     // expected, actual and the reproduction.
@@ -216,6 +238,51 @@ async fn the_json_report_is_valid_against_its_schema() {
         break_it(&mut broken, failed_at);
         assert!(!violations(&validator, &broken).is_empty(), "{what} passed");
     }
+
+    // With a baseline: every finding but one listed, and an entry that no longer fails.
+    let [_, mut faulty_run] = runs;
+    let mut findings = faulty_run.findings().map(Known::of);
+    let new = findings.next().unwrap();
+    faulty_run.judge(&Baseline::of(findings.chain([Known::Case {
+        case: "flow-name/char-slash".to_owned(),
+        check: CheckId::ExpectedOutcome,
+    }])));
+    let report: Value = serde_json::from_slice(&written(ReportFormat::Json, &faulty_run)).unwrap();
+    assert_eq!(violations(&validator, &report), Vec::<String>::new());
+    let baseline = &report["baseline"];
+    assert_eq!(baseline["passed"], false);
+    assert_eq!(baseline["new_findings"], 1);
+    let failed_as_expected = faulty_run
+        .cases
+        .iter()
+        .filter(|result| faulty_run.failed_as_expected(result))
+        .count();
+    assert!(failed_as_expected > 0);
+    assert_eq!(baseline["failed_as_expected"], failed_as_expected);
+    assert_eq!(
+        baseline["expected_findings"],
+        faulty_run.findings().count() - 1
+    );
+    assert_eq!(
+        baseline["no_longer_fails"],
+        serde_json::json!([{"case": "flow-name/char-slash", "check": "expected-outcome"}])
+    );
+    let Known::Case { case: new_case, .. } = new else {
+        unreachable!("a run's finding")
+    };
+    let cases = report["cases"].as_array().unwrap();
+    let entry = cases.iter().find(|case| case["id"] == new_case).unwrap();
+    assert_eq!(entry["baseline"], "new");
+    assert_eq!(entry["findings"][0]["baseline"], "new");
+    assert!(cases.iter().any(|case| case["baseline"] == "expected"));
+    assert!(
+        cases
+            .iter()
+            .all(|case| case.get("baseline").is_none() || case["outcome"] == "failed")
+    );
+    let mut broken = report.clone();
+    broken["baseline"]["passed"] = "yes".into();
+    assert!(!violations(&validator, &broken).is_empty());
 }
 
 fn conformance(target: &Target, args: &[&str]) -> Output {

@@ -1,7 +1,7 @@
 //! Secrets never leave the process: every subcommand and every report format runs with a
 //! known access key secret and security token, and none of its output (console, report
 //! files (the HAR file of every exchange among them), snapshots, the fuzz regressions
-//! file, usage errors) holds them or a signature.
+//! file, baselines, usage errors) holds them or a signature.
 
 mod common;
 
@@ -118,6 +118,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "json=faulty.json".into(),
                 "--snapshots".into(),
                 "snaps-faulty".into(),
+                "--write-baseline".into(),
+                "baseline-faulty.txt".into(),
             ],
         ),
         (
@@ -135,6 +137,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "junit=faulty-v3.xml".into(),
                 "--report".into(),
                 "json=faulty-v3.json".into(),
+                "--write-baseline".into(),
+                "baseline-faulty-v3.txt".into(),
                 "--report".into(),
                 "har=faulty-v3.har".into(),
             ],
@@ -153,6 +157,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "2".into(),
                 "--regressions".into(),
                 "regressions.txt".into(),
+                "--write-baseline".into(),
+                "baseline-fuzz.txt".into(),
             ],
         ),
         (
@@ -221,6 +227,14 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
     let failing = &seen.0[2].1;
     assert!(failing.contains("request (unsigned): curl"), "{failing}");
     assert!(dir.join("regressions.txt").exists());
+    for baseline in [
+        "baseline-faulty.txt",
+        "baseline-faulty-v3.txt",
+        "baseline-fuzz.txt",
+    ] {
+        let written = std::fs::read_to_string(dir.join(baseline)).unwrap();
+        assert!(written.contains("FlowName:characters") || written.contains("[expected-outcome]"));
+    }
 
     // serve --account with a secret: what it prints from its start to its end, with a
     // request signed with that secret in between.

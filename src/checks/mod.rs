@@ -9,6 +9,7 @@
 
 mod bodies;
 mod errors;
+pub mod examples;
 pub mod history;
 mod protocol;
 mod registry;

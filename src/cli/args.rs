@@ -27,7 +27,8 @@ use conformance::wire::{
 /// (and one of --other-credentials) with run-unique names, and deletes them at the end.
 ///
 /// Exit codes: 0 conformant, 1 not conformant, 2 usage or set-up error, 3 target
-/// unreachable, 130 interrupted (after removing what the run created).
+/// unreachable, 130 interrupted (after removing what the run created). With --baseline,
+/// the failures it lists do not count: 1 only for a failure it does not list.
 #[derive(Debug, Parser)]
 #[command(
     name = "conformance",
@@ -109,7 +110,7 @@ pub(crate) struct RunArgs {
     #[arg(long = "filter", value_name = "PATTERN")]
     pub(crate) filters: Vec<String>,
     /// List the selected cases instead of running them.
-    #[arg(long, conflicts_with_all = ["reports", "snapshots"])]
+    #[arg(long, conflicts_with_all = ["reports", "snapshots", "baseline", "write_baseline"])]
     pub(crate) list: bool,
     /// Run only part I of N of the selected cases (for parallel CI jobs; the N parts
     /// together run every case once).
@@ -146,6 +147,23 @@ pub(crate) struct RunArgs {
     /// Take changed exchanges as the new snapshots (with --snapshots).
     #[arg(long, requires = "snapshots")]
     pub(crate) accept: bool,
+    /// The baseline of known failures.
+    #[command(flatten)]
+    pub(crate) baseline: BaselineArgs,
+}
+
+/// A baseline of known failures: the options a run and a fuzz run share.
+#[derive(Debug, Args)]
+pub(crate) struct BaselineArgs {
+    /// Known failures, one `CASE-ID [CHECK]` (fuzz: `fuzz [SIGNATURE]`) a line, as
+    /// --write-baseline writes them: each is reported as expected and does not fail the run;
+    /// a failure not listed does (exit 1); a listed one that no longer fails is reported.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Also write the run's failures to FILE as a baseline (sorted, with each finding as a
+    /// comment, nothing run-specific); it never changes the exit code.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
 }
 
 /// A report file asked for with `--report FORMAT=PATH`.
@@ -205,6 +223,9 @@ pub(crate) struct FuzzArgs {
     /// it, a run goes on until its budget whatever it finds.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_failures: Option<u64>,
+    /// The baseline of known failures, by signature.
+    #[command(flatten)]
+    pub(crate) baseline: BaselineArgs,
 }
 
 /// The subcommands.
@@ -237,6 +258,23 @@ pub(crate) enum Command {
     /// answers the contract allows), and print that none gave a finding as Markdown
     /// (docs/choice-matrix.md). Takes minutes.
     ChoiceMatrix,
+    /// Explain a check, a case, an error code, an open question or a rule of the contract:
+    /// what it holds, the contract's own words it rests on, an example exchange that fails
+    /// it and what a target must do to pass.
+    Explain(ExplainArgs),
+    /// Print every rule of the contract with the cases that exercise it, the checks that
+    /// judge it and the reference faults that prove them, and the gaps, as Markdown
+    /// (docs/coverage.md).
+    Coverage,
+}
+
+/// The options of `conformance explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// A check (message-template), a case (flow-name/char-dot), an error code
+    /// (FlowNotExists), an open question (wake-up) or a rule (flow-name-length).
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
 }
 
 /// The options of `conformance serve`.

@@ -71,6 +71,15 @@ pub(crate) fn dispatch(command: Option<Command>, run: &RunArgs) -> Result<Verdic
             drop(stdout);
             choice_matrix()
         }
+        Some(Command::Explain(args)) => {
+            let subjects = report::resolve(&args.id)?;
+            written(report::write_explanation(&subjects, &mut stdout))?;
+            Ok(Verdict::Conformant)
+        }
+        Some(Command::Coverage) => {
+            written(report::write_coverage(&mut stdout))?;
+            Ok(Verdict::Conformant)
+        }
     }
 }
 
@@ -87,6 +96,7 @@ fn run_cases(args: &RunArgs) -> Result<Verdict, CliError> {
     if !unknown.is_empty() {
         return Err(CliError::UnknownCases(unknown));
     }
+    let baseline = args.baseline.load()?;
     let target = &args.target;
     for note in target.notes() {
         eprintln!("conformance: {note}");
@@ -129,6 +139,9 @@ fn run_cases(args: &RunArgs) -> Result<Verdict, CliError> {
             io::stdout().lock(),
             "0 passed, 0 failed, 0 skipped (an empty shard)"
         ))?;
+        if let Some(path) = &args.baseline.write_baseline {
+            write_baseline(path, report::write_empty_baseline)?;
+        }
         return Ok(Verdict::Conformant);
     }
     let progress = if args.no_progress {
@@ -144,7 +157,11 @@ fn run_cases(args: &RunArgs) -> Result<Verdict, CliError> {
     if let Some(progress) = &progress {
         progress.finish();
     }
-    report_run(args, &ran?)
+    let mut ran = ran?;
+    if let Some(baseline) = &baseline {
+        ran.judge(baseline);
+    }
+    report_run(args, &ran)
 }
 
 /// Writes the console report, the report files and the snapshots of a run, and says how
@@ -156,18 +173,18 @@ fn report_run(args: &RunArgs, run: &RunReport) -> Result<Verdict, CliError> {
     let mut stdout = anstream::stdout().lock();
     written(report::write_report(run, &mut stdout))?;
     for file in &args.reports {
-        let write = std::fs::File::create(&file.path).and_then(|created| {
-            let mut out = io::BufWriter::new(created);
-            file.format.write(run, &mut out)?;
-            out.flush()
-        });
-        write.map_err(|source| CliError::Report {
-            format: file.format.name(),
-            path: file.path.clone(),
-            source,
+        create(&file.path, |out| file.format.write(run, out)).map_err(|source| {
+            CliError::Report {
+                format: file.format.name(),
+                path: file.path.clone(),
+                source,
+            }
         })?;
     }
-    let mut verdict = Verdict::of(run.conformant());
+    if let Some(path) = &args.baseline.write_baseline {
+        write_baseline(path, |out| report::write_baseline(run, out))?;
+    }
+    let mut verdict = Verdict::of(run.passes());
     if let Some(dir) = &args.snapshots {
         let outcome = Snapshots::new(dir, args.accept)
             .compare(run)
@@ -180,20 +197,48 @@ fn report_run(args: &RunArgs, run: &RunReport) -> Result<Verdict, CliError> {
     Ok(verdict)
 }
 
-/// Runs the fuzzer and says whether it found anything.
+/// Writes a file with `write`, buffered.
+fn create(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+    write(&mut out)?;
+    out.flush()
+}
+
+/// Writes the `--write-baseline` file with `write`.
+fn write_baseline(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
+) -> Result<(), CliError> {
+    create(path, write).map_err(|source| CliError::WriteBaseline {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Runs the fuzzer and says whether it found anything (its baseline aside).
 fn fuzz(args: &FuzzArgs) -> Result<Verdict, CliError> {
     let options = args.target.options()?;
     let fuzz = args.options(rand_seed())?;
+    let baseline = args.baseline.load()?;
     for note in args.target.notes() {
         eprintln!("conformance: {note}");
     }
-    let report = block_on(runner::fuzz(&options, &fuzz))??;
+    let mut report = block_on(runner::fuzz(&options, &fuzz))??;
+    if let Some(baseline) = &baseline {
+        report.judge(baseline);
+    }
     written(report::write_fuzz(
         &report,
         &args.regressions,
         &mut anstream::stdout().lock(),
     ))?;
-    Ok(Verdict::of(report.failures.is_empty()))
+    if let Some(path) = &args.baseline.write_baseline {
+        write_baseline(path, |out| report::write_fuzz_baseline(&report, out))?;
+    }
+    Ok(Verdict::of(report.passes()))
 }
 
 /// Runs the fault matrix and prints it: not conformant if a fault went undetected or the

@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use conformance::cases::fixtures::FixtureError;
-use conformance::runner::RunError;
+use conformance::report::UnknownSubject;
+use conformance::runner::{BaselineError, RunError};
 use conformance::wire::{CredentialsError, WireError};
 
 use super::exit;
@@ -63,6 +64,17 @@ pub(crate) enum CliError {
         /// What failed.
         source: io::Error,
     },
+    /// The `--baseline` file cannot be read, or a line of it is no entry.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// The `--write-baseline` file could not be written.
+    #[error("failed to write the baseline {}: {source}", path.display())]
+    WriteBaseline {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: io::Error,
+    },
     /// The `--snapshots` directory could not be read or written.
     #[error(transparent)]
     Snapshots(io::Error),
@@ -77,6 +89,9 @@ pub(crate) enum CliError {
     /// `serve` could not listen for Ctrl-C.
     #[error("failed to listen for Ctrl-C: {0}")]
     Signals(#[source] io::Error),
+    /// `explain` was given an id that names nothing.
+    #[error(transparent)]
+    UnknownSubject(#[from] UnknownSubject),
     /// Standard output could not be written (a closed pipe is no error).
     #[error("failed to write the output: {0}")]
     Output(#[source] io::Error),

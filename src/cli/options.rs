@@ -4,10 +4,10 @@
 use conformance::cases::fixtures::FixtureFile;
 use conformance::contract::Contract;
 use conformance::reference::{ReferenceOptions, default_accounts};
-use conformance::runner::{self, FuzzOptions, Pacing, RunOptions};
+use conformance::runner::{self, Baseline, FuzzOptions, Pacing, RunOptions};
 use conformance::wire::{ClientOptions, Credentials, SignatureVersion, WireError};
 
-use super::args::{FuzzArgs, RunArgs, ServeArgs, SignatureArg, TargetArgs};
+use super::args::{BaselineArgs, FuzzArgs, RunArgs, ServeArgs, SignatureArg, TargetArgs};
 use super::error::CliError;
 
 impl TargetArgs {
@@ -136,6 +136,13 @@ impl FuzzArgs {
                 .max_failures
                 .map(|max| usize::try_from(max).unwrap_or(usize::MAX)),
         })
+    }
+}
+
+impl BaselineArgs {
+    /// The `--baseline` file, read and checked before anything is sent.
+    pub(crate) fn load(&self) -> Result<Option<Baseline>, CliError> {
+        Ok(self.baseline.as_deref().map(Baseline::read).transpose()?)
     }
 }
 

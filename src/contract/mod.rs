@@ -4,7 +4,8 @@
 //! request parameters of each operation ([`RequestRules`]), the success and error body schemas ([`BodySchemas`]) and the
 //! error-code table ([`ErrorTable`]), the oracle that gives every answer the contract allows
 //! to a request ([`Contract::allowed`], [`Contract::answer`]) and the open questions where
-//! it leaves the answer open ([`OpenQuestions`]). Generators, checks and the reference target all ask
+//! it leaves the answer open ([`OpenQuestions`]); every rule once more as data, with the
+//! contract's own words and what judges it ([`Rules`]). Generators, checks and the reference target all ask
 //! the contract; none restates a rule. The schema files are embedded in the binary, so the
 //! contract is the same whatever the working directory.
 
@@ -15,6 +16,7 @@ mod names;
 mod oracle;
 mod questions;
 mod request;
+mod rules;
 mod schema;
 
 use std::ops::RangeInclusive;
@@ -29,6 +31,7 @@ pub use oracle::{
 };
 pub use questions::{OpenQuestion, OpenQuestions, QuestionText, open_note};
 pub use request::{IntegerGrammar, ParamFault, ParamViolation, Parameter, RequestRules};
+pub use rules::{ContractPage, Quote, Rule, Rules, Topic};
 pub use schema::{SchemaFile, SchemaViolation};
 
 /// The API version of CloudFlow (product code `fnf`) that the contract describes.
@@ -70,6 +73,7 @@ pub struct Contract {
     bodies: BodySchemas,
     errors: ErrorTable,
     questions: OpenQuestions,
+    rules: Rules,
 }
 
 static EMBEDDED: LazyLock<Contract> = LazyLock::new(|| {
@@ -105,6 +109,7 @@ impl Contract {
             bodies: BodySchemas::load(&SchemaFile::SUCCESS_BODY, &SchemaFile::ERROR_BODY)?,
             errors: ErrorTable::from_json(table)?,
             questions: OpenQuestions::load(&SchemaFile::OPEN_QUESTIONS)?,
+            rules: Rules::load(&SchemaFile::RULES, &SchemaFile::RULES_SCHEMA)?,
         })
     }
 
@@ -157,5 +162,10 @@ impl Contract {
     /// Where the contract leaves the answer open, and the answers accepted.
     pub fn questions(&self) -> &OpenQuestions {
         &self.questions
+    }
+
+    /// The rules of the contract, with the words they rest on and what judges them.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
     }
 }

@@ -39,14 +39,21 @@ impl SchemaFile {
     /// Where the contract leaves the answer open (data, not a schema).
     pub const OPEN_QUESTIONS: SchemaFile = schema_file!("open-questions.json");
 
+    /// The rules of the contract, each with its quotes, checks, cases and faults (data).
+    pub const RULES: SchemaFile = schema_file!("rules.json");
+    /// The schema of the rules.
+    pub const RULES_SCHEMA: SchemaFile = schema_file!("rules.schema.json");
+
     /// Every embedded file.
-    pub const ALL: [SchemaFile; 6] = [
+    pub const ALL: [SchemaFile; 8] = [
         Self::REQUESTS,
         Self::SUCCESS_BODY,
         Self::ERROR_BODY,
         Self::ERROR_CODES,
         Self::ERROR_CODES_SCHEMA,
         Self::OPEN_QUESTIONS,
+        Self::RULES,
+        Self::RULES_SCHEMA,
     ];
 
     /// The file as JSON.

@@ -1,4 +1,6 @@
 //! The console report: a line per failure with its reproduction, then a summary line.
+//! With a baseline, a failure it lists is an `EXPECTED (baseline)` line, an entry that no
+//! longer fails a `NO LONGER FAILS` line, and the summary counts them apart.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -7,13 +9,17 @@ use anstyle::{AnsiColor, Style};
 
 use super::{curl, rerun};
 use crate::cases::CaseInfo;
-use crate::checks::{CheckId, Finding};
-use crate::runner::{FuzzReport, RunReport, encode};
+use crate::checks::CheckId;
+use crate::runner::{CaseResult, FuzzReport, RunReport, Stale, encode};
 
 /// How a failure's label looks (written plain where colour is off: see `anstream`).
 const FAIL: Style = AnsiColor::Red.on_default().bold();
 /// How a skipped case's label looks.
 const SKIP: Style = AnsiColor::Yellow.on_default();
+/// How a failure the baseline expects looks.
+const EXPECTED: Style = AnsiColor::Cyan.on_default();
+/// How an entry of the baseline that no longer fails looks.
+const STALE: Style = AnsiColor::Yellow.on_default().bold();
 
 /// Writes the report of a run.
 pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
@@ -28,9 +34,18 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         report.counts().0,
         report.signature
     )?;
+    if let Some(baseline) = &report.baseline {
+        writeln!(
+            out,
+            "baseline: {} ({} entries of cases)",
+            baseline.path.display(),
+            baseline.entries
+        )?;
+    }
     for (result, checked) in report.checked().filter(|(result, _)| !result.passed()) {
-        write_failure(out, report, &result.findings, &result.case)?;
-        writeln!(out, "     request (unsigned): {}", curl(&checked.request))?;
+        if write_failure(out, report, result)? {
+            writeln!(out, "     request (unsigned): {}", curl(&checked.request))?;
+        }
     }
     if let Some(bounds) = &report.timing_bounds {
         writeln!(
@@ -43,43 +58,82 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         )?;
     }
     for (result, _) in report.timing().filter(|(result, _)| !result.passed()) {
-        write_failure(out, report, &result.findings, &result.case)?;
+        write_failure(out, report, result)?;
     }
     for (case, reason) in report.skipped() {
         writeln!(out, "{SKIP}SKIP{SKIP:#} {}: {reason}", case.id)?;
     }
+    if let Some(baseline) = &report.baseline {
+        for known in baseline.stale_as(Stale::NoLongerFails) {
+            writeln!(
+                out,
+                "{STALE}NO LONGER FAILS{STALE:#} {known}: remove it from the baseline {}",
+                baseline.path.display()
+            )?;
+        }
+    }
     let (cases, failed) = report.counts();
     let findings = report.findings().count();
-    writeln!(
-        out,
-        "{} passed, {failed} failed, {} skipped ({findings} findings, {:.1} s)",
-        cases - failed,
-        report.skipped().count(),
-        report.elapsed.as_secs_f64()
-    )?;
-    Ok(())
+    let skipped = report.skipped().count();
+    let seconds = report.elapsed.as_secs_f64();
+    match &report.baseline {
+        None => writeln!(
+            out,
+            "{} passed, {failed} failed, {skipped} skipped ({findings} findings, {seconds:.1} s)",
+            cases - failed,
+        ),
+        Some(baseline) => {
+            let expected = report.failed_as_expected_count();
+            writeln!(
+                out,
+                "{} passed, {} failed, {expected} failed as expected (baseline), {skipped} skipped ({findings} findings, {seconds:.1} s)",
+                cases - failed,
+                failed - expected,
+            )?;
+            writeln!(
+                out,
+                "baseline {}: {} expected findings, {} new, {} entries no longer fail (remove them), {} not run",
+                baseline.path.display(),
+                findings - report.new_findings().count(),
+                report.new_findings().count(),
+                baseline.stale_as(Stale::NoLongerFails).count(),
+                baseline.stale_as(Stale::NotRun).count()
+            )
+        }
+    }
 }
 
-/// A line per finding of a failed case, then what the case does and how to re-run it.
+/// A line per finding of a failed case (`FAIL`, or `EXPECTED (baseline)` for a finding
+/// the baseline lists); unless every finding is expected, then what the case does and how
+/// to re-run it. Whether it wrote the latter (and so the request should follow).
 fn write_failure(
     out: &mut impl Write,
     report: &RunReport,
-    findings: &[Finding],
-    case: &CaseInfo,
-) -> io::Result<()> {
-    for finding in findings {
+    result: &CaseResult,
+) -> io::Result<bool> {
+    for finding in &result.findings {
+        if report.expected(finding) {
+            write!(out, "{EXPECTED}EXPECTED (baseline){EXPECTED:#}")?;
+        } else {
+            write!(out, "{FAIL}FAIL{FAIL:#}")?;
+        }
         writeln!(
             out,
-            "{FAIL}FAIL{FAIL:#} {} [{}] expected: {}; actual: {}",
+            " {} [{}] expected: {}; actual: {}",
             finding.case, finding.check, finding.expected, finding.actual
         )?;
     }
+    if report.failed_as_expected(result) {
+        return Ok(false);
+    }
+    let case = &result.case;
     writeln!(out, "     case: {}", case.description)?;
     writeln!(
         out,
         "     reproduce: {}",
         rerun(report, &case.id, &case.tags)
-    )
+    )?;
+    Ok(true)
 }
 
 /// Writes the report of a fuzz run: each distinct failure (its signature, how many
@@ -103,11 +157,12 @@ pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write)
             ),
             None => format!("first: replayed from {}", regressions.display()),
         };
-        writeln!(
-            out,
-            "{FAIL}FAIL{FAIL:#} fuzz [{}] {hits}; {origin}",
-            failure.signature
-        )?;
+        if report.expected(failure) {
+            write!(out, "{EXPECTED}EXPECTED (baseline){EXPECTED:#}")?;
+        } else {
+            write!(out, "{FAIL}FAIL{FAIL:#}")?;
+        }
+        writeln!(out, " fuzz [{}] {hits}; {origin}", failure.signature)?;
         for finding in &failure.findings {
             writeln!(
                 out,
@@ -151,6 +206,21 @@ pub fn write_fuzz(report: &FuzzReport, regressions: &Path, out: &mut impl Write)
             out,
             "stopped early: {} distinct failures reach --max-failures",
             report.failures.len()
+        )?;
+    }
+    if let Some(baseline) = &report.baseline {
+        let new = report
+            .failures
+            .iter()
+            .filter(|failure| !report.expected(failure))
+            .count();
+        writeln!(
+            out,
+            "baseline {}: {} expected distinct failures, {new} new, {} of its {} fuzz entries not met (generated requests are random: not meeting a failure does not show it mended)",
+            baseline.path.display(),
+            baseline.met(),
+            baseline.stale_as(Stale::NotRun).count(),
+            baseline.entries
         )?;
     }
     Ok(())

@@ -421,6 +421,8 @@ mod tests {
             timing_bounds: None,
             elapsed: Duration::ZERO,
             left_behind: Vec::new(),
+            steps: Vec::new(),
+            baseline: None,
             exchanges: vec![Recorded {
                 sent_at: SystemTime::UNIX_EPOCH,
                 elapsed: Duration::from_millis(3),

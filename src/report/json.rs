@@ -1,6 +1,13 @@
 //! The JSON report (`--report json=PATH`): a documented, versioned format whose JSON Schema
 //! is `schemas/report.schema.json`. Version 1; a change that could break a reader raises
 //! the version.
+//!
+//! With `--baseline FILE` the report has what the baseline made of the run: a `baseline`
+//! object (its counts, whether the run passed, the entries that no longer fail and those
+//! not run) and a `baseline` field (`expected` or `new`) on each failed case and each
+//! finding. The other fields keep their meaning (a case that failed as the baseline
+//! expects is still `failed`, and `conformant` still means no finding at all), and a run
+//! without a baseline writes none of these fields, so the version stays 1.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -10,7 +17,7 @@ use serde::Serialize;
 use super::{curl, rerun};
 use crate::cases::{CaseInfo, CaseKind, Tag};
 use crate::checks::Finding;
-use crate::runner::{CaseOutcome, CaseResult, RunReport};
+use crate::runner::{CaseOutcome, CaseResult, Known, RunReport, Stale};
 
 /// The `format` of every JSON report.
 pub const JSON_FORMAT: &str = "conformance-report";
@@ -26,6 +33,35 @@ struct JsonReport<'a> {
     summary: Summary,
     timing_bounds: Option<Bounds>,
     cases: Vec<CaseEntry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineEntry>,
+}
+
+/// What `--baseline` made of the run (only with one).
+#[derive(Serialize)]
+struct BaselineEntry {
+    file: String,
+    entries: usize,
+    passed: bool,
+    failed_as_expected: usize,
+    expected_findings: usize,
+    new_findings: usize,
+    no_longer_fails: Vec<KnownEntry>,
+    not_run: Vec<KnownEntry>,
+}
+
+#[derive(Serialize)]
+struct KnownEntry {
+    case: String,
+    check: &'static str,
+}
+
+/// Whether the baseline lists a finding, or every finding of a failed case.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Listed {
+    Expected,
+    New,
 }
 
 #[derive(Serialize)]
@@ -83,6 +119,8 @@ struct CaseEntry<'a> {
     description: &'a str,
     outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Listed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     skip_reason: Option<&'a str>,
     findings: Vec<FindingEntry<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +139,8 @@ struct FindingEntry<'a> {
     check: &'a str,
     expected: &'a str,
     actual: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Listed>,
 }
 
 #[derive(Serialize)]
@@ -151,6 +191,7 @@ pub fn write_json(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
             slack_ms: millis(bounds.slack()),
         }),
         cases,
+        baseline: baseline_entry(report),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)
@@ -187,6 +228,7 @@ fn entry<'a>(report: &RunReport, result: &'a CaseResult) -> CaseEntry<'a> {
         },
         CaseOutcome::Skipped { reason } => CaseEntry {
             outcome: Outcome::Skipped,
+            baseline: None,
             skip_reason: Some(reason),
             reproduce: None,
             ..entry
@@ -215,6 +257,14 @@ fn ran<'a>(
         } else {
             Outcome::Failed
         },
+        baseline: (!findings.is_empty())
+            .then(|| {
+                listed(
+                    report,
+                    findings.iter().all(|finding| report.expected(finding)),
+                )
+            })
+            .flatten(),
         skip_reason: None,
         findings: findings
             .iter()
@@ -222,6 +272,7 @@ fn ran<'a>(
                 check: finding.check.as_str(),
                 expected: &finding.expected,
                 actual: &finding.actual,
+                baseline: listed(report, report.expected(finding)),
             })
             .collect(),
         reproduce: Some(rerun(report, &case.id, &case.tags)),
@@ -230,6 +281,44 @@ fn ran<'a>(
         polls: None,
         elapsed_ms: millis(elapsed),
     }
+}
+
+/// Whether the baseline expects what is judged, if a baseline was given.
+fn listed(report: &RunReport, expected: bool) -> Option<Listed> {
+    report.baseline.as_ref()?;
+    Some(if expected {
+        Listed::Expected
+    } else {
+        Listed::New
+    })
+}
+
+/// The summary of what the baseline made of the run, if one was given.
+fn baseline_entry(report: &RunReport) -> Option<BaselineEntry> {
+    let baseline = report.baseline.as_ref()?;
+    let entries = |why| {
+        baseline
+            .stale_as(why)
+            .filter_map(|known| match known {
+                Known::Case { case, check } => Some(KnownEntry {
+                    case: case.clone(),
+                    check: check.as_str(),
+                }),
+                Known::Fuzz { .. } => None,
+            })
+            .collect()
+    };
+    let new_findings = report.new_findings().count();
+    Some(BaselineEntry {
+        file: baseline.path.display().to_string(),
+        entries: baseline.entries,
+        passed: report.passes(),
+        failed_as_expected: report.failed_as_expected_count(),
+        expected_findings: report.findings().count() - new_findings,
+        new_findings,
+        no_longer_fails: entries(Stale::NoLongerFails),
+        not_run: entries(Stale::NotRun),
+    })
 }
 
 fn millis(duration: Duration) -> f64 {

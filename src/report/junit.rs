@@ -3,6 +3,13 @@
 //! finding (check, expected, actual), the case's description, the command that re-runs it
 //! and the request as an unsigned curl command.
 //!
+//! With a baseline (`--baseline`), a finding it lists fails no testcase: a case that failed
+//! only such checks is a passed `<testcase>` whose `<system-out>` names each expected
+//! failure (passed rather than `<skipped>`: the case ran, and CI views count skips as
+//! something to look at); a case with a new finding fails on it; a case with an entry that
+//! no longer fails says so in its `<system-out>`; every `<testsuite>` has the baseline's
+//! counts as a property (and the entries that no longer fail as another).
+//!
 //! The file is valid against the JUnit schema of Jenkins' xUnit plugin (`junit-10.xsd`,
 //! which CI systems that validate JUnit files use): quick-junit puts a `skipped` count on
 //! the root `<testsuites>`, which that schema does not allow, so it is taken off the root
@@ -18,7 +25,7 @@ use quick_xml::{Reader, Writer};
 use super::{curl, rerun};
 use crate::cases::CaseInfo;
 use crate::checks::Finding;
-use crate::runner::{CaseOutcome, RunReport};
+use crate::runner::{CaseOutcome, CaseResult, Known, RunReport, Stale};
 
 /// Writes the JUnit XML report of a run.
 pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
@@ -37,6 +44,7 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
                     Property::new("target", report.target.as_str()),
                     Property::new("signature", report.signature.to_string()),
                 ]);
+                suite.add_properties(baseline_properties(report));
                 suites.push(suite);
                 suites.last_mut().expect("just pushed")
             }
@@ -58,13 +66,16 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
                 continue;
             }
         };
-        let case = test_case(
+        let mut case = test_case(
             report,
             &result.case,
             &result.findings,
             result.elapsed(),
             &detail,
         );
+        if let Some(notes) = baseline_notes(report, result) {
+            case.set_system_out(notes);
+        }
         add(result.case.family(), case);
     }
     for suite in &mut suites {
@@ -84,7 +95,12 @@ fn test_case(
     elapsed: Duration,
     detail: &str,
 ) -> TestCase {
-    let status = match findings {
+    // Findings the baseline expects fail no testcase: they are in its system-out.
+    let new: Vec<&Finding> = findings
+        .iter()
+        .filter(|finding| !report.expected(finding))
+        .collect();
+    let status = match new.as_slice() {
         [] => TestCaseStatus::success(),
         [first, ..] => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -113,8 +129,13 @@ fn test_case(
 fn failure_text(report: &RunReport, case: &CaseInfo, findings: &[Finding], detail: &str) -> String {
     let mut text = String::new();
     for finding in findings {
+        let label = if report.expected(finding) {
+            "expected (baseline) "
+        } else {
+            ""
+        };
         text.push_str(&format!(
-            "[{}] expected: {}; actual: {}\n",
+            "{label}[{}] expected: {}; actual: {}\n",
             finding.check, finding.expected, finding.actual
         ));
     }
@@ -125,6 +146,59 @@ fn failure_text(report: &RunReport, case: &CaseInfo, findings: &[Finding], detai
     ));
     text.push_str(detail);
     text
+}
+
+/// What the baseline says of a case, for its `<system-out>`: the findings it expects (a
+/// case that failed only those passes) and its entries that no longer fail.
+fn baseline_notes(report: &RunReport, result: &CaseResult) -> Option<String> {
+    let baseline = report.baseline.as_ref()?;
+    let file = baseline.path.display();
+    let mut notes = String::new();
+    for finding in result
+        .findings
+        .iter()
+        .filter(|finding| report.expected(finding))
+    {
+        notes.push_str(&format!(
+            "EXPECTED FAILURE (baseline {file}): [{}] expected: {}; actual: {}\n",
+            finding.check, finding.expected, finding.actual
+        ));
+    }
+    let stale = baseline
+        .stale_as(Stale::NoLongerFails)
+        .filter(|known| matches!(known, Known::Case { case, .. } if *case == result.case.id));
+    for known in stale {
+        notes.push_str(&format!(
+            "NO LONGER FAILS: {known}: remove it from the baseline {file}\n"
+        ));
+    }
+    (!notes.is_empty()).then_some(notes)
+}
+
+/// The properties of every testsuite that say what the baseline made of the run.
+fn baseline_properties(report: &RunReport) -> Vec<Property> {
+    let Some(baseline) = &report.baseline else {
+        return Vec::new();
+    };
+    let new = report.new_findings().count();
+    let mut properties = vec![Property::new(
+        "baseline",
+        format!(
+            "{}: {} expected findings, {new} new, {} entries no longer fail (remove them), {} not run",
+            baseline.path.display(),
+            report.findings().count() - new,
+            baseline.stale_as(Stale::NoLongerFails).count(),
+            baseline.stale_as(Stale::NotRun).count()
+        ),
+    )];
+    let fixed: Vec<String> = baseline
+        .stale_as(Stale::NoLongerFails)
+        .map(ToString::to_string)
+        .collect();
+    if !fixed.is_empty() {
+        properties.push(Property::new("baseline-no-longer-fails", fixed.join(", ")));
+    }
+    properties
 }
 
 /// Copies `xml` to `out`, leaving out the `skipped` attribute of the root element.

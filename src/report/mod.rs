@@ -2,9 +2,12 @@
 //! captured in tests. Redaction of secrets and volatile values happens here and nowhere
 //! else.
 
+mod baseline;
 mod console;
 mod contract;
+mod coverage;
 mod drift;
+mod explain;
 mod fault_matrix;
 mod har;
 mod json;
@@ -12,12 +15,18 @@ mod junit;
 mod progress;
 mod redact;
 mod snapshots;
+mod subjects;
 
+pub use baseline::{write_baseline, write_empty_baseline, write_fuzz_baseline};
 pub use console::{
     write_checks, write_choices, write_faults, write_fuzz, write_list, write_report,
 };
 pub use contract::write_contract;
+pub use coverage::{AllCases, RuleCoverage, cases_of, coverage, write_coverage};
 pub use drift::Change;
+pub use explain::{
+    CheckExplanation, ShownExample, ShownExchange, explain_check, write_check_explanation,
+};
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
 pub use har::{HAR_VERSION, write_har};
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
@@ -25,6 +34,7 @@ pub use junit::write_junit;
 pub use progress::Progress;
 pub use redact::curl;
 pub use snapshots::{SnapshotDrift, SnapshotOutcome, Snapshots, write_snapshot_outcome};
+pub use subjects::{Subject, UnknownSubject, resolve, write_explanation};
 
 use crate::cases::Tag;
 use crate::runner::RunReport;
@@ -122,6 +132,8 @@ mod tests {
             timing_bounds: None,
             elapsed: Duration::ZERO,
             left_behind: Vec::new(),
+            steps: Vec::new(),
+            baseline: None,
             exchanges: Vec::new(),
         }
     }

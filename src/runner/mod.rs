@@ -8,6 +8,7 @@
 //! and the matrices; [`RunReport`] holds one ordered list of case results.
 
 mod backoff;
+mod baseline;
 mod error;
 mod events;
 mod fuzz;
@@ -32,6 +33,7 @@ use std::time::{Duration, Instant};
 use crate::cases::fixtures::FixtureFile;
 use crate::wire::{ClientOptions, Credentials, Endpoint, SignatureVersion};
 
+pub use baseline::{Baseline, BaselineError, BaselineVerdict, FUZZ_ENTRY, Known, LineError, Stale};
 pub use error::RunError;
 pub use events::{Events, RunEvent};
 pub use fuzz::{FuzzFailure, FuzzOptions, FuzzReport, decode, encode, fuzz, signature};
@@ -128,6 +130,7 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     let (mut report, removal) = lifecycle.run(run_in(&session, options)).await?;
     // The set-up and clean-up steps whose answers break strict JSON, before the cases.
     report.cases.splice(0..0, session.strict_steps.take());
+    report.steps = session.strict_steps.answered_steps();
     report.left_behind = removal.left;
     report.exchanges = session.recording.take();
     report.elapsed = started.elapsed();
@@ -169,6 +172,8 @@ async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunRepor
         timing_bounds,
         elapsed: Duration::ZERO,
         left_behind: Vec::new(),
+        steps: Vec::new(),
+        baseline: None,
         exchanges: Vec::new(),
     })
 }

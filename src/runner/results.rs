@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::baseline::{Baseline, BaselineVerdict};
 use super::provisioned;
 use super::recording::Recorded;
 use crate::cases::{Case, CaseInfo};
@@ -134,6 +135,11 @@ pub struct RunReport {
     pub elapsed: Duration,
     /// The flows of the run that could not be deleted and may still be on the target.
     pub left_behind: Vec<String>,
+    /// The set-up and clean-up steps that got an answer (`setup/CreateFlow`), whether or
+    /// not they are among `cases`: what a baseline's entries of steps are judged against.
+    pub steps: Vec<String>,
+    /// What `--baseline` says of the run, if one was given ([`RunReport::judge`]).
+    pub baseline: Option<BaselineVerdict>,
     /// Every exchange of the run, in the order sent, if it recorded them
     /// ([`super::RunOptions::record_exchanges`]); else none.
     pub exchanges: Vec<Recorded>,
@@ -171,9 +177,46 @@ impl RunReport {
         (!self.left_behind.is_empty()).then(|| provisioned::summary(&[], &self.left_behind))
     }
 
-    /// Whether the target is conformant: every case passed.
+    /// Whether the target is conformant: every case passed (with a baseline, expected
+    /// failures included: see [`RunReport::passes`]).
     pub fn conformant(&self) -> bool {
         self.findings().next().is_none()
+    }
+
+    /// Judges the run with a baseline of known failures, for the reports to show.
+    pub fn judge(&mut self, baseline: &Baseline) {
+        self.baseline = Some(baseline.judge(self));
+    }
+
+    /// Whether the baseline expects this finding (never without one).
+    pub fn expected(&self, finding: &Finding) -> bool {
+        self.baseline
+            .as_ref()
+            .is_some_and(|baseline| baseline.expects_finding(finding))
+    }
+
+    /// The findings no baseline expects: what fails the run.
+    pub fn new_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings().filter(|finding| !self.expected(finding))
+    }
+
+    /// Whether the run passes: every finding is one the baseline expects (without a
+    /// baseline: the target is conformant). Entries the run did not meet never fail it.
+    pub fn passes(&self) -> bool {
+        self.new_findings().next().is_none()
+    }
+
+    /// How many cases failed only checks the baseline expects.
+    pub fn failed_as_expected_count(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|result| self.failed_as_expected(result))
+            .count()
+    }
+
+    /// Whether the case failed only checks the baseline expects.
+    pub fn failed_as_expected(&self, result: &CaseResult) -> bool {
+        !result.findings.is_empty() && result.findings.iter().all(|finding| self.expected(finding))
     }
 
     /// How many cases ran, and how many of them failed.

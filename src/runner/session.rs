@@ -229,6 +229,7 @@ impl Session {
                 .into());
             }
         };
+        self.strict_steps.answered(&case.id);
         let body = exchange.json();
         let status = exchange.status;
         let used = match body

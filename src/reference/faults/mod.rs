@@ -314,6 +314,9 @@ pub enum Fault {
     ServesFewAtOnce,
     /// A long poll's wait is counted from the execution's start, not the request's arrival.
     WaitFromStart,
+    /// The protocol's own errors (MissingRequiredHeader, ActionNotSupported,
+    /// APIVersionNotSupported, EntityTooLarge) are answered 400 InvalidArgument.
+    ProtocolErrorsAsInvalid,
 }
 
 impl Fault {
@@ -368,6 +371,7 @@ impl Fault {
                 Fault::StopWakesNone,
                 Fault::ServesFewAtOnce,
                 Fault::WaitFromStart,
+                Fault::ProtocolErrorsAsInvalid,
             ])
             .chain(auth)
             .chain(throttling)
@@ -428,6 +432,7 @@ impl Fault {
             Fault::StopWakesNone => "stop-wakes-none",
             Fault::ServesFewAtOnce => "serves-32-at-once",
             Fault::WaitFromStart => "wait-from-start",
+            Fault::ProtocolErrorsAsInvalid => "protocol-errors-as-invalid-argument",
         };
         name.to_owned()
     }
@@ -507,6 +512,9 @@ impl Fault {
             Fault::WaitFromStart => {
                 "a long poll's wait is counted from the execution's start, not from the request"
             }
+            Fault::ProtocolErrorsAsInvalid => {
+                "MissingRequiredHeader, ActionNotSupported, APIVersionNotSupported and EntityTooLarge are answered 400 InvalidArgument"
+            }
         };
         text.to_owned()
     }
@@ -535,7 +543,8 @@ impl Fault {
             | Fault::FirstAccountReadable
             | Fault::FormBodyRefused
             | Fault::JsonCharsetRefused
-            | Fault::FormatCaseSensitive => CheckId::ExpectedOutcome,
+            | Fault::FormatCaseSensitive
+            | Fault::ProtocolErrorsAsInvalid => CheckId::ExpectedOutcome,
             Fault::PostWholeSeconds => CheckId::SameAnswer,
             Fault::AnswersEarly | Fault::IgnoresWait | Fault::WaitFromStart => {
                 CheckId::TimingWaitHonoured

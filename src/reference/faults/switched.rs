@@ -42,6 +42,15 @@ pub(crate) enum Breakdown {
     Hang(Duration),
 }
 
+/// The Codes of the protocol's own errors, answered InvalidArgument under
+/// [`Fault::ProtocolErrorsAsInvalid`].
+const PROTOCOL_ERRORS: [ErrorCode; 4] = [
+    ErrorCode::MissingRequiredHeader,
+    ErrorCode::ActionNotSupported,
+    ErrorCode::APIVersionNotSupported,
+    ErrorCode::EntityTooLarge,
+];
+
 /// How long a faulty target's hang lasts.
 const HANG: Duration = Duration::from_secs(600);
 
@@ -206,6 +215,20 @@ impl Faults {
             && let Some((status, code, message)) = gateway_error(code)
         {
             return (status, code.to_owned(), message.to_owned());
+        }
+        if self.has(Fault::ProtocolErrorsAsInvalid)
+            && code
+                .parse::<ErrorCode>()
+                .is_ok_and(|code| PROTOCOL_ERRORS.contains(&code))
+        {
+            let invalid = Contract::embedded()
+                .errors()
+                .get(ErrorCode::InvalidArgument);
+            return (
+                invalid.status.as_u16(),
+                invalid.code.as_str().to_owned(),
+                invalid.message.text().to_owned(),
+            );
         }
         let status = if self.has(Fault::ErrorWrongStatus) {
             400

@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::baseline::{Baseline, BaselineVerdict, Known};
 use super::provision::provision_all;
 use super::provisioned::Lifecycle;
 use super::schedule::{body_of, findings_of, unbuildable};
@@ -78,6 +79,9 @@ pub struct FuzzReport {
     pub target: String,
     /// Whether it was the embedded reference target.
     pub embedded: bool,
+    /// The id unique to the run, part of the names it created (redacted where a report
+    /// must read the same run after run).
+    pub run_id: String,
     /// The seed.
     pub seed: u64,
     /// How many requests were sent (generated, replayed and shrinking ones).
@@ -96,6 +100,29 @@ pub struct FuzzReport {
     pub generating: Duration,
     /// How long the requests took.
     pub elapsed: Duration,
+    /// What `--baseline` says of the run, if one was given ([`FuzzReport::judge`]).
+    pub baseline: Option<BaselineVerdict>,
+}
+
+impl FuzzReport {
+    /// Judges the run with a baseline of known failures, for the report to show.
+    pub fn judge(&mut self, baseline: &Baseline) {
+        self.baseline = Some(baseline.judge_fuzz(self));
+    }
+
+    /// Whether the baseline expects this distinct failure (never without one).
+    pub fn expected(&self, failure: &FuzzFailure) -> bool {
+        self.baseline.as_ref().is_some_and(|baseline| {
+            baseline.expects(&Known::Fuzz {
+                signature: failure.signature.clone(),
+            })
+        })
+    }
+
+    /// Whether the run passes: every distinct failure is one the baseline expects.
+    pub fn passes(&self) -> bool {
+        self.failures.iter().all(|failure| self.expected(failure))
+    }
 }
 
 /// A request as one line: its parameters percent-encoded, in order.
@@ -234,6 +261,7 @@ async fn fuzz_in(
     let mut report = FuzzReport {
         target: session.endpoint.to_string(),
         embedded: options.target.is_none(),
+        run_id: session.fixtures.run_id.clone(),
         seed: fuzz.seed,
         sent: 0,
         generated: 0,
@@ -243,6 +271,7 @@ async fn fuzz_in(
         stopped_early: false,
         generating: Duration::ZERO,
         elapsed: Duration::ZERO,
+        baseline: None,
     };
     let replays = match &fuzz.replay {
         Some(line) => vec![decode(line)],
