@@ -211,6 +211,7 @@ proptest! {
             left_behind: Vec::new(),
             steps: Vec::new(),
             baseline: None,
+            exchanges: Vec::new(),
         };
         let mut out = Vec::new();
         report::write_report(&run, &mut out).unwrap();

@@ -9,7 +9,7 @@ use std::process::Output;
 
 use common::Target;
 use conformance::checks::CheckId;
-use conformance::reference::{Fault, NameFault, NameParameter};
+use conformance::reference::{Choice, Fault, NameFault, NameParameter, ReferenceOptions};
 use conformance::report::{self, ReportFormat};
 use conformance::runner::{self, Baseline, Known, RunReport};
 use serde_json::Value;
@@ -337,6 +337,20 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
         stdout(&again)
     );
 
+    // Parity: a target that differs only in what the service chooses (here its HostId, a
+    // fixed host rather than the address asked for) matches the snapshots.
+    let fixed = Target::with(ReferenceOptions {
+        choices: vec![Choice::FixedHostId],
+        ..ReferenceOptions::default()
+    })
+    .await;
+    let parity = conformance(&fixed, &["--snapshots", snapshots]);
+    assert!(
+        stdout(&parity).contains("185 unchanged, 0 changed"),
+        "{}",
+        stdout(&parity)
+    );
+
     // A target that answers names with a dot differently: drift, with a diff and .snap.new
     // files that insta reads; the old snapshots stay.
     let changed = Target::faulty(NameParameter::ALL.map(dots).to_vec()).await;
@@ -353,6 +367,15 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
     );
     assert!(
         text.contains("+      \"Code\": \"FlowNotExists\","),
+        "{text}"
+    );
+    // Each change named, with the open question that allows it: none here.
+    assert!(
+        text.contains("  response.body.Code: \"InvalidArgument\" -> \"FlowNotExists\" (no open question allows it: a contract difference)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("of the changed: 2 with a change no open question allows"),
         "{text}"
     );
     let pending = files(&dir, ".snap.new");

@@ -1,7 +1,7 @@
 //! Secrets never leave the process: every subcommand and every report format runs with a
 //! known access key secret and security token, and none of its output (console, report
-//! files of every format, snapshots, the fuzz regressions file, baselines, usage errors)
-//! holds them or a signature.
+//! files of every format (the HAR file of every exchange among them), snapshots, the fuzz
+//! regressions file, baselines, usage errors) holds them or a signature.
 
 mod common;
 
@@ -100,6 +100,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "--report".into(),
                 "json=clean.json".into(),
                 "--report".into(),
+                "har=clean.har".into(),
+                "--report".into(),
                 "html=clean.html".into(),
                 "--snapshots".into(),
                 "snaps-clean".into(),
@@ -143,6 +145,8 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
                 "html=faulty-v3.html".into(),
                 "--write-baseline".into(),
                 "baseline-faulty-v3.txt".into(),
+                "--report".into(),
+                "har=faulty-v3.har".into(),
             ],
         ),
         (
@@ -260,9 +264,11 @@ async fn no_output_holds_a_secret_a_token_or_a_signature() {
     seen.0.push(("serve (stderr)".to_owned(), ended.stderr));
     seen.files(&dir);
 
-    let signature =
-        regex::Regex::new(r"[?&]Signature=|(?i)authorization:|ACS3-HMAC-SHA256 Credential")
-            .unwrap();
+    // A HAR file names each query parameter and header in a pair of its own.
+    let signature = regex::Regex::new(
+        r#"[?&]Signature=|(?i)authorization:|ACS3-HMAC-SHA256 Credential|"name": ?"(?-i:Signature|SecurityToken|authorization|x-acs-security-token)""#,
+    )
+    .unwrap();
     let mut leaks = Vec::new();
     for (place, text) in &seen.0 {
         for secret in [SECRET, OTHER_SECRET, TOKEN] {

@@ -133,7 +133,8 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) fixtures: Option<PathBuf>,
     /// Also write the results to a file: junit=PATH (JUnit XML), json=PATH (the format of
-    /// schemas/report.schema.json) or html=PATH (one self-contained page, timing cases
+    /// schemas/report.schema.json), har=PATH (every exchange as an HTTP Archive 1.2, for a
+    /// browser's developer tools) or html=PATH (one self-contained page, timing cases
     /// drawn as timelines) (repeatable).
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub(crate) reports: Vec<ReportFile>,
@@ -183,7 +184,7 @@ fn parse_report(text: &str) -> Result<ReportFile, String> {
         .into_iter()
         .find(|known| known.id() == format)
         .ok_or_else(|| {
-            let known: Vec<&str> = ReportFormat::ALL.map(ReportFormat::id).to_vec();
+            let known: Vec<&str> = ReportFormat::ALL.iter().map(|known| known.id()).collect();
             format!(
                 "no report format {format:?}; the formats are {}",
                 known.join(", ")

@@ -104,6 +104,10 @@ impl RunArgs {
             long_waits: self.long_waits,
             probe_throttling: self.probe_throttling,
             shard: self.shard,
+            record_exchanges: self
+                .reports
+                .iter()
+                .any(|file| file.format.records_exchanges()),
             fixtures: self
                 .fixtures
                 .as_deref()

@@ -178,12 +178,24 @@ impl MessageTemplate {
     /// text between two placeholders), the first placeholder takes the shortest value; use
     /// [`MessageTemplate::is_rendering_of`] to compare with known values.
     pub fn captures(&self, message: &str) -> Option<Vec<String>> {
+        let spans = self.value_spans(message)?;
+        Some(
+            spans
+                .into_iter()
+                .map(|span| message[span].to_owned())
+                .collect(),
+        )
+    }
+
+    /// Where each placeholder's value is in `message` (byte ranges, in order), if it has
+    /// the template's form; split as [`MessageTemplate::captures`] splits.
+    pub fn value_spans(&self, message: &str) -> Option<Vec<std::ops::Range<usize>>> {
         let captures = self.pattern.captures(message)?;
         Some(
             captures
                 .iter()
                 .skip(1)
-                .map(|group| group.map_or_else(String::new, |m| m.as_str().to_owned()))
+                .map(|group| group.map_or(0..0, |m| m.range()))
                 .collect(),
         )
     }
@@ -223,6 +235,13 @@ impl ErrorSpec {
     pub fn captures(&self, message: &str) -> Option<Vec<String>> {
         self.templates()
             .find_map(|template| template.captures(message))
+    }
+
+    /// Where each placeholder's value is in `message`, if it has the form of any documented
+    /// wording.
+    pub fn value_spans(&self, message: &str) -> Option<Vec<std::ops::Range<usize>>> {
+        self.templates()
+            .find_map(|template| template.value_spans(message))
     }
 
     /// Whether `message` is a documented wording rendered with exactly `values`.

@@ -22,7 +22,7 @@ mod schema;
 use std::ops::RangeInclusive;
 use std::sync::LazyLock;
 
-pub use bodies::{BodyKind, BodySchemas, PER_ANSWER_FIELDS, set_field};
+pub use bodies::{BodyKind, BodySchemas, PER_ANSWER_FIELDS, ServerChosen, set_field};
 pub use errors::{ArityError, ErrorCode, ErrorSpec, ErrorTable, MessageTemplate, UnknownErrorCode};
 pub use limits::{SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
 pub use names::{NameParameter, NameRule, NameRules, Names};

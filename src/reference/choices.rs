@@ -144,7 +144,13 @@ choices! {
     /// Held polls are answered a moment after the end that wakes them.
     LateWakeUp => "late-wake-up", WakeUp,
         "a long poll held when its execution ends (or is stopped) is answered 100 ms after the end";
+    /// Error bodies name a fixed host in HostId.
+    FixedHostId => "fixed-host-id", UnknownFields,
+        "error bodies' HostId is the fixed host 127.0.0.1, not the address the request was sent to (the HostId is the service's to choose)";
 }
+
+/// The HostId of error bodies with [`Choice::FixedHostId`].
+const FIXED_HOST_ID: &str = "127.0.0.1";
 
 /// How late a held poll is answered after the end that wakes it, with [`Choice::LateWakeUp`].
 const LATE_WAKE_UP: Duration = Duration::from_millis(100);
@@ -255,8 +261,11 @@ impl Choices {
         }
     }
 
-    /// Shapes an error body: the gateway's extra fields, the message's white space.
+    /// Shapes an error body: the gateway's extra fields, HostId, the message's white space.
     pub(crate) fn shape_error(&self, body: &mut Map<String, Value>) {
+        if self.has(Choice::FixedHostId) {
+            body.insert("HostId".to_owned(), Value::from(FIXED_HOST_ID));
+        }
         if self.has(Choice::GatewayErrorExtras) {
             body.insert(
                 "Recommend".to_owned(),

@@ -6,8 +6,10 @@ mod baseline;
 mod console;
 mod contract;
 mod coverage;
+mod drift;
 mod explain;
 mod fault_matrix;
+mod har;
 mod html;
 mod json;
 mod junit;
@@ -22,10 +24,12 @@ pub use console::{
 };
 pub use contract::write_contract;
 pub use coverage::{AllCases, RuleCoverage, cases_of, coverage, write_coverage};
+pub use drift::Change;
 pub use explain::{
     CheckExplanation, ShownExample, ShownExchange, explain_check, write_check_explanation,
 };
 pub use fault_matrix::{write_choice_matrix, write_fault_matrix, write_incidental_catches};
+pub use har::{HAR_VERSION, write_har};
 pub use html::write_html;
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;
@@ -68,19 +72,22 @@ pub enum ReportFormat {
     Junit,
     /// The JSON format of `schemas/report.schema.json`.
     Json,
+    /// Every exchange of the run as an HTTP Archive 1.2, for a browser's developer tools.
+    Har,
     /// One self-contained HTML page, with the timing cases drawn as timelines.
     Html,
 }
 
 impl ReportFormat {
     /// Every format.
-    pub const ALL: [Self; 3] = [Self::Junit, Self::Json, Self::Html];
+    pub const ALL: [Self; 4] = [Self::Junit, Self::Json, Self::Har, Self::Html];
 
     /// The name `--report` knows it by.
     pub fn id(self) -> &'static str {
         match self {
             Self::Junit => "junit",
             Self::Json => "json",
+            Self::Har => "har",
             Self::Html => "html",
         }
     }
@@ -90,6 +97,7 @@ impl ReportFormat {
         match self {
             Self::Junit => "JUnit",
             Self::Json => "JSON",
+            Self::Har => "HAR",
             Self::Html => "HTML",
         }
     }
@@ -99,7 +107,17 @@ impl ReportFormat {
         match self {
             Self::Junit => write_junit(run, out),
             Self::Json => write_json(run, out),
+            Self::Har => write_har(run, out),
             Self::Html => write_html(run, out),
+        }
+    }
+
+    /// Whether the run must record every exchange for this format
+    /// ([`crate::runner::RunOptions::record_exchanges`]).
+    pub fn records_exchanges(self) -> bool {
+        match self {
+            Self::Junit | Self::Json | Self::Html => false,
+            Self::Har => true,
         }
     }
 }
@@ -123,6 +141,7 @@ mod tests {
             left_behind: Vec::new(),
             steps: Vec::new(),
             baseline: None,
+            exchanges: Vec::new(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! Requests shown to people: as a curl command, with every secret and signature removed.
+//! Requests shown to people (a curl command, the HAR report's requests), with every secret
+//! and signature left out: the one way of redacting a request.
 
 use crate::wire::{decode_pairs, join_encoded};
 
@@ -11,50 +12,24 @@ const SECRET_HEADERS: [&str; 2] = ["authorization", "x-acs-security-token"];
 /// token left out (so it reproduces the request but not its authentication: re-run the
 /// case with `conformance --case ID` to send it signed). Long bodies are summarized.
 pub fn curl(request: &http::Request<Vec<u8>>) -> String {
-    let uri = request.uri();
-    let query = without_secrets(uri.query().unwrap_or_default().as_bytes());
-    let base = format!(
-        "{}://{}{}",
-        uri.scheme_str().unwrap_or("http"),
-        uri.authority()
-            .map(http::uri::Authority::as_str)
-            .unwrap_or_default(),
-        uri.path()
+    let mut command = format!(
+        "curl -sS -X {} {}",
+        request.method(),
+        shell_quote(&url(request))
     );
-    let url = if query.is_empty() {
-        base
-    } else {
-        format!("{base}?{query}")
-    };
-    let mut command = format!("curl -sS -X {} {}", request.method(), shell_quote(&url));
-    for (name, value) in request.headers() {
-        if SECRET_HEADERS.contains(&name.as_str()) || name == http::header::HOST {
+    for (name, value) in headers(request) {
+        if name == http::header::HOST {
             continue;
         }
         let value = String::from_utf8_lossy(value.as_bytes());
         command.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
     }
-    // A form body may carry the signature and the token too (every parameter in the body).
-    let is_form = request
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .is_some_and(|value| {
-            value
-                .as_bytes()
-                .starts_with(b"application/x-www-form-urlencoded")
-        });
-    let form;
-    let body = if is_form {
-        form = without_secrets(request.body()).into_bytes();
-        &form
-    } else {
-        request.body()
-    };
+    let body = body(request);
     if !body.is_empty() {
         if body.len() <= 1024 {
             command.push_str(&format!(
                 " --data-binary {}",
-                shell_quote(&String::from_utf8_lossy(body))
+                shell_quote(&String::from_utf8_lossy(&body))
             ));
         } else {
             command.push_str(&format!(
@@ -66,8 +41,59 @@ pub fn curl(request: &http::Request<Vec<u8>>) -> String {
     command
 }
 
+/// The request's URL without the query parameters that carry a signature or a secret.
+pub(super) fn url(request: &http::Request<Vec<u8>>) -> String {
+    let uri = request.uri();
+    let query = without_secrets(uri.query().unwrap_or_default().as_bytes());
+    let base = format!(
+        "{}://{}{}",
+        uri.scheme_str().unwrap_or("http"),
+        uri.authority()
+            .map(http::uri::Authority::as_str)
+            .unwrap_or_default(),
+        uri.path()
+    );
+    if query.is_empty() {
+        base
+    } else {
+        format!("{base}?{query}")
+    }
+}
+
+/// The request's headers but those that carry a signature or a secret.
+pub(super) fn headers(
+    request: &http::Request<Vec<u8>>,
+) -> impl Iterator<Item = (&http::HeaderName, &http::HeaderValue)> {
+    request
+        .headers()
+        .iter()
+        .filter(|(name, _)| !SECRET_HEADERS.contains(&name.as_str()))
+}
+
+/// The request's body; a form body without the parameters that carry a signature or a
+/// secret (a form may carry every parameter, the signature's and the token's too).
+pub(super) fn body(request: &http::Request<Vec<u8>>) -> std::borrow::Cow<'_, [u8]> {
+    if is_form(request) {
+        without_secrets(request.body()).into_bytes().into()
+    } else {
+        request.body().as_slice().into()
+    }
+}
+
+/// Whether the request's body is an `application/x-www-form-urlencoded` form.
+pub(super) fn is_form(request: &http::Request<Vec<u8>>) -> bool {
+    request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|value| {
+            value
+                .as_bytes()
+                .starts_with(b"application/x-www-form-urlencoded")
+        })
+}
+
 /// A query string or form body without the parameters that carry a signature or a secret.
-fn without_secrets(encoded: &[u8]) -> String {
+pub(super) fn without_secrets(encoded: &[u8]) -> String {
     let kept: Vec<(String, String)> = decode_pairs(encoded)
         .into_iter()
         .filter(|(name, _)| !SECRET_PARAMS.contains(&name.as_str()))

@@ -1,38 +1,42 @@
 //! Snapshots for review (`--snapshots DIR`): each catalog case's exchange in a normalised
 //! form, one insta-format `.snap` file per case, so that a change in a target's behaviour
-//! shows up as a diff in code review.
+//! shows up as a diff in code review, and a target can be compared with another (parity:
+//! record against one, compare the other with the same directory).
 //!
 //! The normalised form is the request's method and parameters and the response's status
-//! and body (JSON with sorted keys), with what differs from run to run redacted: the run's
-//! unique id in names (`[run]`), the target's host and port (`[target]`), request ids
-//! (`[request-id]`) and timestamps (`[time]`).
-//! Signatures, nonces and credentials are never recorded. Timing cases are held to the
-//! timing checks, not to snapshots: when their answers come is the point of them.
+//! and body (JSON with sorted keys). What two correct runs may differ in is redacted: the
+//! run's unique id in names (`[run]`), and, by field, what the contract leaves to the
+//! service ([`crate::contract::ServerChosen`]): the per-answer fields RequestId, HostId and
+//! Recommend (`[per-answer]`) and set timestamps (`[time]`, their value and form), and in
+//! a Message the values the case's expectation takes as any text (`[server]`: the
+//! service's clock, its limit) or as the request time sent (`[sent-time]`). Nothing is
+//! redacted by matching its text, so a value the service chose in another form or another
+//! field stays visible. Signatures, nonces and credentials are never recorded. Timing
+//! cases are held to the timing checks, not to snapshots: when their answers come is the
+//! point of them.
 //!
 //! A case without a snapshot gets one. A case whose exchange differs from its snapshot is
 //! drift: the new form goes to a `.snap.new` file beside the old one (as insta leaves it,
-//! so `cargo insta review` works on it inside a Cargo project), and the run fails;
-//! accepting (`--accept`) writes the new form over the old one instead.
+//! so `cargo insta review` works on it inside a Cargo project), each changed value is
+//! named with the open questions that allow it or as a contract difference
+//! ([`super::drift`]), and the run fails; accepting (`--accept`) writes the new form over
+//! the old one instead.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::{Map, Value, json};
 use similar::TextDiff;
 
-use crate::cases::{Tag, Tamper};
+use super::drift::{self, Change};
+use crate::cases::{Case, Tag, Tamper};
+use crate::contract::{Contract, Expected, Outcome};
 use crate::runner::{Checked, RunReport};
 
 /// The most of a body that is not JSON a snapshot keeps.
 const TEXT_LIMIT: usize = 1024;
-
-static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})")
-        .expect("a valid regex")
-});
 
 /// A directory of snapshots, and whether drift is accepted.
 #[derive(Debug, Clone)]
@@ -74,6 +78,16 @@ pub struct SnapshotDrift {
     pub new_path: PathBuf,
     /// A unified diff from the snapshot to the new form.
     pub diff: String,
+    /// Each changed value, with the open questions that allow it (none: a contract
+    /// difference); empty when either form is not a snapshot's JSON.
+    pub changes: Vec<Change>,
+}
+
+impl SnapshotDrift {
+    /// Whether some change is one no open question allows.
+    pub fn is_contract_difference(&self) -> bool {
+        self.changes.is_empty() || self.changes.iter().any(Change::is_contract_difference)
+    }
 }
 
 impl Snapshots {
@@ -131,12 +145,18 @@ impl Snapshots {
                         .context_radius(3)
                         .header(&path.display().to_string(), &new_path.display().to_string())
                         .to_string();
+                    let parsed = |text: &str| serde_json::from_str::<Value>(contents(text)).ok();
+                    let changes = match (parsed(old), parsed(&new)) {
+                        (Some(old), Some(new)) => drift::changes(&old, &new, &checked.case),
+                        _ => Vec::new(),
+                    };
                     self.write(&new_path, &new)?;
                     outcome.drifted.push(SnapshotDrift {
                         case: result.case.id.clone(),
                         path,
                         new_path,
                         diff,
+                        changes,
                     });
                 }
             }
@@ -174,11 +194,14 @@ fn contents(file: &str) -> &str {
     body.trim_end()
 }
 
-/// The values of a run that differ from those of the next run.
+/// What differs between two correct runs, redacted: the run's own values (its id in names,
+/// the request time it sent, the target's address in the harness's own error text) and
+/// what the contract leaves to the service, by field ([`Contract::bodies`]'
+/// `server_chosen`, and the message values the case's expectation takes as any text).
 struct Redactions {
     /// The run id, in any case.
     run: Option<Regex>,
-    /// The target's host and port.
+    /// The target's host and port, as the harness names it in a transport error.
     authority: String,
 }
 
@@ -197,50 +220,105 @@ impl Redactions {
         }
     }
 
-    /// `text` with timestamps, the target and the run id redacted.
-    fn text(&self, text: &str) -> String {
-        let mut text = TIMESTAMP.replace_all(text, "[time]").into_owned();
-        if !self.authority.is_empty() {
-            text = text.replace(&self.authority, "[target]");
-        }
+    /// `text` with the run id redacted (in names the run made unique).
+    fn names(&self, text: &str) -> String {
         match &self.run {
-            Some(run) => run.replace_all(&text, "[run]").into_owned(),
-            None => text,
+            Some(run) => run.replace_all(text, "[run]").into_owned(),
+            None => text.to_owned(),
         }
     }
 
-    /// A body with sorted keys and volatile values redacted.
-    fn body(&self, value: Value) -> Value {
+    /// The harness's own text of a failed exchange: the run id and the target redacted.
+    fn harness_text(&self, text: &str) -> String {
+        let text = if self.authority.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&self.authority, "[target]")
+        };
+        self.names(&text)
+    }
+
+    /// A body with sorted keys, the run id redacted in names and, at the top level, every
+    /// value the service chooses redacted by its field.
+    fn body(&self, case: &Case, value: Value) -> Value {
+        let Value::Object(map) = value else {
+            return self.value(value);
+        };
+        let bodies = Contract::embedded().bodies();
+        let code = map.get("Code").and_then(Value::as_str).map(str::to_owned);
+        let entries = sorted(map).map(|(key, value)| {
+            let value = match bodies.server_chosen(&key, &value) {
+                Some(chosen) => json!(chosen.placeholder()),
+                None if key == "Message" => match (value, &code) {
+                    (Value::String(message), Some(code)) => {
+                        json!(self.names(&message_values(case, code, &message)))
+                    }
+                    (value, _) => self.value(value),
+                },
+                None => self.value(value),
+            };
+            (key, value)
+        });
+        Value::Object(entries.collect())
+    }
+
+    /// A nested value with sorted keys and the run id redacted in its strings.
+    fn value(&self, value: Value) -> Value {
         match value {
-            Value::Object(map) => {
-                let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-                entries.sort_by(|(a, _), (b, _)| a.cmp(b));
-                let map = entries
-                    .into_iter()
-                    .map(|(key, value)| {
-                        let value = match value {
-                            Value::String(id) if key == "RequestId" && !id.is_empty() => {
-                                json!("[request-id]")
-                            }
-                            other => self.body(other),
-                        };
-                        (key, value)
-                    })
-                    .collect();
-                Value::Object(map)
-            }
+            Value::Object(map) => Value::Object(
+                sorted(map)
+                    .map(|(key, value)| (key, self.value(value)))
+                    .collect(),
+            ),
             Value::Array(items) => {
-                Value::Array(items.into_iter().map(|item| self.body(item)).collect())
+                Value::Array(items.into_iter().map(|item| self.value(item)).collect())
             }
-            Value::String(text) => Value::String(self.text(&text)),
+            Value::String(text) => Value::String(self.names(&text)),
             other => other,
         }
     }
 }
 
+/// The entries of `map`, sorted by key.
+fn sorted(map: Map<String, Value>) -> impl Iterator<Item = (String, Value)> {
+    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+    entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+    entries.into_iter()
+}
+
+/// `message` of an error with `code`, with the values of its placeholders that differ
+/// from run to run redacted, as the case's expectation of that code says: the request time
+/// the harness sent (`[sent-time]`) and what only the service knows, its clock or its
+/// limit (`[server]`). A message in another form is kept as it is: drift shows it.
+fn message_values(case: &Case, code: &str, message: &str) -> String {
+    let Some(spec) = Contract::embedded().errors().lookup(code) else {
+        return message.to_owned();
+    };
+    let Some(values) = case.expect.iter().find_map(|outcome| match outcome {
+        Outcome::Error { code, values } if *code == spec.code => Some(values),
+        _ => None,
+    }) else {
+        return message.to_owned();
+    };
+    let Some(spans) = spec.value_spans(message) else {
+        return message.to_owned();
+    };
+    let mut redacted = message.to_owned();
+    // From the last value to the first, so that earlier spans stay where they are.
+    for (span, expected) in spans.into_iter().zip(values).rev() {
+        let placeholder = match expected {
+            Expected::Text(_) => continue,
+            Expected::SentTime => "[sent-time]",
+            Expected::Any => "[server]",
+        };
+        redacted.replace_range(span, placeholder);
+    }
+    redacted
+}
+
 /// The insta-format snapshot file of a case's exchange.
 fn render(result: &Checked, redactions: &Redactions) -> String {
-    let redact = |text: &str| redactions.text(text);
+    let redact = |text: &str| redactions.names(text);
     let rpc = &result.case.request.rpc;
     let mut params = Map::new();
     if let Some(action) = &rpc.action {
@@ -257,14 +335,17 @@ fn render(result: &Checked, redactions: &Redactions) -> String {
     let response = match &result.answer {
         Ok(exchange) => match &result.body {
             Some(body) => {
-                json!({ "status": exchange.status.as_u16(), "body": redactions.body(body.clone()) })
+                json!({
+                    "status": exchange.status.as_u16(),
+                    "body": redactions.body(&result.case, body.clone()),
+                })
             }
             None => json!({
                 "status": exchange.status.as_u16(),
                 "text": redact(&capped(&exchange.body)),
             }),
         },
-        Err(error) => json!({ "error": redact(&error.to_string()) }),
+        Err(error) => json!({ "error": redactions.harness_text(&error.to_string()) }),
     };
     let snapshot = json!({ "request": request, "response": response });
     let pretty = serde_json::to_string_pretty(&snapshot).expect("JSON values serialise");
@@ -299,6 +380,9 @@ pub fn write_snapshot_outcome(outcome: &SnapshotOutcome, out: &mut impl Write) -
             drift.case,
             drift.new_path.display()
         )?;
+        for change in &drift.changes {
+            writeln!(out, "  {change}")?;
+        }
         out.write_all(drift.diff.as_bytes())?;
     }
     writeln!(
@@ -310,6 +394,18 @@ pub fn write_snapshot_outcome(outcome: &SnapshotOutcome, out: &mut impl Write) -
         outcome.recorded.len(),
         outcome.accepted.len()
     )?;
+    let differences = outcome
+        .drifted
+        .iter()
+        .filter(|drift| drift.is_contract_difference())
+        .count();
+    if !outcome.drifted.is_empty() {
+        writeln!(
+            out,
+            "of the changed: {differences} with a change no open question allows (a contract difference), {} only where the contract leaves the answer open",
+            outcome.drifted.len() - differences
+        )?;
+    }
     if !outcome.drifted.is_empty() {
         writeln!(
             out,
@@ -324,21 +420,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redaction_keeps_what_is_stable() {
+    fn redaction_is_by_field() {
         let redactions = Redactions::new("ab12cd34", "127.0.0.1:4000");
         assert_eq!(
-            redactions.text("Done_ab12cd34 and DONE_AB12CD34 at 2026-11-24T02:14:48Z"),
-            "Done_[run] and DONE_[run] at [time]"
+            redactions.names("Done_ab12cd34 and DONE_AB12CD34"),
+            "Done_[run] and DONE_[run]"
         );
-        // A timestamp in the wrong form stays visible: drift shows it.
+        let case = |expect: Vec<Outcome>| Case {
+            id: "protocol/skewed-time".to_owned(),
+            tags: Vec::new(),
+            description: String::new(),
+            request: crate::cases::CaseRequest::signed(crate::wire::RpcRequest::get("X")),
+            expect,
+            questions: Vec::new(),
+        };
+        // Every per-answer field and every set timestamp, whatever its text or form; an
+        // unset timestamp and a non-text value stay.
+        let body = json!({"Status": "Succeeded", "RequestId": "9F1E", "Name": "Done_ab12cd34",
+            "HostId": "127.0.0.1", "StartedTime": "2026/11/24 02:14:48", "StoppedTime": "",
+            "Recommend": 7, "Output": "2026-11-24T02:14:48Z"});
         assert_eq!(
-            redactions.text("2026/11/24 02:14:48"),
-            "2026/11/24 02:14:48"
+            redactions.body(&case(Vec::new()), body).to_string(),
+            r#"{"HostId":"[per-answer]","Name":"Done_[run]","Output":"2026-11-24T02:14:48Z","Recommend":7,"RequestId":"[per-answer]","StartedTime":"[time]","Status":"Succeeded","StoppedTime":""}"#
         );
-        let body = json!({"Status": "Succeeded", "RequestId": "9F1E", "Name": "Done_ab12cd34", "HostId": "127.0.0.1:4000"});
+        // A Message's values as the case's expectation takes them.
+        let skewed = case(vec![Outcome::Error {
+            code: crate::contract::ErrorCode::RequestTimeTooSkewed,
+            values: vec![Expected::SentTime, Expected::Any],
+        }]);
+        let message = "The difference between the request time 2026-11-24T02:14:48Z and the current time 2026-11-24 03:14:48 is too large.";
+        let body = json!({"Code": "RequestTimeTooSkewed", "Message": message});
         assert_eq!(
-            redactions.body(body).to_string(),
-            r#"{"HostId":"[target]","Name":"Done_[run]","RequestId":"[request-id]","Status":"Succeeded"}"#
+            redactions.body(&skewed, body.clone())["Message"],
+            "The difference between the request time [sent-time] and the current time [server] is too large."
+        );
+        // Another code than expected: the message as it is.
+        assert_eq!(redactions.body(&case(Vec::new()), body)["Message"], message);
+        // The target's address only in the harness's own text.
+        assert_eq!(
+            redactions.harness_text("failed to connect: 127.0.0.1:4000 Done_ab12cd34"),
+            "failed to connect: [target] Done_[run]"
         );
     }
 

@@ -18,6 +18,7 @@ mod matrix;
 mod pacing;
 mod provision;
 mod provisioned;
+mod recording;
 mod results;
 mod schedule;
 mod selection;
@@ -42,8 +43,10 @@ pub(crate) use matrix::{
 };
 pub use matrix::{ChoiceOutcome, FaultOutcome, choice_matrix, fault_matrix};
 pub use pacing::{Pacing, SERVICE_DESCRIBE_LIMIT, SERVICE_OTHER_LIMIT, ServiceLimit};
+pub use recording::Recorded;
 pub use results::{CaseOutcome, CaseResult, Checked, RunReport};
 pub use selection::{Shard, list, unknown_cases};
+pub(crate) use timing::timing_execution;
 
 use provision::{Need, case_needs, provision, throttling_needs, timing_needs};
 use provisioned::Lifecycle;
@@ -88,6 +91,9 @@ pub struct RunOptions {
     pub events: Option<Events>,
     /// How the HTTP client connects and reads (TLS roots, `--insecure`, body cap).
     pub client: ClientOptions,
+    /// Whether the report keeps every exchange of the run ([`RunReport::exchanges`]), for
+    /// `--report har=PATH`.
+    pub record_exchanges: bool,
 }
 
 impl Default for RunOptions {
@@ -110,6 +116,7 @@ impl Default for RunOptions {
             shard: None,
             events: None,
             client: ClientOptions::default(),
+            record_exchanges: false,
         }
     }
 }
@@ -125,6 +132,7 @@ pub async fn run(options: &RunOptions) -> Result<RunReport, RunError> {
     report.cases.splice(0..0, session.strict_steps.take());
     report.steps = session.strict_steps.answered_steps();
     report.left_behind = removal.left;
+    report.exchanges = session.recording.take();
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -166,5 +174,6 @@ async fn run_in(session: &Arc<Session>, options: &RunOptions) -> Result<RunRepor
         left_behind: Vec::new(),
         steps: Vec::new(),
         baseline: None,
+        exchanges: Vec::new(),
     })
 }

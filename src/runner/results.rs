@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::baseline::{Baseline, BaselineVerdict};
 use super::provisioned;
+use super::recording::Recorded;
 use crate::cases::{Case, CaseInfo};
 use crate::checks::Finding;
 use crate::checks::timing::{Poll, Timeline, TimingBounds};
@@ -139,6 +140,9 @@ pub struct RunReport {
     pub steps: Vec<String>,
     /// What `--baseline` says of the run, if one was given ([`RunReport::judge`]).
     pub baseline: Option<BaselineVerdict>,
+    /// Every exchange of the run, in the order sent, if it recorded them
+    /// ([`super::RunOptions::record_exchanges`]); else none.
+    pub exchanges: Vec<Recorded>,
 }
 
 impl RunReport {

@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
@@ -14,6 +14,7 @@ use super::backoff::Backoff;
 use super::events::{Events, RunEvent};
 use super::pacing::Pacer;
 use super::provisioned::Provisioned;
+use super::recording::Recording;
 use super::results::{CaseResult, Checked};
 use super::steps::StrictSteps;
 use super::{RunError, RunOptions};
@@ -46,6 +47,8 @@ pub(super) struct Session {
     /// The set-up and clean-up steps whose answers the run used although they break
     /// strict JSON.
     pub(super) strict_steps: StrictSteps,
+    /// Every exchange, if the run records them (`RunOptions::record_exchanges`).
+    pub(super) recording: Recording,
 }
 
 impl Session {
@@ -145,10 +148,14 @@ impl Session {
         };
         loop {
             self.pacer.ready(action).await;
-            let exchange = match connection.as_deref_mut() {
-                Some(connection) => connection.send(request.clone(), limit).await?,
-                None => self.client.send(request.clone(), limit).await?,
+            let (sent_at, started) = (SystemTime::now(), Instant::now());
+            let answer = match connection.as_deref_mut() {
+                Some(connection) => connection.send(request.clone(), limit).await,
+                None => self.client.send(request.clone(), limit).await,
             };
+            self.recording
+                .record(sent_at, started.elapsed(), &request, &answer);
+            let exchange = answer?;
             let Some(wait) = self.backoff.wait(&exchange, retries) else {
                 return Ok(exchange);
             };
@@ -171,9 +178,14 @@ impl Session {
         if self.pacer.is_chosen() {
             self.pacer.ready(action).await;
         }
-        self.client
-            .send(request, self.answer_limit(Duration::ZERO))
-            .await
+        let (sent_at, started) = (SystemTime::now(), Instant::now());
+        let answer = self
+            .client
+            .send(request.clone(), self.answer_limit(Duration::ZERO))
+            .await;
+        self.recording
+            .record(sent_at, started.elapsed(), &request, &answer);
+        answer
     }
 
     /// How long a request may take before it counts as unanswered: `hold` (a long poll's
@@ -447,6 +459,7 @@ pub(super) async fn open(
         backoff: Backoff::new(),
         provisioned: Provisioned::default(),
         strict_steps: StrictSteps::default(),
+        recording: Recording::new(options.record_exchanges),
     });
     Ok((session, reference))
 }

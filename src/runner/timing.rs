@@ -72,8 +72,13 @@ pub(super) async fn run_timing_case(
 
 /// The execution name of a timing case: its id's last part and the run id.
 fn execution_name(session: &Session, case: &TimingCase) -> String {
-    let detail = case.id.rsplit('/').next().unwrap_or("timing");
-    format!("{detail}_{}", session.fixtures.run_id)
+    timing_execution(&case.id, &session.fixtures.run_id)
+}
+
+/// The execution the timing case `id` starts (and polls) in the run `run_id`.
+pub(crate) fn timing_execution(id: &str, run_id: &str) -> String {
+    let detail = id.rsplit('/').next().unwrap_or("timing");
+    format!("{detail}_{run_id}")
 }
 
 /// The target throttled a StartExecution a case needs (after the run's retries): the

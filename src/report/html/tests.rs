@@ -160,6 +160,7 @@ fn run() -> RunReport {
         left_behind: Vec::new(),
         steps: vec!["setup/StartExecution".to_owned()],
         baseline: None,
+        exchanges: Vec::new(),
     }
 }
 

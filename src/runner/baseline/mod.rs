@@ -295,6 +295,7 @@ mod tests {
             left_behind: Vec::new(),
             steps: steps.iter().map(|step| (*step).to_owned()).collect(),
             baseline: None,
+            exchanges: Vec::new(),
         }
     }
 
