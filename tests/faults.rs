@@ -208,7 +208,7 @@ fn the_fault_matrix_document_lists_every_fault_with_its_rule_and_owner() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "slow tier (.ci/slow-tier): the default suite against each of 73 faults, minutes"]
+#[ignore = "slow tier (.ci/slow-tier): the default suite against each fault, minutes"]
 async fn every_fault_is_caught_by_its_owner_and_the_clean_target_by_nothing() {
     let outcomes = fault_matrix(&Fault::all()).await.expect("the suites run");
     let missed: Vec<String> = outcomes
