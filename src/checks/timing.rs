@@ -413,7 +413,10 @@ pub(super) fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(),
                     "StoppedTime exactly when the status is terminal (unset: absent, null or \"\"{})",
                     open_note(&[OpenQuestion::UnsetFields])
                 ),
-                format!("{status} with StoppedTime {stopped:?}"),
+                match stopped {
+                    Some(stopped) => format!("{status} with StoppedTime {stopped}"),
+                    None => format!("{status} without StoppedTime"),
+                },
             ));
         }
         let instant = |text: &str| OffsetDateTime::parse(text, &Rfc3339).ok();
