@@ -266,9 +266,7 @@ fn load(contract: &Contract) -> Result<Vec<CheckExample>, String> {
     file.examples
         .into_iter()
         .map(|entry| {
-            let check = CheckId::ALL
-                .into_iter()
-                .find(|check| check.as_str() == entry.check)
+            let check = CheckId::named(&entry.check)
                 .ok_or_else(|| format!("no check {:?}", entry.check))?;
             let exchanges = entry
                 .exchanges

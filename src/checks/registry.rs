@@ -124,6 +124,11 @@ impl CheckId {
         CheckId::StrictJson,
     ];
 
+    /// The check whose id is `id` (as [`CheckId::as_str`] prints it), if one is.
+    pub fn named(id: &str) -> Option<CheckId> {
+        Self::ALL.into_iter().find(|check| check.as_str() == id)
+    }
+
     /// The stable id reports print (`status-matches-code`).
     pub fn as_str(self) -> &'static str {
         self.spec().id

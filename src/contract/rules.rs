@@ -248,12 +248,9 @@ impl Rules {
                 .checks
                 .iter()
                 .map(|text| {
-                    CheckId::ALL
-                        .into_iter()
-                        .find(|check| check.as_str() == text)
-                        .ok_or_else(|| {
-                            bad(format!("{id} names the check {text:?}, which no check is"))
-                        })
+                    CheckId::named(text).ok_or_else(|| {
+                        bad(format!("{id} names the check {text:?}, which no check is"))
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let code = entry

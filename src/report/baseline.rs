@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::redact::RunValues;
 use crate::checks::Finding;
 use crate::runner::{FuzzReport, Known, RunReport};
 
@@ -149,13 +150,7 @@ fn request_ids(report: &RunReport) -> BTreeSet<String> {
 /// anything shaped like one, timestamps, measured durations, the target's host and port,
 /// and the run id in any case.
 fn redactor(run_id: &str, target: &str, request_ids: BTreeSet<String>) -> impl Fn(&str) -> String {
-    let authority = target
-        .split_once("://")
-        .map_or(target, |(_, rest)| rest)
-        .trim_end_matches('/')
-        .to_owned();
-    let run = (!run_id.is_empty())
-        .then(|| Regex::new(&format!("(?i){}", regex::escape(run_id))).expect("an escaped id"));
+    let run = RunValues::new(run_id, target);
     move |text| {
         let mut text = text.to_owned();
         for id in &request_ids {
@@ -163,14 +158,7 @@ fn redactor(run_id: &str, target: &str, request_ids: BTreeSet<String>) -> impl F
         }
         let text = UUID.replace_all(&text, "[request-id]");
         let text = TIMESTAMP.replace_all(&text, "[time]");
-        let mut text = DURATION.replace_all(&text, "[duration]").into_owned();
-        if !authority.is_empty() {
-            text = text.replace(&authority, "[target]");
-        }
-        match &run {
-            Some(run) => run.replace_all(&text, "[run]").into_owned(),
-            None => text,
-        }
+        run.harness_text(&DURATION.replace_all(&text, "[duration]"))
     }
 }
 

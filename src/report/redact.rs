@@ -1,12 +1,54 @@
 //! Requests shown to people (a curl command, the HAR report's requests), with every secret
 //! and signature left out: the one way of redacting a request.
 
+use regex::Regex;
+
 use crate::wire::{decode_pairs, join_encoded};
 
 /// Query parameters that carry a signature or a secret.
 const SECRET_PARAMS: [&str; 2] = ["Signature", "SecurityToken"];
 /// Headers that carry a signature or a secret.
 const SECRET_HEADERS: [&str; 2] = ["authorization", "x-acs-security-token"];
+
+/// What is the run's own in the harness's text: its unique id in names (`[run]`, in any
+/// letter case) and the target's host and port (`[target]`). The one way snapshots and
+/// baselines take them out.
+pub(super) struct RunValues {
+    /// The run id, in any case.
+    run: Option<Regex>,
+    /// The target's host and port.
+    authority: String,
+}
+
+impl RunValues {
+    /// The values of a run with this id against this target (a URL, or its host and port).
+    pub(super) fn new(run_id: &str, target: &str) -> Self {
+        let authority = target.split_once("://").map_or(target, |(_, rest)| rest);
+        Self {
+            run: (!run_id.is_empty()).then(|| {
+                Regex::new(&format!("(?i){}", regex::escape(run_id))).expect("an escaped id")
+            }),
+            authority: authority.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// `text` with the run id redacted (in names the run made unique).
+    pub(super) fn names(&self, text: &str) -> String {
+        match &self.run {
+            Some(run) => run.replace_all(text, "[run]").into_owned(),
+            None => text.to_owned(),
+        }
+    }
+
+    /// The harness's own text (an error, a finding): the target and the run id redacted.
+    pub(super) fn harness_text(&self, text: &str) -> String {
+        if self.authority.is_empty() {
+            self.names(text)
+        } else {
+            self.names(&text.replace(&self.authority, "[target]"))
+        }
+    }
+}
 
 /// The request as a curl command a person can paste, with its signature and security
 /// token left out (so it reproduces the request but not its authentication: re-run the

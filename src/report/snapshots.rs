@@ -26,11 +26,11 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
 use serde_json::{Map, Value, json};
 use similar::TextDiff;
 
 use super::drift::{self, Change};
+use super::redact::RunValues;
 use crate::cases::{Case, Tag, Tamper};
 use crate::contract::{Contract, Expected, Outcome};
 use crate::runner::{Checked, RunReport};
@@ -199,43 +199,19 @@ fn contents(file: &str) -> &str {
 /// what the contract leaves to the service, by field ([`Contract::bodies`]'
 /// `server_chosen`, and the message values the case's expectation takes as any text).
 struct Redactions {
-    /// The run id, in any case.
-    run: Option<Regex>,
-    /// The target's host and port, as the harness names it in a transport error.
-    authority: String,
+    /// The run's own values.
+    run: RunValues,
 }
 
 impl Redactions {
     fn of(report: &RunReport) -> Self {
-        let authority = report.target.split_once("://").map_or("", |(_, rest)| rest);
-        Self::new(&report.run_id, authority.trim_end_matches('/'))
+        Self::new(&report.run_id, &report.target)
     }
 
-    fn new(run_id: &str, authority: &str) -> Self {
+    fn new(run_id: &str, target: &str) -> Self {
         Self {
-            run: (!run_id.is_empty()).then(|| {
-                Regex::new(&format!("(?i){}", regex::escape(run_id))).expect("an escaped id")
-            }),
-            authority: authority.to_owned(),
+            run: RunValues::new(run_id, target),
         }
-    }
-
-    /// `text` with the run id redacted (in names the run made unique).
-    fn names(&self, text: &str) -> String {
-        match &self.run {
-            Some(run) => run.replace_all(text, "[run]").into_owned(),
-            None => text.to_owned(),
-        }
-    }
-
-    /// The harness's own text of a failed exchange: the run id and the target redacted.
-    fn harness_text(&self, text: &str) -> String {
-        let text = if self.authority.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(&self.authority, "[target]")
-        };
-        self.names(&text)
     }
 
     /// A body with sorted keys, the run id redacted in names and, at the top level, every
@@ -251,7 +227,7 @@ impl Redactions {
                 Some(chosen) => json!(chosen.placeholder()),
                 None if key == "Message" => match (value, &code) {
                     (Value::String(message), Some(code)) => {
-                        json!(self.names(&message_values(case, code, &message)))
+                        json!(self.run.names(&message_values(case, code, &message)))
                     }
                     (value, _) => self.value(value),
                 },
@@ -273,7 +249,7 @@ impl Redactions {
             Value::Array(items) => {
                 Value::Array(items.into_iter().map(|item| self.value(item)).collect())
             }
-            Value::String(text) => Value::String(self.names(&text)),
+            Value::String(text) => Value::String(self.run.names(&text)),
             other => other,
         }
     }
@@ -318,7 +294,7 @@ fn message_values(case: &Case, code: &str, message: &str) -> String {
 
 /// The insta-format snapshot file of a case's exchange.
 fn render(result: &Checked, redactions: &Redactions) -> String {
-    let redact = |text: &str| redactions.names(text);
+    let redact = |text: &str| redactions.run.names(text);
     let rpc = &result.case.request.rpc;
     let mut params = Map::new();
     if let Some(action) = &rpc.action {
@@ -345,7 +321,7 @@ fn render(result: &Checked, redactions: &Redactions) -> String {
                 "text": redact(&capped(&exchange.body)),
             }),
         },
-        Err(error) => json!({ "error": redactions.harness_text(&error.to_string()) }),
+        Err(error) => json!({ "error": redactions.run.harness_text(&error.to_string()) }),
     };
     let snapshot = json!({ "request": request, "response": response });
     let pretty = serde_json::to_string_pretty(&snapshot).expect("JSON values serialise");
@@ -423,7 +399,7 @@ mod tests {
     fn redaction_is_by_field() {
         let redactions = Redactions::new("ab12cd34", "127.0.0.1:4000");
         assert_eq!(
-            redactions.names("Done_ab12cd34 and DONE_AB12CD34"),
+            redactions.run.names("Done_ab12cd34 and DONE_AB12CD34"),
             "Done_[run] and DONE_[run]"
         );
         let case = |expect: Vec<Outcome>| Case {
@@ -458,7 +434,9 @@ mod tests {
         assert_eq!(redactions.body(&case(Vec::new()), body)["Message"], message);
         // The target's address only in the harness's own text.
         assert_eq!(
-            redactions.harness_text("failed to connect: 127.0.0.1:4000 Done_ab12cd34"),
+            redactions
+                .run
+                .harness_text("failed to connect: 127.0.0.1:4000 Done_ab12cd34"),
             "failed to connect: [target] Done_[run]"
         );
     }

@@ -67,12 +67,7 @@ pub fn resolve(id: &str) -> Result<Vec<Subject>, UnknownSubject> {
     let contract = Contract::embedded();
     let cases = AllCases::new();
     let mut found = Vec::new();
-    found.extend(
-        CheckId::ALL
-            .into_iter()
-            .filter(|check| check.as_str() == id)
-            .map(Subject::Check),
-    );
+    found.extend(CheckId::named(id).map(Subject::Check));
     found.extend(
         cases
             .catalog

@@ -118,10 +118,7 @@ fn parse_line(line: &str) -> Result<Option<Known>, LineError> {
 
 /// The check of an id, as `conformance checks` lists it.
 fn check_named(text: &str) -> Result<CheckId, LineError> {
-    CheckId::ALL
-        .into_iter()
-        .find(|check| check.as_str() == text)
-        .ok_or_else(|| LineError::UnknownCheck(text.to_owned()))
+    CheckId::named(text).ok_or_else(|| LineError::UnknownCheck(text.to_owned()))
 }
 
 #[cfg(test)]
