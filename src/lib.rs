@@ -107,6 +107,8 @@
 pub mod cases;
 pub mod checks;
 pub mod contract;
+#[cfg(feature = "runner")]
+pub mod proxy;
 #[cfg(feature = "reference")]
 pub mod reference;
 #[cfg(feature = "runner")]
