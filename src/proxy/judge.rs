@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::Traffic;
+use crate::report::ReportFormat;
 use crate::runner::RunReport;
 
 /// How the traffic is judged.
@@ -44,6 +45,25 @@ impl ProxyReport {
     /// finding).
     pub fn passes(&self) -> bool {
         self.report.passes() && (!self.strict_client || self.client.is_empty())
+    }
+
+    /// Writes the report file of `format`: one case per exchange, the client findings
+    /// beside the target's.
+    pub fn write(
+        &self,
+        format: ReportFormat,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
+        format.write(&self.report, out)
+    }
+
+    /// The closing summary for the console: exchanges seen, target and client findings.
+    pub fn summary(&self) -> String {
+        let (ran, failed) = self.report.counts();
+        format!(
+            "{ran} exchanges, {failed} with target findings, {} client findings",
+            self.client.len()
+        )
     }
 }
 
