@@ -267,6 +267,44 @@ pub(crate) enum Command {
     /// judge it and the reference faults that prove them, and the gaps, as Markdown
     /// (docs/coverage.md).
     Coverage,
+    /// Stand between real clients and a target, forward their traffic unchanged and hold
+    /// every DescribeExecution exchange to the contract.
+    ///
+    /// It prints the URL to send to instead of the target's on the first line of standard
+    /// output, then a line per finding as it happens: the target's (FAIL) and the clients'
+    /// (CLIENT: a request that breaks the contract). It needs no credentials and changes
+    /// nothing. On Ctrl-C or SIGTERM it writes its reports (one case per exchange), prints
+    /// a summary and exits 0 without target findings (and, with --strict-client, without
+    /// client findings), 1 with.
+    Proxy(ProxyArgs),
+}
+
+/// The options of `conformance proxy`.
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// The CloudFlow-compatible endpoint to forward to (http:// or https://, no path).
+    #[arg(long, value_name = "URL")]
+    pub(crate) target: Endpoint,
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) listen: SocketAddr,
+    /// Write the results to a file when stopped, one case per exchange: junit=PATH,
+    /// json=PATH, har=PATH or html=PATH, as for a run (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub(crate) reports: Vec<ReportFile>,
+    /// Also trust the CA certificates of this PEM file toward an HTTPS target (besides the
+    /// platform's roots).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate of the target: for test targets only (a warning says so).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+    /// The margin added to every timing bound, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = parse_seconds)]
+    pub(crate) slack: Duration,
+    /// Client findings (requests that break the contract) fail the verdict too.
+    #[arg(long)]
+    pub(crate) strict_client: bool,
 }
 
 /// The options of `conformance explain`.

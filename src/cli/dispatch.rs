@@ -11,6 +11,7 @@ use conformance::runner::{self, Interrupt, RunOptions, RunReport};
 
 use super::args::{Command, FuzzArgs, RunArgs, ServeArgs};
 use super::error::{CliError, written};
+use super::proxy::proxy;
 
 /// What a command that ran to its end says of its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +23,7 @@ pub(crate) enum Verdict {
 }
 
 impl Verdict {
-    fn of(conformant: bool) -> Self {
+    pub(super) fn of(conformant: bool) -> Self {
         if conformant {
             Verdict::Conformant
         } else {
@@ -80,11 +81,15 @@ pub(crate) fn dispatch(command: Option<Command>, run: &RunArgs) -> Result<Verdic
             written(report::write_coverage(&mut stdout))?;
             Ok(Verdict::Conformant)
         }
+        Some(Command::Proxy(args)) => {
+            drop(stdout);
+            proxy(&args)
+        }
     }
 }
 
 /// Runs `work` to its end on the command's one async runtime.
-fn block_on<T>(work: impl Future<Output = T>) -> Result<T, CliError> {
+pub(super) fn block_on<T>(work: impl Future<Output = T>) -> Result<T, CliError> {
     let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
     Ok(runtime.block_on(work))
 }
@@ -198,7 +203,7 @@ fn report_run(args: &RunArgs, run: &RunReport) -> Result<Verdict, CliError> {
 }
 
 /// Writes a file with `write`, buffered.
-fn create(
+pub(super) fn create(
     path: &std::path::Path,
     write: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
 ) -> io::Result<()> {

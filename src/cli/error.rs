@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use conformance::cases::fixtures::FixtureError;
+use conformance::proxy::ProxyError;
 use conformance::report::UnknownSubject;
 use conformance::runner::{BaselineError, RunError};
 use conformance::wire::{CredentialsError, WireError};
@@ -86,6 +87,10 @@ pub(crate) enum CliError {
         /// What failed.
         source: io::Error,
     },
+    /// `proxy` could not start: it could not listen, or the TLS set-up toward the target
+    /// failed.
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
     /// `serve` could not listen for Ctrl-C.
     #[error("failed to listen for Ctrl-C: {0}")]
     Signals(#[source] io::Error),

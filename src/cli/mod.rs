@@ -8,6 +8,7 @@ mod dispatch;
 mod error;
 mod exit;
 mod options;
+mod proxy;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

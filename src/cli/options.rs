@@ -1,13 +1,18 @@
 //! The second stage of argument parsing: the raw values of [`args`](super::args) checked
 //! and turned into the library's options. The rest of the command sees only these.
 
+use std::path::Path;
+
 use conformance::cases::fixtures::FixtureFile;
 use conformance::contract::Contract;
+use conformance::proxy::{JudgeOptions, ProxyOptions};
 use conformance::reference::{ReferenceOptions, default_accounts};
 use conformance::runner::{self, Baseline, FuzzOptions, Pacing, RunOptions};
 use conformance::wire::{ClientOptions, Credentials, SignatureVersion, WireError};
 
-use super::args::{BaselineArgs, FuzzArgs, RunArgs, ServeArgs, SignatureArg, TargetArgs};
+use super::args::{
+    BaselineArgs, FuzzArgs, ProxyArgs, RunArgs, ServeArgs, SignatureArg, TargetArgs,
+};
 use super::error::CliError;
 
 impl TargetArgs {
@@ -30,16 +35,7 @@ impl TargetArgs {
         if self.target.is_some() && signature != SignatureVersion::None && credentials.is_none() {
             return Err(WireError::MissingCredentials(signature).into());
         }
-        let ca_certificates = self
-            .ca_cert
-            .as_deref()
-            .map(|path| {
-                std::fs::read(path).map_err(|source| CliError::CaCert {
-                    path: path.to_owned(),
-                    source,
-                })
-            })
-            .transpose()?;
+        let ca_certificates = read_ca_cert(self.ca_cert.as_deref())?;
         Ok(RunOptions {
             target: self.target.clone(),
             credentials,
@@ -79,9 +75,7 @@ impl TargetArgs {
     pub(crate) fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.insecure {
-            notes.push(
-                "warning: --insecure: TLS certificates are not checked; anyone on the path can read and change the run's requests".to_owned(),
-            );
+            notes.push(insecure_warning("the run's requests"));
         }
         if self.pacing() == Pacing::Service {
             let (describe, other) = (runner::SERVICE_DESCRIBE_LIMIT, runner::SERVICE_OTHER_LIMIT);
@@ -91,6 +85,51 @@ impl TargetArgs {
             ));
         }
         notes
+    }
+}
+
+/// `--ca-cert`'s file, read.
+fn read_ca_cert(path: Option<&Path>) -> Result<Option<Vec<u8>>, CliError> {
+    path.map(|path| {
+        std::fs::read(path).map_err(|source| CliError::CaCert {
+            path: path.to_owned(),
+            source,
+        })
+    })
+    .transpose()
+}
+
+/// The warning `--insecure` gives, for traffic described as `what`.
+fn insecure_warning(what: &str) -> String {
+    format!(
+        "warning: --insecure: TLS certificates are not checked; anyone on the path can read and change {what}"
+    )
+}
+
+impl ProxyArgs {
+    /// The proxy's options and the judge's.
+    pub(crate) fn options(&self) -> Result<(ProxyOptions, JudgeOptions), CliError> {
+        let proxy = ProxyOptions {
+            target: self.target.clone(),
+            listen: self.listen,
+            ca_certificates: read_ca_cert(self.ca_cert.as_deref())?,
+            insecure: self.insecure,
+            capture_bytes: ClientOptions::default().max_body_bytes,
+        };
+        let judge = JudgeOptions {
+            target: self.target.to_string(),
+            slack: self.slack,
+            strict_client: self.strict_client,
+        };
+        Ok((proxy, judge))
+    }
+
+    /// Warnings about these options, for standard error.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        self.insecure
+            .then(|| insecure_warning("the traffic to the target"))
+            .into_iter()
+            .collect()
     }
 }
 

@@ -1,13 +1,50 @@
 //! The transparent half of the proxy: an HTTP/1.1 server that forwards each request to the
 //! target unchanged and streams the answer back, and hands a [`Traffic`] record of each
 //! exchange to whoever judges it.
+//!
+//! - [`exchange`] forwards one request: method, path and query, headers (Host included,
+//!   in their order and case) and body as the client sent them, less the hop-by-hop
+//!   headers ([`hop`]); the answer the same way back, or a 502 that names the proxy when
+//!   the target could not be reached.
+//! - [`tee`] streams both bodies frame by frame, keeping a copy of at most
+//!   [`ProxyOptions::capture_bytes`] for the record; nothing else is buffered, and there
+//!   is no timeout on the target's answer (a long poll is held as long as the target
+//!   holds it).
+//! - [`record`] makes each exchange's [`Traffic`] and sends it exactly once: when the
+//!   answer has been passed back whole or failed, or, if the client went away first
+//!   (hyper then drops the exchange; the request to the target is dropped with it and its
+//!   connection not reused), as `client_left`.
+//! - [`upstream`] is the pooled keep-alive client toward the target, with a run's TLS
+//!   trust.
+//!
+//! A held long poll costs two connections' buffers (hyper's, about 8 KiB each) and the
+//! record's copy of the request head; `benches/proxy.rs` measures it.
 
+mod exchange;
+mod hop;
+mod record;
+mod tee;
+mod upstream;
+
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
 
 use super::Traffic;
 use crate::wire::Endpoint;
+use exchange::Forwarder;
+
+/// How long [`Proxy::stop`] lets the exchanges in flight go on before it cuts them.
+pub const STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// How the proxy runs.
 #[derive(Debug, Clone)]
@@ -45,6 +82,14 @@ pub enum ProxyError {
 #[derive(Debug)]
 pub struct Proxy {
     url: String,
+    /// Tells the accepting task to stop.
+    stop_accepting: Option<oneshot::Sender<()>>,
+    /// The accepting task; it hands back the watch over the connections it started.
+    accepting: Option<JoinHandle<GracefulShutdown>>,
+    /// Cuts every connection at once.
+    cut: watch::Sender<bool>,
+    /// Ends (`None`) once every connection's task has ended.
+    ended: mpsc::Receiver<()>,
 }
 
 impl Proxy {
@@ -54,8 +99,39 @@ impl Proxy {
         options: ProxyOptions,
         traffic: UnboundedSender<Traffic>,
     ) -> Result<Self, ProxyError> {
-        let _ = (options, traffic);
-        Err(ProxyError::Setup("not built yet".to_owned()))
+        let upstream = upstream::client(&options)?;
+        let forwarder = Forwarder::new(upstream, &options.target, options.capture_bytes, traffic)
+            .map_err(ProxyError::Setup)?;
+        let listener =
+            TcpListener::bind(options.listen)
+                .await
+                .map_err(|source| ProxyError::Listen {
+                    address: options.listen,
+                    source,
+                })?;
+        let address = listener.local_addr().map_err(|source| ProxyError::Listen {
+            address: options.listen,
+            source,
+        })?;
+        let (stop_accepting, stop) = oneshot::channel();
+        let (cut, cut_watch) = watch::channel(false);
+        let (alive, ended) = mpsc::channel(1);
+        let accepting = tokio::spawn(accept(
+            listener,
+            Arc::new(forwarder),
+            stop,
+            Connections {
+                cut: cut_watch,
+                alive,
+            },
+        ));
+        Ok(Self {
+            url: format!("http://{address}"),
+            stop_accepting: Some(stop_accepting),
+            accepting: Some(accepting),
+            cut,
+            ended,
+        })
     }
 
     /// The URL clients use instead of the target's (`http://127.0.0.1:PORT`).
@@ -63,7 +139,92 @@ impl Proxy {
         &self.url
     }
 
-    /// Stops accepting connections and lets the exchanges in flight end (cut after a short
-    /// grace); every record has been sent when this returns.
-    pub async fn stop(self) {}
+    /// Stops accepting connections and lets the exchanges in flight end (cut after
+    /// [`STOP_GRACE`]); every record has been sent when this returns.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop_accepting.take() {
+            let _ = stop.send(());
+        }
+        if let Some(accepting) = self.accepting.take()
+            && let Ok(graceful) = accepting.await
+        {
+            // Idle connections close now; busy ones once their exchange ends.
+            let _ = tokio::time::timeout(STOP_GRACE, graceful.shutdown()).await;
+        }
+        self.cut.send_replace(true);
+        // Every connection's task holds a sender; `None` once all have ended, and with
+        // them every exchange and its record.
+        while self.ended.recv().await.is_some() {}
+    }
+}
+
+impl Drop for Proxy {
+    /// Dropped without [`Proxy::stop`]: stops accepting and cuts every connection, without
+    /// waiting.
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop_accepting.take() {
+            let _ = stop.send(());
+        }
+        self.cut.send_replace(true);
+    }
+}
+
+/// What each connection's task holds: the signal that cuts it, and a sender whose drop
+/// says it has ended.
+#[derive(Debug, Clone)]
+struct Connections {
+    cut: watch::Receiver<bool>,
+    alive: mpsc::Sender<()>,
+}
+
+/// Accepts connections until `stop` fires; hands back the watch over them.
+async fn accept(
+    listener: TcpListener,
+    forwarder: Arc<Forwarder>,
+    stop: oneshot::Receiver<()>,
+    connections: Connections,
+) -> GracefulShutdown {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .keep_alive(true)
+        // The answer's headers as the target sent them: no Date added, names in their case.
+        .auto_date_header(false)
+        .preserve_header_case(true);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors or a connection reset before it was accepted:
+                // wait a moment rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let forwarder = Arc::clone(&forwarder);
+        let service = service_fn(move |request| {
+            let forwarder = Arc::clone(&forwarder);
+            async move { Ok::<_, Infallible>(forwarder.forward(request).await) }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let Connections { mut cut, alive } = connections.clone();
+        tokio::spawn(async move {
+            {
+                tokio::pin!(connection);
+                tokio::select! {
+                    _ = &mut connection => {}
+                    _ = cut.wait_for(|cut| *cut) => {}
+                }
+                // The connection, and with it any exchange in flight, is dropped here:
+                // their records are sent before this task says it has ended.
+            }
+            drop(alive);
+        });
+    }
+    graceful
 }

@@ -67,12 +67,11 @@ impl Client {
             .pool_max_idle_per_host(usize::MAX)
             .tls_danger_accept_invalid_certs(options.insecure);
         if let Some(pem) = &options.ca_certificates {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem)
-                .ok()
-                .filter(|certificates| !certificates.is_empty())
-                .ok_or_else(|| {
-                    TransportError::Setup("the CA file holds no PEM certificate".to_owned())
-                })?;
+            let certificates = ca_certificates(pem)?
+                .iter()
+                .map(|der| reqwest::Certificate::from_der(der))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| TransportError::Setup(error_chain(&error)))?;
             builder = builder.tls_certs_merge(certificates);
         }
         let http = builder
@@ -348,8 +347,21 @@ impl Connection {
     }
 }
 
+/// The certificates of a PEM file (`--ca-cert`), to trust as roots besides the platform's:
+/// at least one, and every block of the file readable.
+pub(crate) fn ca_certificates(
+    pem: &[u8],
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, TransportError> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
+        .filter(|certificates| !certificates.is_empty())
+        .ok_or_else(|| TransportError::Setup("the CA file holds no PEM certificate".to_owned()))
+}
+
 /// An error and its sources, on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

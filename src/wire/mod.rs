@@ -22,9 +22,9 @@ pub(crate) mod v3;
 mod verify;
 
 #[cfg(feature = "runner")]
-pub(crate) use client::Connection;
-#[cfg(feature = "runner")]
 pub use client::{Client, ClientOptions, TransportError};
+#[cfg(feature = "runner")]
+pub(crate) use client::{Connection, ca_certificates, error_chain};
 pub use credentials::{
     Credentials, CredentialsError, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };

@@ -1,0 +1,3 @@
+//! The proxy benchmark (to come).
+
+fn main() {}

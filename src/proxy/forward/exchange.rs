@@ -1,0 +1,139 @@
+//! One exchange through the proxy: the client's request sent on to the target as it came
+//! (hop-by-hop headers aside), the target's answer streamed back, and the record made.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{Request, Response, StatusCode, Uri};
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::hop;
+use super::record::{Capture, Recorder};
+use super::tee::{RequestBody, ResponseBody};
+use super::upstream::Upstream;
+use crate::proxy::Traffic;
+use crate::wire::{Endpoint, TransportError, error_chain};
+
+/// The body of an answer to a client: the target's, streamed, or the proxy's own 502.
+pub(super) type ProxyBody = Either<ResponseBody, Full<Bytes>>;
+
+/// What every exchange of one proxy shares.
+#[derive(Debug)]
+pub(super) struct Forwarder {
+    upstream: Upstream,
+    scheme: Scheme,
+    authority: Authority,
+    /// The target's base URL (`http://host:port`), for records and the 502's text.
+    target: Arc<str>,
+    capture_bytes: usize,
+    /// The last sequence number given.
+    sequence: AtomicU64,
+    traffic: UnboundedSender<Traffic>,
+}
+
+impl Forwarder {
+    /// Forwards to `target` with `upstream`, keeping at most `capture_bytes` of each body,
+    /// and sends every record to `traffic`.
+    pub(super) fn new(
+        upstream: Upstream,
+        target: &Endpoint,
+        capture_bytes: usize,
+        traffic: UnboundedSender<Traffic>,
+    ) -> Result<Self, String> {
+        let authority = target
+            .authority()
+            .parse()
+            .map_err(|error: http::uri::InvalidUri| error.to_string())?;
+        Ok(Self {
+            upstream,
+            scheme: if target.is_https() {
+                Scheme::HTTPS
+            } else {
+                Scheme::HTTP
+            },
+            authority,
+            target: target.to_string().into(),
+            capture_bytes,
+            sequence: AtomicU64::new(0),
+            traffic,
+        })
+    }
+
+    /// Forwards one request and answers with the target's answer, or a 502 when none came.
+    pub(super) async fn forward(&self, request: Request<Incoming>) -> Response<ProxyBody> {
+        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
+        let (mut parts, body) = request.into_parts();
+        let capture = Arc::new(Mutex::new(Capture::new(self.capture_bytes)));
+        let mut recorder = Recorder::new(
+            self.traffic.clone(),
+            sequence,
+            &parts,
+            Arc::clone(&capture),
+            Arc::clone(&self.target),
+        );
+        let uri = match self.target_uri(&parts.uri) {
+            Ok(uri) => uri,
+            Err(error) => return self.bad_gateway(recorder, error),
+        };
+        parts.uri = uri;
+        parts.headers = hop::end_to_end(parts.headers);
+        let request = Request::from_parts(parts, RequestBody::new(body, capture));
+        recorder.sending();
+        match self.upstream.request(request).await {
+            Ok(response) => {
+                let first_byte = recorder.since_sent();
+                let (mut head, body) = response.into_parts();
+                let recorded = (head.status, head.headers.clone());
+                head.headers = hop::end_to_end(head.headers);
+                let body =
+                    ResponseBody::new(body, self.capture_bytes, recorded, first_byte, recorder);
+                Response::from_parts(head, Either::Left(body))
+            }
+            Err(error) => {
+                let error = if error.is_connect() {
+                    TransportError::Connect(error_chain(&error))
+                } else {
+                    TransportError::Broken(error_chain(&error))
+                };
+                self.bad_gateway(recorder, error)
+            }
+        }
+    }
+
+    /// The target's URL of a request: its path and query exactly as the client sent them.
+    fn target_uri(&self, sent: &Uri) -> Result<Uri, TransportError> {
+        let path = sent
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/"));
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path)
+            .build()
+            .map_err(|error| {
+                TransportError::Setup(format!("the request target cannot be forwarded: {error}"))
+            })
+    }
+
+    /// The proxy's own answer when the target gave none: 502 with a line that says why.
+    fn bad_gateway(&self, recorder: Recorder, error: TransportError) -> Response<ProxyBody> {
+        let text = format!(
+            "conformance proxy: the target {} could not be reached: {error}\n",
+            self.target
+        );
+        recorder.finish(Err(error));
+        let mut response = Response::new(Either::Right(Full::new(Bytes::from(text))));
+        *response.status_mut() = StatusCode::BAD_GATEWAY;
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
+    }
+}
