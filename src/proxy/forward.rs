@@ -40,6 +40,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::Traffic;
+use crate::reference::next_connection;
 use crate::wire::Endpoint;
 use exchange::Forwarder;
 
@@ -194,18 +195,9 @@ async fn accept(
     tokio::pin!(stop);
     loop {
         let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                // Out of file descriptors or a connection reset before it was accepted:
-                // wait a moment rather than spin.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
+            stream = next_connection(&listener) => stream,
             _ = &mut stop => break,
         };
-        let _ = stream.set_nodelay(true);
         let forwarder = Arc::clone(&forwarder);
         let service = service_fn(move |request| {
             let forwarder = Arc::clone(&forwarder);

@@ -30,6 +30,8 @@ pub use crate::contract::NameParameter;
 pub use crate::wire::{REQUEST_ID_HEADER, RETRY_AFTER_HEADER};
 pub use choices::Choice;
 pub use faults::{AuthFault, Fault, HistoryFault, JsonFault, NameFault, ThrottleFault, WaitFault};
+#[cfg(feature = "runner")]
+pub(crate) use server::next_connection;
 
 use crate::wire::{Credentials, Endpoint};
 

@@ -8,7 +8,9 @@
 
 pub(crate) mod python;
 pub(crate) mod raw_http;
+pub(crate) mod scripted;
 pub(crate) mod served;
+pub(crate) mod tls_front;
 
 use std::time::Duration;
 
