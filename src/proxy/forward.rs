@@ -14,8 +14,7 @@
 //!   answer has been passed back whole or failed, or, if the client went away first
 //!   (hyper then drops the exchange; the request to the target is dropped with it and its
 //!   connection not reused), as `client_left`.
-//! - [`upstream`] is the pooled keep-alive client toward the target, with a run's TLS
-//!   trust.
+//! - [`upstream`] keeps the keep-alive connections to the target, with a run's TLS trust.
 //!
 //! A held long poll costs two connections' buffers (hyper's, about 8 KiB each) and the
 //! record's copy of the request head; `benches/proxy.rs` measures it.
@@ -100,9 +99,8 @@ impl Proxy {
         options: ProxyOptions,
         traffic: UnboundedSender<Traffic>,
     ) -> Result<Self, ProxyError> {
-        let upstream = upstream::client(&options)?;
-        let forwarder = Forwarder::new(upstream, &options.target, options.capture_bytes, traffic)
-            .map_err(ProxyError::Setup)?;
+        let upstream = upstream::Upstream::new(&options)?;
+        let forwarder = Forwarder::new(upstream, &options.target, options.capture_bytes, traffic);
         let listener =
             TcpListener::bind(options.listen)
                 .await

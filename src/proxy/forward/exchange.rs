@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
-use http::uri::{Authority, PathAndQuery, Scheme};
+use http::uri::PathAndQuery;
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
@@ -17,7 +17,7 @@ use super::record::{Capture, Recorder};
 use super::tee::{RequestBody, ResponseBody};
 use super::upstream::Upstream;
 use crate::proxy::Traffic;
-use crate::wire::{Endpoint, TransportError, error_chain};
+use crate::wire::{Endpoint, TransportError};
 
 /// The body of an answer to a client: the target's, streamed, or the proxy's own 502.
 pub(super) type ProxyBody = Either<ResponseBody, Full<Bytes>>;
@@ -25,9 +25,7 @@ pub(super) type ProxyBody = Either<ResponseBody, Full<Bytes>>;
 /// What every exchange of one proxy shares.
 #[derive(Debug)]
 pub(super) struct Forwarder {
-    upstream: Upstream,
-    scheme: Scheme,
-    authority: Authority,
+    upstream: Arc<Upstream>,
     /// The target's base URL (`http://host:port`), for records and the 502's text.
     target: Arc<str>,
     capture_bytes: usize,
@@ -37,31 +35,21 @@ pub(super) struct Forwarder {
 }
 
 impl Forwarder {
-    /// Forwards to `target` with `upstream`, keeping at most `capture_bytes` of each body,
+    /// Forwards to `target` over `upstream`, keeping at most `capture_bytes` of each body,
     /// and sends every record to `traffic`.
     pub(super) fn new(
         upstream: Upstream,
         target: &Endpoint,
         capture_bytes: usize,
         traffic: UnboundedSender<Traffic>,
-    ) -> Result<Self, String> {
-        let authority = target
-            .authority()
-            .parse()
-            .map_err(|error: http::uri::InvalidUri| error.to_string())?;
-        Ok(Self {
-            upstream,
-            scheme: if target.is_https() {
-                Scheme::HTTPS
-            } else {
-                Scheme::HTTP
-            },
-            authority,
+    ) -> Self {
+        Self {
+            upstream: Arc::new(upstream),
             target: target.to_string().into(),
             capture_bytes,
             sequence: AtomicU64::new(0),
             traffic,
-        })
+        }
     }
 
     /// Forwards one request and answers with the target's answer, or a 502 when none came.
@@ -76,49 +64,34 @@ impl Forwarder {
             Arc::clone(&capture),
             Arc::clone(&self.target),
         );
-        let uri = match self.target_uri(&parts.uri) {
-            Ok(uri) => uri,
-            Err(error) => return self.bad_gateway(recorder, error),
-        };
-        parts.uri = uri;
+        // The origin form, path and query exactly as sent (the connection is the target's).
+        parts.uri = Uri::from(
+            parts
+                .uri
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        );
         parts.headers = hop::end_to_end(parts.headers);
         let request = Request::from_parts(parts, RequestBody::new(body, capture));
         recorder.sending();
-        match self.upstream.request(request).await {
-            Ok(response) => {
+        match self.upstream.send(request).await {
+            Ok((response, lease)) => {
                 let first_byte = recorder.since_sent();
                 let (mut head, body) = response.into_parts();
                 let recorded = (head.status, head.headers.clone());
                 head.headers = hop::end_to_end(head.headers);
-                let body =
-                    ResponseBody::new(body, self.capture_bytes, recorded, first_byte, recorder);
+                let body = ResponseBody::new(
+                    body,
+                    self.capture_bytes,
+                    recorded,
+                    first_byte,
+                    (recorder, lease),
+                );
                 Response::from_parts(head, Either::Left(body))
             }
-            Err(error) => {
-                let error = if error.is_connect() {
-                    TransportError::Connect(error_chain(&error))
-                } else {
-                    TransportError::Broken(error_chain(&error))
-                };
-                self.bad_gateway(recorder, error)
-            }
+            Err(error) => self.bad_gateway(recorder, error),
         }
-    }
-
-    /// The target's URL of a request: its path and query exactly as the client sent them.
-    fn target_uri(&self, sent: &Uri) -> Result<Uri, TransportError> {
-        let path = sent
-            .path_and_query()
-            .cloned()
-            .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(path)
-            .build()
-            .map_err(|error| {
-                TransportError::Setup(format!("the request target cannot be forwarded: {error}"))
-            })
     }
 
     /// The proxy's own answer when the target gave none: 502 with a line that says why.

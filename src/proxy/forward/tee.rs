@@ -12,6 +12,7 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::time::Instant;
 
 use super::record::{Answered, Capture, Recorder, SharedCapture, lock};
+use super::upstream::Lease;
 use crate::wire::{TransportError, error_chain};
 
 /// The client's request body on its way to the target.
@@ -68,17 +69,19 @@ pub(super) struct ResponseBody {
     first_byte: Duration,
     ended: Option<Instant>,
     recorder: Option<Recorder>,
+    lease: Option<Lease>,
 }
 
 impl ResponseBody {
     /// Forwards `inner`, the body of an answer whose head had `status` and `headers` (as
-    /// the target sent them) and came `first_byte` after the request went on.
+    /// the target sent them) and came `first_byte` after the request went on, on the
+    /// connection `lease` (given back if the body ends whole).
     pub(super) fn new(
         inner: Incoming,
         cap: usize,
         (status, headers): (StatusCode, HeaderMap),
         first_byte: Duration,
-        recorder: Recorder,
+        (recorder, lease): (Recorder, Lease),
     ) -> Self {
         Self {
             inner,
@@ -88,6 +91,7 @@ impl ResponseBody {
             first_byte,
             ended: None,
             recorder: Some(recorder),
+            lease: Some(lease),
         }
     }
 }
@@ -142,6 +146,9 @@ impl Drop for ResponseBody {
             self.ended = Some(Instant::now());
         }
         if let Some(ended) = self.ended {
+            if let Some(lease) = self.lease.take() {
+                lease.give_back();
+            }
             recorder.finish(Ok(Answered {
                 status: self.status,
                 headers: std::mem::take(&mut self.headers),
@@ -150,6 +157,7 @@ impl Drop for ResponseBody {
                 ended,
             }));
         }
-        // Otherwise the recorder, dropped, says the client left.
+        // Otherwise the recorder, dropped, says the client left, and the connection,
+        // dropped mid-answer, closes.
     }
 }

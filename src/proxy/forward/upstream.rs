@@ -1,51 +1,181 @@
-//! The proxy's client toward the target: hyper-util's pooled HTTP/1.1 client (keep-alive,
-//! no timeout on answers, nothing added to requests), over rustls toward an HTTPS target
-//! with the trust of a run: the platform's roots and `--ca-cert`'s, or none with
-//! `--insecure`.
+//! The proxy's connections to the target: HTTP/1.1 connections of hyper's own (keep-alive,
+//! no timeout on answers, nothing added to requests, header names in their case), kept
+//! in a small pool of one target, over rustls toward an HTTPS target with the trust of a
+//! run: the platform's roots and `--ca-cert`'s, or none with `--insecure`.
+//!
+//! A pool of its own rather than hyper-util's general one: a held long poll costs a third
+//! less memory without the general pool's per-request state.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{Builder, SendRequest};
+use hyper_util::rt::TokioIo;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_rustls::TlsConnector;
 
 use super::tee::RequestBody;
 use super::{ProxyError, ProxyOptions};
-use crate::wire::{TransportError, ca_certificates};
+use crate::wire::{TransportError, ca_certificates, error_chain};
 
-/// The pooled client toward the target.
-pub(super) type Upstream = Client<HttpsConnector<HttpConnector>, RequestBody>;
-
-/// How long connecting to the target may take before the client gets a 502.
+/// How long connecting to the target (TLS handshake included) may take before the client
+/// gets a 502.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long an idle connection to the target is kept for the next request.
+/// How long an idle connection to the target is reused; older ones are closed when the
+/// next request comes.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The client toward `options.target`.
-pub(super) fn client(options: &ProxyOptions) -> Result<Upstream, ProxyError> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-    let https = HttpsConnectorBuilder::new()
-        .with_tls_config(tls(options)?)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(IDLE_TIMEOUT)
-        // The Host header is the client's, as sent (or absent).
-        .set_host(false)
-        .http1_preserve_header_case(true)
-        .build(https))
+/// The connections to the target.
+#[derive(Debug)]
+pub(super) struct Upstream {
+    /// `host:port` to connect to.
+    address: String,
+    /// TLS toward an HTTPS target, with the name its certificate must have.
+    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    http: Builder,
+    /// Idle connections, the most recently used last, with when they became idle.
+    idle: Mutex<Vec<(Instant, SendRequest<RequestBody>)>>,
+}
+
+/// A connection lent to one exchange: given back once its answer has ended, dropped (and
+/// so closed) otherwise.
+#[derive(Debug)]
+pub(super) struct Lease {
+    sender: Option<SendRequest<RequestBody>>,
+    upstream: Arc<Upstream>,
+}
+
+impl Lease {
+    /// The answer ended whole: the connection serves the next request.
+    pub(super) fn give_back(mut self) {
+        if let Some(sender) = self.sender.take() {
+            self.upstream.idle().push((Instant::now(), sender));
+        }
+    }
+}
+
+impl Upstream {
+    /// The connections toward `options.target`.
+    pub(super) fn new(options: &ProxyOptions) -> Result<Self, ProxyError> {
+        let authority = options.target.authority();
+        let host = authority
+            .parse::<http::uri::Authority>()
+            .map_err(|error| ProxyError::Setup(error.to_string()))?;
+        let https = options.target.is_https();
+        let port = host.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let bare = host.host().trim_start_matches('[').trim_end_matches(']');
+        let tls = if https {
+            let name = ServerName::try_from(bare.to_owned())
+                .map_err(|error| ProxyError::Setup(error.to_string()))?;
+            Some((Arc::new(tls(options)?), name))
+        } else {
+            None
+        };
+        let mut http = Builder::new();
+        http.preserve_header_case(true);
+        Ok(Self {
+            address: format!("{}:{port}", host.host()),
+            tls,
+            http,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<(Instant, SendRequest<RequestBody>)>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends `request` (its URI in origin form) on an idle connection or a new one, and
+    /// gives the answer's head with the connection it came on. A request an idle
+    /// connection closed before taking goes on another.
+    pub(super) async fn send(
+        self: &Arc<Self>,
+        mut request: Request<RequestBody>,
+    ) -> Result<(Response<Incoming>, Lease), TransportError> {
+        loop {
+            let (mut sender, reused) = match self.checkout().await {
+                Some(sender) => (sender, true),
+                // Boxed: a held exchange does not keep the room a connection's set-up (a
+                // TLS handshake) needed.
+                None => (Box::pin(self.connect()).await?, false),
+            };
+            match sender.try_send_request(request).await {
+                Ok(response) => {
+                    let lease = Lease {
+                        sender: Some(sender),
+                        upstream: Arc::clone(self),
+                    };
+                    return Ok((response, lease));
+                }
+                Err(mut error) => match error.take_message() {
+                    Some(unsent) if reused => request = unsent,
+                    _ => return Err(TransportError::Broken(error_chain(error.error()))),
+                },
+            }
+        }
+    }
+
+    /// The most recently used idle connection that is still open and ready.
+    async fn checkout(&self) -> Option<SendRequest<RequestBody>> {
+        loop {
+            let (idle_since, mut sender) = self.idle().pop()?;
+            if idle_since.elapsed() > IDLE_TIMEOUT {
+                // The others have been idle longer still.
+                self.idle().clear();
+                return None;
+            }
+            // Ready once the connection has finished the previous exchange (at once, as
+            // it is given back only after its answer ended); an error if it closed.
+            if !sender.is_closed() && sender.ready().await.is_ok() {
+                return Some(sender);
+            }
+        }
+    }
+
+    /// A new connection.
+    async fn connect(&self) -> Result<SendRequest<RequestBody>, TransportError> {
+        let timed_out =
+            |_| TransportError::Connect(format!("no connection within {CONNECT_TIMEOUT:?}"));
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&self.address))
+            .await
+            .map_err(timed_out)?
+            .map_err(|error| TransportError::Connect(error_chain(&error)))?;
+        let _ = tcp.set_nodelay(true);
+        match &self.tls {
+            None => self.handshake(tcp).await,
+            Some((config, name)) => {
+                let connector = TlsConnector::from(Arc::clone(config));
+                let tls =
+                    tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name.clone(), tcp))
+                        .await
+                        .map_err(timed_out)?
+                        .map_err(|error| TransportError::Connect(error_chain(&error)))?;
+                self.handshake(tls).await
+            }
+        }
+    }
+
+    /// HTTP/1.1 on `io`, its connection's task started.
+    async fn handshake<I>(&self, io: I) -> Result<SendRequest<RequestBody>, TransportError>
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+    {
+        let (sender, connection) = self
+            .http
+            .handshake(TokioIo::new(io))
+            .await
+            .map_err(|error| TransportError::Connect(error_chain(&error)))?;
+        tokio::spawn(connection);
+        Ok(sender)
+    }
 }
 
 /// The TLS set-up toward an HTTPS target (unused toward an HTTP one).
@@ -76,8 +206,9 @@ fn tls(options: &ProxyOptions) -> Result<ClientConfig, ProxyError> {
         .map_err(|error| setup(&error))?;
         builder.with_custom_certificate_verifier(Arc::new(verifier))
     };
-    // hyper-rustls offers http/1.1 by ALPN itself.
-    Ok(builder.with_no_client_auth())
+    let mut config = builder.with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// `--insecure`: any certificate is taken, and any signature over the handshake.
