@@ -61,7 +61,7 @@
 //!
 //! The validating proxy's forwarding half ([`proxy::Proxy`]) starts in-process too: it
 //! forwards every request to a target as the client sent it and streams the answer back
-//! (hyper-util's pooled keep-alive client, rustls toward HTTPS, no timeout on a held long
+//! (keep-alive connections to the target, rustls toward HTTPS, no timeout on a held long
 //! poll), and sends one [`proxy::Traffic`] record per exchange on a channel, for a
 //! [`proxy::Judge`] or for your own checks; `conformance proxy` runs both.
 //!
@@ -104,7 +104,7 @@
 //! |---|---|---|
 //! | (none) | [`contract`], [`cases`] and [`strategies`], the pure [`checks`], request building and signing in [`wire`] | jsonschema, regex, proptest, hmac, sha1, sha2, serde_json, time, uuid |
 //! | `reference` | the embedded reference target (`reference`) | axum, hyper, hyper-util, tokio, governor, serde-saphyr |
-//! | `runner` | `reference`, and the HTTP client (`wire::Client`), `runner`, `report` and `proxy` | reqwest with rustls (aws-lc), hyper-util's client with hyper-rustls, indicatif, quick-junit, quick-xml, similar |
+//! | `runner` | `reference`, and the HTTP client (`wire::Client`), `runner`, `report` and `proxy` | reqwest with rustls (aws-lc), tokio-rustls, indicatif, quick-junit, quick-xml, similar |
 //! | `cli` | `runner`, and what the `conformance` command needs | clap, anstream, rlimit |
 //! | `jemalloc` | jemalloc as the command's allocator | tikv-jemallocator |
 //!
