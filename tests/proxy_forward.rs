@@ -4,19 +4,17 @@
 //! stream both ways, a long answer is held as long as the target holds it, connections are
 //! kept alive on both sides, an HTTPS target is trusted as a run trusts it, an unreachable
 //! or broken target gives a 502, a client that leaves is noted, and stopping sends every
-//! record. Every record is checked. Then `conformance proxy` itself.
+//! record. Every record is checked. `conformance proxy` itself: tests/proxy_command.rs.
 
 mod common;
 
 use std::time::Duration;
 
-use common::scripted::{Received, Scripted, Step, answer, chunk, message};
-use common::served::Served;
+use common::raw_client::{Raw, get, ok};
+use common::scripted::{Received, Scripted, Step, answer, chunk};
 use common::tls_front::tls_front;
 use conformance::proxy::{Proxy, ProxyOptions, Traffic};
 use conformance::wire::TransportError;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::Instant;
 
@@ -45,100 +43,6 @@ async fn record(traffic: &mut UnboundedReceiver<Traffic>) -> Traffic {
         .await
         .expect("a record within 5 s")
         .expect("the channel is open")
-}
-
-/// An answer as a raw client read it.
-struct Answer {
-    head: String,
-    body: Vec<u8>,
-    /// When its first body byte came.
-    first_body_byte: Option<Instant>,
-    /// When it was whole.
-    whole: Instant,
-}
-
-/// A raw client connection.
-struct Raw {
-    stream: TcpStream,
-    buffer: Vec<u8>,
-}
-
-impl Raw {
-    async fn connect(url: &str) -> Self {
-        let stream = TcpStream::connect(url.trim_start_matches("http://"))
-            .await
-            .unwrap();
-        Self {
-            stream,
-            buffer: Vec::new(),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.unwrap();
-    }
-
-    /// Reads one whole answer (within 10 s).
-    async fn answer(&mut self) -> Answer {
-        let mut first_body_byte = None;
-        let mut chunk = [0u8; 4096];
-        let read = async {
-            loop {
-                if let Some((head, body, used)) = message(&self.buffer) {
-                    self.buffer.drain(..used);
-                    return Answer {
-                        head,
-                        body,
-                        first_body_byte,
-                        whole: Instant::now(),
-                    };
-                }
-                let count = self.stream.read(&mut chunk).await.unwrap();
-                assert_ne!(count, 0, "the connection ended: {:?}", self.text());
-                self.buffer.extend_from_slice(&chunk[..count]);
-                let head_end = self.buffer.windows(4).position(|w| w == b"\r\n\r\n");
-                if first_body_byte.is_none()
-                    && head_end.is_some_and(|end| self.buffer.len() > end + 4)
-                {
-                    first_body_byte = Some(Instant::now());
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(10), read)
-            .await
-            .expect("a whole answer within 10 s")
-    }
-
-    /// Everything until the connection ends (within [`SOON`]).
-    async fn until_closed(&mut self) -> String {
-        let mut rest = Vec::new();
-        let _ = tokio::time::timeout(SOON, self.stream.read_to_end(&mut rest))
-            .await
-            .expect("the connection ends");
-        self.buffer.extend_from_slice(&rest);
-        self.text()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.buffer).into_owned()
-    }
-}
-
-/// A 200 answer with `body` and its length.
-fn ok(body: &str) -> Vec<u8> {
-    answer(
-        "HTTP/1.1 200 OK",
-        &[
-            ("Content-Type", "application/json"),
-            ("Content-Length", &body.len().to_string()),
-        ],
-        body.as_bytes(),
-    )
-}
-
-/// A GET of `path` on a kept-alive connection.
-fn get(path: &str) -> Vec<u8> {
-    format!("GET {path} HTTP/1.1\r\nHost: cloudflow.example\r\n\r\n").into_bytes()
 }
 
 #[tokio::test]
@@ -611,65 +515,4 @@ async fn stop_ends_the_exchanges_in_flight_after_a_grace_and_every_record_has_be
     let stopping = Instant::now();
     proxy.stop().await;
     assert!(stopping.elapsed() < Duration::from_millis(500));
-}
-
-#[tokio::test]
-async fn conformance_proxy_prints_its_url_first_forwards_and_on_sigterm_exits_with_a_summary() {
-    // A well-formed answer of another operation: held to the wire format's checks only.
-    let answered = r#"{"RequestId":"r-1","Flows":[]}"#;
-    let upstream = Scripted::start(move |_| {
-        vec![Step::Write(answer(
-            "HTTP/1.1 200 OK",
-            &[
-                ("Content-Type", "application/json"),
-                ("x-acs-request-id", "r-1"),
-                ("Content-Length", &answered.len().to_string()),
-            ],
-            answered.as_bytes(),
-        ))]
-    })
-    .await;
-    let proxied = Served::command("proxy", &["--target", &upstream.url()]).await;
-    let mut client = Raw::connect(&proxied.url()).await;
-    client.send(&get("/?Action=ListFlows")).await;
-    assert_eq!(client.answer().await.body, answered.as_bytes());
-    drop(client);
-    let ended = proxied.terminate().await;
-    let printed = format!("{}\n--- stderr\n{}", ended.stdout, ended.stderr);
-    assert!(ended.status.success(), "{printed}");
-    let lines: Vec<&str> = ended.stdout.lines().collect();
-    assert!(lines[0].starts_with("http://127.0.0.1:"), "{printed}");
-    assert!(
-        lines.last().unwrap().contains(" exchanges"),
-        "the summary last: {printed}"
-    );
-    assert!(
-        ended.stderr.contains("forwarding to"),
-        "the note: {printed}"
-    );
-    assert_eq!(upstream.received().len(), 1);
-}
-
-#[test]
-fn conformance_proxy_stops_with_exit_2_on_an_unreadable_ca_cert_or_an_address_in_use() {
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
-            .args(["proxy", "--target", "https://localhost:1"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let unreadable = run(&["--ca-cert", "/nonexistent/ca.pem"]);
-    assert_eq!(unreadable.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unreadable.stderr).contains("failed to read --ca-cert"));
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = taken.local_addr().unwrap().to_string();
-    let in_use = run(&["--listen", &address]);
-    assert_eq!(in_use.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&in_use.stderr).contains("failed to listen on"),
-        "{}",
-        String::from_utf8_lossy(&in_use.stderr)
-    );
-    assert!(in_use.stdout.is_empty(), "no URL printed");
 }

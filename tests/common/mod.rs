@@ -7,6 +7,7 @@
 )]
 
 pub(crate) mod python;
+pub(crate) mod raw_client;
 pub(crate) mod raw_http;
 pub(crate) mod scripted;
 pub(crate) mod served;
