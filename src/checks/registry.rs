@@ -139,6 +139,22 @@ impl CheckId {
         self.spec().description
     }
 
+    /// Whether the check holds an answer of any operation whatever was asked: the wire
+    /// format's checks, which need no expectation (the validating proxy holds the answers
+    /// of operations other than DescribeExecution to them).
+    pub fn of_any_operation(self) -> bool {
+        matches!(
+            self,
+            CheckId::No5xx
+                | CheckId::ContentTypeJson
+                | CheckId::JsonBody
+                | CheckId::ErrorSchema
+                | CheckId::RequestId
+                | CheckId::RetryHint
+                | CheckId::StrictJson
+        )
+    }
+
     pub(super) fn rule(self) -> Rule {
         self.spec().rule
     }

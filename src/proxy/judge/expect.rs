@@ -1,0 +1,228 @@
+//! What the contract allows a DescribeExecution that went through the proxy to be answered,
+//! and how the request itself breaks the contract (client findings).
+//!
+//! The expectation comes from the contract only ([`Contract::allowed`]), widened by what
+//! the proxy cannot know: it does not know what exists, so a valid query allows its
+//! success (echoing its names), both not-found errors and AccessDenied (open question
+//! `foreign-resource`); it cannot verify the client's signature, clock or rate, so every
+//! documented error whose cause is not the parameters is allowed too (SignatureNotMatch,
+//! InvalidAccessKeyID, RequestTimeTooSkewed, ResourceThrottled, and the protocol's errors
+//! where the request gives their cause: a missing signature parameter or v3 header, another
+//! API version, a body).
+
+use crate::cases::{Case, CaseRequest, Expected, Outcome};
+use crate::contract::{
+    Answer, Contract, ErrorCode, NameParameter, OPERATION, OpenQuestion, ParamFault, Query,
+    describe_outcomes, open_note,
+};
+use crate::wire::RpcRequest;
+
+use super::request::Seen;
+
+/// How a DescribeExecution exchange is judged: its case, and the queries a correct service
+/// may read its parameters as (none when every reading refuses them).
+#[derive(Debug, Clone)]
+pub(super) struct Expectation {
+    /// The case the checks hold the answer to.
+    pub case: Case,
+    /// The valid queries the request may be read as.
+    pub queries: Vec<Query>,
+}
+
+/// The expectation of a DescribeExecution request, or `None` when its parameters are not
+/// all known (a body cut at the capture cap, or one no service reads parameters from):
+/// then only the wire-level checks hold.
+pub(super) fn expectation(contract: &Contract, id: &str, seen: &Seen) -> Option<Expectation> {
+    let params = seen.known_params()?;
+    let allowed = contract.allowed(&params);
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut questions = allowed.questions.clone();
+    let mut queries = Vec::new();
+    let mut push = |outcome: Outcome| {
+        if !outcomes.contains(&outcome) {
+            outcomes.push(outcome);
+        }
+    };
+    for answer in &allowed.answers {
+        match answer {
+            Answer::Refused(outcome) => push(outcome.clone()),
+            Answer::Query(query) => {
+                let (flow, execution) = (query.flow.as_str(), query.execution.as_str());
+                push(Outcome::Success {
+                    flow: flow.to_owned(),
+                    execution: execution.to_owned(),
+                });
+                push(Outcome::error(
+                    ErrorCode::ExecutionNotExists,
+                    &[execution, flow],
+                ));
+                push(Outcome::error(ErrorCode::FlowNotExists, &[flow]));
+                push(Outcome::error(ErrorCode::AccessDenied, &[]));
+                for question in [OpenQuestion::UnknownFlow, OpenQuestion::ForeignResource] {
+                    if !questions.contains(&question) {
+                        questions.push(question);
+                    }
+                }
+                queries.push(query.clone());
+            }
+        }
+    }
+    for outcome in unverifiable(seen) {
+        push(outcome);
+    }
+    if seen.unsigned() && !questions.contains(&OpenQuestion::UnsignedRequest) {
+        questions.push(OpenQuestion::UnsignedRequest);
+    }
+    if seen.version.is_none() && !questions.contains(&OpenQuestion::MissingVersion) {
+        questions.push(OpenQuestion::MissingVersion);
+    }
+    questions.sort();
+    let description = format!(
+        "{OPERATION} through the proxy: {}{}. The proxy does not know what exists (a valid query may succeed or find nothing) and cannot verify the signature, the clock or the rate (their errors are allowed)",
+        describe_outcomes(&outcomes, contract),
+        open_note(&questions)
+    );
+    let mut rpc = RpcRequest::get(OPERATION);
+    rpc.params = params
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    Some(Expectation {
+        case: Case {
+            id: id.to_owned(),
+            tags: Vec::new(),
+            description,
+            request: CaseRequest::signed(rpc),
+            expect: outcomes,
+            questions,
+        },
+        queries,
+    })
+}
+
+/// The errors whose cause the proxy cannot rule out, whatever the parameters: the auth
+/// errors and throttling always, the protocol's errors where the request gives their cause.
+fn unverifiable(seen: &Seen) -> Vec<Outcome> {
+    let request_time = if seen.request_time.is_some() {
+        Expected::SentTime
+    } else {
+        Expected::Any
+    };
+    let mut outcomes = vec![
+        Outcome::error(ErrorCode::SignatureNotMatch, &[]),
+        Outcome::Error {
+            code: ErrorCode::InvalidAccessKeyID,
+            values: vec![Expected::Any],
+        },
+        Outcome::Error {
+            code: ErrorCode::RequestTimeTooSkewed,
+            values: vec![request_time, Expected::Any],
+        },
+        Outcome::error(ErrorCode::ResourceThrottled, &[]),
+    ];
+    let missing_code = if seen.v3 {
+        ErrorCode::MissingRequiredHeader
+    } else {
+        ErrorCode::MissingRequiredParams
+    };
+    outcomes.extend(
+        seen.missing
+            .iter()
+            .map(|name| Outcome::error(missing_code, &[name])),
+    );
+    if seen.unsigned() {
+        outcomes.push(Outcome::error(ErrorCode::AccessDenied, &[]));
+    }
+    if seen.other_version() {
+        let version = match &seen.version {
+            Some(version) => Expected::Text(version.clone()),
+            None => Expected::Any,
+        };
+        outcomes.push(Outcome::Error {
+            code: ErrorCode::APIVersionNotSupported,
+            values: vec![version],
+        });
+        if seen.version.is_none() && !seen.v3 {
+            outcomes.push(Outcome::error(
+                ErrorCode::MissingRequiredParams,
+                &["Version"],
+            ));
+        }
+    }
+    if seen.has_body {
+        outcomes.push(Outcome::Error {
+            code: ErrorCode::EntityTooLarge,
+            values: vec![Expected::Any],
+        });
+    }
+    outcomes
+}
+
+/// How a DescribeExecution request breaks the contract's parameter rules, as
+/// `(rule id, what was sent)`: only where the contract is clear, that is where every
+/// reading of the open questions refuses the request (an empty value, `+5` or a repeated
+/// parameter a reading takes as valid is no client finding).
+pub(super) fn client_rules(contract: &Contract, seen: &Seen) -> Vec<(String, String)> {
+    let Some(params) = seen.known_params() else {
+        return Vec::new();
+    };
+    let allowed = contract.allowed(&params);
+    if allowed
+        .answers
+        .iter()
+        .any(|answer| matches!(answer, Answer::Query(_)))
+    {
+        return Vec::new();
+    }
+    contract
+        .request()
+        .validate(params.iter().copied())
+        .into_iter()
+        .filter_map(|violation| {
+            let parameter = violation.parameter.as_str();
+            let rule = rule_of(contract, parameter, &violation.fault)?;
+            let actual = match seen.param(parameter) {
+                Some(value) => format!("{parameter}={}", shown(value)),
+                None => format!("no {parameter}"),
+            };
+            Some((rule, actual))
+        })
+        .collect()
+}
+
+/// The id of the rule (`schemas/rules.json`) a parameter fault breaks.
+fn rule_of(contract: &Contract, parameter: &str, fault: &ParamFault) -> Option<String> {
+    let name = NameParameter::ALL
+        .into_iter()
+        .find(|name| name.parameter() == parameter);
+    let wait = contract
+        .request()
+        .parameters()
+        .iter()
+        .any(|known| known.integer && known.name == parameter);
+    let id = match (fault, name) {
+        (ParamFault::Repeated, _) => return None,
+        (ParamFault::Missing, Some(name)) => format!("{}-required", name.family()),
+        (ParamFault::Invalid { rule, .. }, Some(name)) => format!("{}-{rule}", name.family()),
+        (ParamFault::Invalid { .. }, None) if wait => "wait-time-range".to_owned(),
+        (ParamFault::Missing, None) => format!("error-{}", ErrorCode::MissingRequiredParams),
+        (ParamFault::Invalid { .. }, None) => format!("error-{}", ErrorCode::InvalidArgument),
+    };
+    let fallback = format!("error-{}", fault.error_code()?);
+    Some(
+        contract
+            .rules()
+            .get(&id)
+            .map_or(fallback, |rule| rule.id.clone()),
+    )
+}
+
+/// A value as a finding shows it: quoted, at most 80 characters.
+fn shown(value: &str) -> String {
+    let cut: String = value.chars().take(80).collect();
+    if cut.len() < value.len() {
+        format!("{cut:?}…")
+    } else {
+        format!("{cut:?}")
+    }
+}
