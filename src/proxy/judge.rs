@@ -13,6 +13,8 @@
 //! the proxy), the answer (its body capped), its findings, and when it came. Per execution,
 //! a bounded record ([`history`]). Nothing else grows with the traffic.
 
+#[cfg(test)]
+mod canned;
 mod expect;
 mod history;
 mod report;
@@ -114,7 +116,7 @@ impl Judge {
             .as_ref()
             .ok()
             .and_then(crate::wire::Exchange::json);
-        let findings = if traffic.client_left {
+        let findings = if traffic.client_left || !seen.is_rpc() {
             Vec::new()
         } else {
             self.findings(&traffic, &seen, &id, expectation.as_ref(), body.as_ref())
@@ -254,6 +256,7 @@ impl Judge {
         let reading = Reading {
             case: id,
             body,
+            sent: traffic.sent,
             ended,
         };
         findings.extend(self.histories.read(self.contract, key, reading));
@@ -267,14 +270,13 @@ impl Judge {
             return;
         }
         let access_key = seen.access_key.clone().unwrap_or_default();
-        let Some(flow) = seen.param("FlowName") else {
-            return;
-        };
         match seen.operation.as_deref() {
             Some("StartExecution") => {
+                let Some(flow) = seen.param("FlowName") else {
+                    return;
+                };
                 let name = seen
                     .param("ExecutionName")
-                    .or_else(|| seen.param("Name"))
                     .or_else(|| body?.get("Name")?.as_str());
                 if let Some(name) = name {
                     let input = seen.param("Input").map(str::to_owned);
@@ -282,7 +284,11 @@ impl Judge {
                         .started((access_key, flow.to_owned(), name.to_owned()), input);
                 }
             }
-            Some("DeleteFlow") => self.histories.deleted(&access_key, flow),
+            Some("DeleteFlow") => {
+                if let Some(flow) = seen.param("Name") {
+                    self.histories.deleted(&access_key, flow);
+                }
+            }
             _ => {}
         }
     }
@@ -337,12 +343,20 @@ fn matching_success_first(case: &Case, body: Option<&Value>) -> Case {
 /// The case of an exchange held to the wire format's checks only.
 fn wire_only_case(id: &str, seen: &Seen) -> Case {
     let operation = seen.operation.as_deref().unwrap_or("(no operation)");
+    let description = if seen.is_rpc() {
+        format!(
+            "{operation} through the proxy: held to the wire format's checks only (JSON, content type, RequestId, no 5xx), which need no expectation"
+        )
+    } else {
+        format!(
+            "{} {operation} through the proxy: not an RPC request (a GET or POST naming an operation), so not judged",
+            seen.method
+        )
+    };
     Case {
         id: id.to_owned(),
         tags: Vec::new(),
-        description: format!(
-            "{operation} through the proxy: held to the wire format's checks only (JSON, content type, RequestId, no 5xx), which need no expectation"
-        ),
+        description,
         request: CaseRequest::signed(RpcRequest::get(operation)),
         expect: Vec::new(),
         questions: Vec::new(),

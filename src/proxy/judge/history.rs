@@ -31,6 +31,9 @@ pub(super) type Key = (String, String, String);
 struct Kept {
     case: String,
     body: Value,
+    /// When it ended: only a request sent after that must agree with it in order (an
+    /// answer that ends later may have been decided earlier).
+    ended: Instant,
 }
 
 /// What is known of one execution.
@@ -40,8 +43,8 @@ struct Execution {
     input: Option<String>,
     /// The first successful read.
     first: Option<Kept>,
-    /// The first read that found it terminal, and when that answer ended.
-    terminal: Option<(Kept, Instant)>,
+    /// The first read that found it terminal.
+    terminal: Option<Kept>,
 }
 
 /// Every execution seen.
@@ -58,6 +61,8 @@ pub(super) struct Reading<'a> {
     pub case: &'a str,
     /// The body.
     pub body: &'a Value,
+    /// When the request was sent on.
+    pub sent: Instant,
     /// When its answer ended.
     pub ended: Instant,
 }
@@ -94,7 +99,7 @@ impl Histories {
         self.executions
             .get(key)
             .and_then(|execution| execution.terminal.as_ref())
-            .is_some_and(|(_, ended)| *ended <= sent)
+            .is_some_and(|terminal| terminal.ended <= sent)
     }
 
     /// Judges a successful read of `key` against the earlier ones, then keeps what later
@@ -107,10 +112,12 @@ impl Histories {
     ) -> Vec<Finding> {
         let (_, flow, name) = &key;
         let execution = self.executions.get(&key).cloned().unwrap_or_default();
+        // The answers that ended before this request was sent: what it must follow.
         let earlier: Vec<&Kept> = execution
             .first
             .iter()
-            .chain(execution.terminal.as_ref().map(|(kept, _)| kept))
+            .chain(&execution.terminal)
+            .filter(|kept| kept.ended <= reading.sent)
             .collect();
         let named: Vec<&str> = earlier.iter().map(|kept| kept.case.as_str()).collect();
         let after = if named.is_empty() {
@@ -149,7 +156,7 @@ impl Histories {
         let reads = execution
             .terminal
             .as_ref()
-            .map(|(kept, _)| read(&kept.case, &kept.body))
+            .map(|kept| read(&kept.case, &kept.body))
             .into_iter()
             .chain([read(reading.case, reading.body)]);
         findings.extend(
@@ -168,6 +175,7 @@ impl Histories {
         let kept = || Kept {
             case: reading.case.to_owned(),
             body: reading.body.clone(),
+            ended: reading.ended,
         };
         let terminal = reading
             .body
@@ -179,7 +187,7 @@ impl Histories {
             execution.first = Some(kept());
         }
         if terminal && execution.terminal.is_none() {
-            execution.terminal = Some((kept(), reading.ended));
+            execution.terminal = Some(kept());
         }
     }
 

@@ -3,6 +3,7 @@
 //! ([`Received`]), so that a request means the same to the judge as to a service.
 
 use bytes::Bytes;
+use http::Method;
 use http::header::AUTHORIZATION;
 
 use super::super::CapturedRequest;
@@ -24,6 +25,8 @@ const V1_SIGNATURE_PARAMS: [&str; 6] = [
 /// A request as the judge reads it.
 #[derive(Debug, Clone)]
 pub(super) struct Seen {
+    /// The HTTP method.
+    pub method: Method,
     /// The operation: `x-acs-action` (v3) or `Action` (v1, query or form body); `None`
     /// when the request names none.
     pub operation: Option<String>,
@@ -34,7 +37,7 @@ pub(super) struct Seen {
     pub truncated: bool,
     /// Whether the request has a body.
     pub has_body: bool,
-    /// The signature version: an `Authorization` header of the v3 form.
+    /// Whether it is signed with signature v3 (it has an `Authorization` header).
     pub v3: bool,
     /// The access key that signed it, if it names one.
     pub access_key: Option<String>,
@@ -51,10 +54,10 @@ impl Seen {
     /// Reads `request`.
     pub(super) fn read(request: &CapturedRequest) -> Self {
         let received = received(request);
-        let authorization = received
-            .header(AUTHORIZATION.as_str())
-            .and_then(parse_authorization);
+        // As a service tells them apart: an Authorization header is signature v3.
+        let authorization = received.header(AUTHORIZATION.as_str());
         let v3 = authorization.is_some();
+        let authorization = authorization.and_then(parse_authorization);
         let header_or_param = |header: &str, param: &str| {
             let value = if v3 {
                 received.header(header)
@@ -91,6 +94,7 @@ impl Seen {
                 .collect()
         });
         Self {
+            method: request.method.clone(),
             operation,
             params,
             truncated: request.truncated,
@@ -124,6 +128,13 @@ impl Seen {
     /// Whether the request asks for another API version than the contract's.
     pub(super) fn other_version(&self) -> bool {
         self.version.as_deref() != Some(API_VERSION)
+    }
+
+    /// Whether the request is an RPC request the contract speaks of: a GET or POST that
+    /// names an operation. Anything else (a health check, `HEAD`, a path of the gateway's
+    /// own) is not judged.
+    pub(super) fn is_rpc(&self) -> bool {
+        self.operation.is_some() && (self.method == Method::GET || self.method == Method::POST)
     }
 
     /// Whether the request names no access key and carries no signature: unsigned.

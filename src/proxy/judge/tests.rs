@@ -129,7 +129,7 @@ async fn lifecycle(app: &mut App, kind: FixtureFlow) {
         RpcRequest::post("StartExecution")
             .param("FlowName", &flow)
             .param("ExecutionName", "run1")
-            .param("Input", r#"{"a":1}"#),
+            .param("Input", format!(r#"{{"a":{}}}"#, app.sequence)),
     )
     .await;
     app.send(describe(&flow, "run1", None)).await;
@@ -224,6 +224,22 @@ async fn the_clean_reference_is_quiet_and_an_invalid_name_is_the_clients() {
         report.summary().contains("1 client findings"),
         "{}",
         report.summary()
+    );
+}
+
+/// A flow deleted while its execution runs, made again and its execution started again with
+/// another Input: a new execution, not the one the proxy followed.
+#[tokio::test]
+async fn a_flow_made_again_starts_its_executions_history_again() {
+    let reference = Reference::start_local().await.unwrap();
+    let mut app = App::new(&reference, SignatureVersion::V1);
+    lifecycle(&mut app, FixtureFlow::Long).await;
+    lifecycle(&mut app, FixtureFlow::Long).await;
+    reference.stop().await.unwrap();
+    let (report, _) = app.finish();
+    assert_eq!(
+        report.report.findings().collect::<Vec<_>>(),
+        Vec::<&crate::checks::Finding>::new()
     );
 }
 
