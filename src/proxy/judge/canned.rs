@@ -112,6 +112,8 @@ fn a_running_poll_answered_before_its_wait_or_after_it_and_the_slack_is_found() 
     // Ending during the wait is no early answer.
     let done = execution("Succeeded", Some("2026-01-01T00:00:01.000Z"), "r5");
     judge.observe(poll(5, start, 3000, "10", answer(200, &done, 200)));
+    // Nor is ending with the execution, but held past the wait and the slack is late.
+    judge.observe(poll(6, start, 3000, "1", answer(200, &done, 3000)));
     assert_eq!(
         checks(judge),
         [
@@ -124,6 +126,10 @@ fn a_running_poll_answered_before_its_wait_or_after_it_and_the_slack_is_found() 
                 CheckId::TimingWaitHonoured
             ),
             ("DescribeExecution/000004".to_owned(), CheckId::TimingAtOnce),
+            (
+                "DescribeExecution/000006".to_owned(),
+                CheckId::TimingWaitHonoured
+            ),
         ]
     );
 }
