@@ -14,6 +14,8 @@ use crate::checks::CheckId;
 use crate::proxy::{CapturedRequest, Traffic};
 use crate::wire::{Exchange, TransportError};
 
+mod refusals;
+
 const SIGNATURE: &str = "c2lnbmF0dXJlLW9mLXRoZS1jbGllbnQ=";
 
 fn judge() -> Judge {

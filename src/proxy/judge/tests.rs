@@ -347,6 +347,14 @@ async fn findings_are_printed_redacted_and_the_reports_carry_the_client_findings
     report.write(ReportFormat::Json, &mut json).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["client_findings"][0]["rule"], "flow-name-length");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../schemas/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(json["cases"].as_array().unwrap().len(), 2);
     let mut junit = Vec::new();
     report.write(ReportFormat::Junit, &mut junit).unwrap();
