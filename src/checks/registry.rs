@@ -348,6 +348,20 @@ mod tests {
     }
 
     #[test]
+    fn the_checks_of_any_operation_need_no_expectation() {
+        use super::super::canned::{documented_error, failing, success_case};
+        use crate::contract::ErrorCode;
+        // An answer the case does not expect fails only checks that read the expectation.
+        let answer = documented_error(ErrorCode::InvalidArgument);
+        let failing = failing(&success_case(), &answer);
+        assert!(!failing.is_empty());
+        for id in CheckId::ALL.into_iter().filter(|id| id.of_any_operation()) {
+            assert!(matches!(id.rule(), Rule::Exchange(_)), "{id}");
+            assert!(!failing.contains(&id), "{id}");
+        }
+    }
+
+    #[test]
     fn sets_of_checks_sort_by_text() {
         let mut ids = vec![CheckId::TimeBound, CheckId::Answered, CheckId::No5xx];
         ids.sort();

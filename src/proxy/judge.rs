@@ -4,14 +4,14 @@
 //! Each exchange becomes a case `OPERATION/NNNNNN` (its operation, its sequence number):
 //! - a DescribeExecution is held to every per-exchange check of a run ([`checks::check`]),
 //!   its expectation from the contract alone and what the proxy cannot know
-//!   ([`expect`]); its request to the parameter rules (client findings); its timing
-//!   ([`timing`]) and its execution's history across the traffic ([`history`]);
+//!   (`expect`); its request to the parameter rules (client findings); its timing
+//!   (`timing`) and its execution's history across the traffic (`history`);
 //! - any other operation to the wire format's checks only ([`CheckId::of_any_operation`]),
 //!   and StartExecution and DeleteFlow are followed for the history.
 //!
 //! What is kept per exchange, for the reports at the end: the request (its body capped by
 //! the proxy), the answer (its body capped), its findings, and when it came. Per execution,
-//! a bounded record ([`history`]). Nothing else grows with the traffic.
+//! a bounded record (`history`). Nothing else grows with the traffic.
 
 #[cfg(test)]
 mod canned;

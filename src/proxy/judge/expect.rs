@@ -3,12 +3,11 @@
 //!
 //! The expectation comes from the contract only ([`Contract::allowed`]), widened by what
 //! the proxy cannot know: it does not know what exists, so a valid query allows its
-//! success (echoing its names), both not-found errors and AccessDenied (open question
-//! `foreign-resource`); it cannot verify the client's signature, clock or rate, so every
-//! documented error whose cause is not the parameters is allowed too (SignatureNotMatch,
-//! InvalidAccessKeyID, RequestTimeTooSkewed, ResourceThrottled, and the protocol's errors
-//! where the request gives their cause: a missing signature parameter or v3 header, another
-//! API version, a body).
+//! success (echoing its names) and both not-found errors; it cannot verify the client's
+//! signature, clock, rate or permissions, so every documented error whose cause is not the
+//! parameters is allowed too (SignatureNotMatch, InvalidAccessKeyID, RequestTimeTooSkewed,
+//! ResourceThrottled, AccessDenied, and the protocol's errors where the request gives their
+//! cause: a missing signature parameter or v3 header, another API version, a body).
 
 use crate::cases::{Case, CaseRequest, Expected, Outcome};
 use crate::contract::{
@@ -57,7 +56,6 @@ pub(super) fn expectation(contract: &Contract, id: &str, seen: &Seen) -> Option<
                     &[execution, flow],
                 ));
                 push(Outcome::error(ErrorCode::FlowNotExists, &[flow]));
-                push(Outcome::error(ErrorCode::AccessDenied, &[]));
                 for question in [OpenQuestion::UnknownFlow, OpenQuestion::ForeignResource] {
                     if !questions.contains(&question) {
                         questions.push(question);
@@ -78,7 +76,7 @@ pub(super) fn expectation(contract: &Contract, id: &str, seen: &Seen) -> Option<
     }
     questions.sort();
     let description = format!(
-        "{OPERATION} through the proxy: {}{}. The proxy does not know what exists (a valid query may succeed or find nothing) and cannot verify the signature, the clock or the rate (their errors are allowed)",
+        "{OPERATION} through the proxy: {}{}. The proxy does not know what exists (a valid query may succeed or find nothing) and cannot verify the signature, the clock, the rate or the caller's permissions (their errors are allowed)",
         describe_outcomes(&outcomes, contract),
         open_note(&questions)
     );
@@ -119,6 +117,9 @@ fn unverifiable(seen: &Seen) -> Vec<Outcome> {
             values: vec![request_time, Expected::Any],
         },
         Outcome::error(ErrorCode::ResourceThrottled, &[]),
+        // Another account's flow (open: foreign-resource), a permission the proxy does not
+        // see, or a request without signature (open: unsigned-request).
+        Outcome::error(ErrorCode::AccessDenied, &[]),
     ];
     let missing_code = if seen.v3 {
         ErrorCode::MissingRequiredHeader
@@ -130,9 +131,6 @@ fn unverifiable(seen: &Seen) -> Vec<Outcome> {
             .iter()
             .map(|name| Outcome::error(missing_code, &[name])),
     );
-    if seen.unsigned() {
-        outcomes.push(Outcome::error(ErrorCode::AccessDenied, &[]));
-    }
     if seen.other_version() {
         let version = match &seen.version {
             Some(version) => Expected::Text(version.clone()),
