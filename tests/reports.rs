@@ -33,10 +33,13 @@ fn dots(name: NameParameter) -> Fault {
     Fault::Name(name, NameFault::AcceptsDots)
 }
 
-/// A clean run and one with a catalog fault and a timing fault.
+/// A clean run and one with a catalog fault and a timing fault, side by side (each mostly
+/// waits for its long polls).
 async fn two_runs() -> [RunReport; 2] {
-    let (clean, _) = run_against(Vec::new()).await;
-    let (faulty, _) = run_against(vec![dots(NameParameter::Flow), Fault::AnswersEarly]).await;
+    let ((clean, _), (faulty, _)) = tokio::join!(
+        run_against(Vec::new()),
+        run_against(vec![dots(NameParameter::Flow), Fault::AnswersEarly])
+    );
     assert!(clean.conformant());
     assert!(!faulty.conformant());
     assert!(faulty.skipped().next().is_some());
@@ -329,7 +332,20 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
     let recorded = files(&dir, ".snap");
     assert_eq!(recorded.len(), 185, "{}", stdout(&first));
     assert!(stdout(&first).contains("0 changed, 185 recorded"));
-    let again = conformance(&clean, &["--snapshots", snapshots]);
+    // Two runs at once, each matching the recorded snapshots: the clean target again, and
+    // one that differs only by a choice. (Not the faulty one beside them: a run that matches
+    // removes the .snap.new files it finds.)
+    let fixed = Target::with(ReferenceOptions {
+        choices: vec![Choice::FixedHostId],
+        ..ReferenceOptions::default()
+    })
+    .await;
+    let changed = Target::faulty(NameParameter::ALL.map(dots).to_vec()).await;
+    let (again, parity) = std::thread::scope(|scope| {
+        let again = scope.spawn(|| conformance(&clean, &["--snapshots", snapshots]));
+        let parity = conformance(&fixed, &["--snapshots", snapshots]);
+        (again.join().unwrap(), parity)
+    });
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert!(
         stdout(&again).contains("185 unchanged, 0 changed"),
@@ -339,12 +355,6 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
 
     // Parity: a target that differs only in what the service chooses (here its HostId, a
     // fixed host rather than the address asked for) matches the snapshots.
-    let fixed = Target::with(ReferenceOptions {
-        choices: vec![Choice::FixedHostId],
-        ..ReferenceOptions::default()
-    })
-    .await;
-    let parity = conformance(&fixed, &["--snapshots", snapshots]);
     assert!(
         stdout(&parity).contains("185 unchanged, 0 changed"),
         "{}",
@@ -353,7 +363,6 @@ async fn a_changed_answer_is_snapshot_drift_until_accepted() {
 
     // A target that answers names with a dot differently: drift, with a diff and .snap.new
     // files that insta reads; the old snapshots stay.
-    let changed = Target::faulty(NameParameter::ALL.map(dots).to_vec()).await;
     let drift = conformance(&changed, &["--snapshots", snapshots]);
     let text = stdout(&drift);
     assert_eq!(drift.status.code(), Some(1), "{text}");

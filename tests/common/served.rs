@@ -1,5 +1,6 @@
-//! `conformance serve` in a process of its own, ready when it says so: its first line on
-//! standard output is the URL it listens on, and nothing is sent to it before that line.
+//! `conformance serve` (or `conformance proxy`) in a process of its own, ready when it says
+//! so: its first line on standard output is the URL it listens on, and nothing is sent to it
+//! before that line.
 
 use std::net::SocketAddr;
 use std::process::{ExitStatus, Stdio};
@@ -14,7 +15,7 @@ use tokio::task::JoinHandle;
 /// measurement.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A running `conformance serve`, killed when dropped.
+/// A running `conformance serve` or `proxy`, killed when dropped.
 pub(crate) struct Served {
     child: Child,
     /// The address it listens on.
@@ -25,7 +26,7 @@ pub(crate) struct Served {
     stderr: JoinHandle<String>,
 }
 
-/// What a `conformance serve` printed until it ended, and how it ended.
+/// What it printed until it ended, and how it ended.
 pub(crate) struct Ended {
     pub(crate) status: ExitStatus,
     pub(crate) stdout: String,
@@ -36,25 +37,31 @@ impl Served {
     /// Starts `conformance serve ARGS` (on 127.0.0.1:0 unless ARGS say otherwise) and waits
     /// until it has printed its URL; fails the test if it does not within [`PATIENCE`].
     pub(crate) async fn start(args: &[&str]) -> Self {
+        Self::command("serve", args).await
+    }
+
+    /// Starts `conformance SUBCOMMAND ARGS`, a command that prints its URL first (`serve`,
+    /// `proxy`), and waits until it has.
+    pub(crate) async fn command(subcommand: &str, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
-            .arg("serve")
+            .arg(subcommand)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .expect("conformance serve starts");
+            .unwrap_or_else(|error| panic!("conformance {subcommand} starts: {error}"));
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut first_line = String::new();
         tokio::time::timeout(PATIENCE, stdout.read_line(&mut first_line))
             .await
-            .unwrap_or_else(|_| panic!("serve printed no URL within {PATIENCE:?}"))
+            .unwrap_or_else(|_| panic!("{subcommand} printed no URL within {PATIENCE:?}"))
             .unwrap();
         let address = first_line
             .trim()
             .trim_start_matches("http://")
             .parse()
-            .unwrap_or_else(|_| panic!("serve's first line is no URL: {first_line:?}"));
+            .unwrap_or_else(|_| panic!("{subcommand}'s first line is no URL: {first_line:?}"));
         Self {
             address,
             first_line,
@@ -76,10 +83,10 @@ impl Served {
 
     /// Sends SIGTERM and waits (within [`PATIENCE`]) for it to end.
     pub(crate) async fn terminate(mut self) -> Ended {
-        send_signal(self.child.id().expect("serve is running"), "TERM");
+        send_signal(self.child.id().expect("the process is running"), "TERM");
         let status = tokio::time::timeout(PATIENCE, self.child.wait())
             .await
-            .expect("serve ends when terminated")
+            .expect("it ends when terminated")
             .unwrap();
         Ended {
             status,

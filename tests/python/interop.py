@@ -274,12 +274,98 @@ def core_v1(url):
     return {"described": described, "flow_not_exists": error}
 
 
+def answer_of(call):
+    """What an application sees of one SDK call: the HTTP status and the body, or the SDK
+    error's code, status and message."""
+    try:
+        status, body = call()
+    except Exception as error:  # the SDK raises its own exception types
+        return {"error": {"code": getattr(error, "code", None), "status": getattr(error, "statusCode", None),
+                          "message": getattr(error, "message", None)}}
+    return {"status": status, "body": body}
+
+
+def poll_to_the_end(describe, flow, execution, wait):
+    """Long polls as an application does: again and again until the execution has ended
+    (at most 20 polls), then once more, waiting, for the final result."""
+    answers = []
+    for _ in range(20):
+        seen = answer_of(lambda: describe(flow, execution, wait))
+        answers.append(seen)
+        if seen.get("body", {}).get("Status") != "Running":
+            break
+    answers.append(answer_of(lambda: describe(flow, execution, 5)))
+    return answers
+
+
+def app_calls(create, start, describe, delete):
+    """An application's calls: create a flow, start an execution, read it at once, long poll
+    it to the end, read a missing execution and an invalid name, delete the flow."""
+    calls = {}
+    calls["create"] = answer_of(lambda: create("app_flow", WAIT_FLOW))
+    calls["start"] = answer_of(lambda: start("app_flow", "app_exec", '{"from":"app"}'))
+    calls["at_once"] = answer_of(lambda: describe("app_flow", "app_exec", 0))
+    calls["polls"] = poll_to_the_end(describe, "app_flow", "app_exec", 30)
+    calls["missing_execution"] = answer_of(lambda: describe("app_flow", "no_such_exec", None))
+    calls["missing_flow"] = answer_of(lambda: describe("no_such_flow", "app_exec", None))
+    calls["invalid_name"] = answer_of(lambda: describe("app_flow", "1-starts-with-a-digit", None))
+    calls["delete"] = answer_of(lambda: delete("app_flow"))
+    return calls
+
+
+def app_v1(url):
+    """An application on alibabacloud-fnf20190315 (signature v1), as it would run through a
+    proxy: every call's answer, for the test to compare with the same calls made directly."""
+    client = fnf_client(url)
+
+    def seen(response):
+        return response.status_code, response.body.to_map()
+
+    return app_calls(
+        create=lambda flow, definition: seen(client.create_flow(fnf_models.CreateFlowRequest(
+            name=flow, definition=definition, description="an application's flow", type="FDL"))),
+        start=lambda flow, execution, given: seen(client.start_execution(fnf_models.StartExecutionRequest(
+            flow_name=flow, execution_name=execution, input=given))),
+        describe=lambda flow, execution, wait: seen(client.describe_execution(
+            fnf_models.DescribeExecutionRequest(flow_name=flow, execution_name=execution,
+                                                wait_time_seconds=wait))),
+        delete=lambda flow: seen(client.delete_flow(fnf_models.DeleteFlowRequest(name=flow))),
+    )
+
+
+def app_v3(url):
+    """The same application on alibabacloud-tea-openapi's generic client (ACS3-HMAC-SHA256)."""
+    client = generic_client(url, lambda request, sign_type: None)
+
+    def call(action, method, query):
+        params = open_api_util_models.Params(
+            action=action, version="2019-03-15", protocol="HTTP", pathname="/", method=method,
+            auth_type="AK", style="RPC", req_body_type="formData", body_type="json")
+        given = {name: value for name, value in query.items() if value is not None}
+        request = open_api_util_models.OpenApiRequest(query=OpenApiUtils.query(given))
+        answer = client.call_api(params, request, RuntimeOptions())
+        return answer.get("statusCode"), answer.get("body")
+
+    return app_calls(
+        create=lambda flow, definition: call("CreateFlow", "POST", {
+            "Name": flow, "Definition": definition, "Description": "", "Type": "FDL"}),
+        start=lambda flow, execution, given: call("StartExecution", "POST", {
+            "FlowName": flow, "ExecutionName": execution, "Input": given}),
+        describe=lambda flow, execution, wait: call("DescribeExecution", "GET", {
+            "FlowName": flow, "ExecutionName": execution,
+            "WaitTimeSeconds": None if wait is None else str(wait)}),
+        delete=lambda flow: call("DeleteFlow", "POST", {"Name": flow}),
+    )
+
+
 SCENARIOS = {
     "tea-v1-lifecycle": tea_v1_lifecycle,
     "tea-v3-generic": tea_v3_generic,
     "core-v1": core_v1,
     "tea-v3-encodings": tea_v3_encodings,
     "core-post-form": core_post_form,
+    "app-v1": app_v1,
+    "app-v3": app_v3,
 }
 
 if __name__ == "__main__":
