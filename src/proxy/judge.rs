@@ -35,7 +35,7 @@ use crate::checks::{self, CheckId, Finding, Observed};
 use crate::contract::{Contract, OPERATION, Outcome};
 use crate::report::{echoed_secrets, without_echoed};
 use crate::runner::{CaseResult, Checked, RunReport};
-use crate::wire::{RpcRequest, SignatureVersion, TransportError};
+use crate::wire::{Exchange, RpcRequest, SignatureVersion, TransportError};
 
 use expect::Expectation;
 use history::{Histories, Reading};
@@ -99,7 +99,7 @@ impl Judge {
         let expectation = describe
             .then(|| expect::expectation(self.contract, &id, &seen))
             .flatten();
-        let client: Vec<ClientFinding> = if describe {
+        let client: Vec<ClientFinding> = if describe && seen.is_rpc() {
             expect::client_rules(self.contract, &seen)
                 .into_iter()
                 .map(|(rule, actual)| ClientFinding {
@@ -111,18 +111,34 @@ impl Judge {
         } else {
             Vec::new()
         };
-        let body = traffic
-            .answer
-            .as_ref()
-            .ok()
-            .and_then(crate::wire::Exchange::json);
+        let body = traffic.answer.as_ref().ok().and_then(Exchange::json);
         let findings = if traffic.client_left || !seen.is_rpc() {
             Vec::new()
         } else {
             self.findings(&traffic, &seen, &id, expectation.as_ref(), body.as_ref())
         };
         let request = request::http_request(&traffic.request);
+        // A signature or token the target echoes goes no further: not in a line, a
+        // finding or a kept body.
         let secrets = echoed_secrets(&request);
+        let findings: Vec<Finding> = findings
+            .into_iter()
+            .map(|finding| Finding {
+                expected: without_echoed(&finding.expected, &secrets),
+                actual: without_echoed(&finding.actual, &secrets),
+                ..finding
+            })
+            .collect();
+        let (answer, body) = match traffic.answer {
+            Ok(exchange) => match without_echoed_body(&exchange, &secrets) {
+                Some(redacted) => {
+                    let body = redacted.json();
+                    (Ok(redacted), body)
+                }
+                None => (Ok(exchange), body),
+            },
+            Err(error) => (Err(error), body),
+        };
         let lines = findings
             .iter()
             .map(|finding| {
@@ -141,7 +157,7 @@ impl Judge {
         let checked = Checked {
             case,
             request,
-            answer: traffic.answer,
+            answer,
             body,
         };
         self.client.extend(client);
@@ -308,7 +324,7 @@ fn key_of(seen: &Seen, body: &Value) -> Option<history::Key> {
 /// The exchange as the checks see it.
 fn observed<'a>(
     case: &'a Case,
-    exchange: &'a crate::wire::Exchange,
+    exchange: &'a Exchange,
     body: Option<&'a Value>,
     sent_time: &'a str,
 ) -> Observed<'a> {
@@ -361,6 +377,18 @@ fn wire_only_case(id: &str, seen: &Seen) -> Case {
         expect: Vec::new(),
         questions: Vec::new(),
     }
+}
+
+/// The answer with `secrets` taken out of its body, if it echoes one.
+fn without_echoed_body(exchange: &Exchange, secrets: &[String]) -> Option<Exchange> {
+    let text = String::from_utf8_lossy(&exchange.body);
+    if !secrets.iter().any(|secret| text.contains(secret.as_str())) {
+        return None;
+    }
+    Some(Exchange {
+        body: without_echoed(&text, secrets).into(),
+        ..exchange.clone()
+    })
 }
 
 /// The finding of an exchange that got no whole answer from the target.

@@ -248,6 +248,15 @@ fn an_echoed_signature_never_reaches_a_line() {
     assert!(lines[0].contains("[message-template]"), "{}", lines[0]);
     assert!(!lines[0].contains(SIGNATURE), "{}", lines[0]);
     assert!(lines[0].contains("[redacted]"), "{}", lines[0]);
+    let report = judge.finish();
+    let finding = report.report.findings().next().unwrap();
+    assert!(!finding.actual.contains(SIGNATURE), "{finding:?}");
+    let kept = &report.report.cases[0].exchange().unwrap().answer;
+    let kept = String::from_utf8_lossy(&kept.as_ref().unwrap().body).into_owned();
+    assert!(
+        !kept.contains(SIGNATURE) && kept.contains("[redacted]"),
+        "{kept}"
+    );
 }
 
 #[test]
