@@ -7,7 +7,7 @@
 //! signature, clock, rate or permissions, so every documented error whose cause is not the
 //! parameters is allowed too (SignatureNotMatch, InvalidAccessKeyID, RequestTimeTooSkewed,
 //! ResourceThrottled, AccessDenied, and the protocol's errors where the request gives their
-//! cause: a missing signature parameter or v3 header, another API version, a body).
+//! cause: a missing signature parameter, v3 header or Version, a body).
 
 use crate::cases::{Case, CaseRequest, Expected, Outcome};
 use crate::contract::{
@@ -28,10 +28,15 @@ pub(super) struct Expectation {
     pub queries: Vec<Query>,
 }
 
-/// The expectation of a DescribeExecution request, or `None` when its parameters are not
-/// all known (a body cut at the capture cap, or one no service reads parameters from):
-/// then only the wire-level checks hold.
+/// The expectation of a DescribeExecution request, or `None` when it asks for another API
+/// version than the contract's or its parameters are not all known (a body cut at the
+/// capture cap, or one no service reads parameters from): then only the wire-level checks
+/// hold.
 pub(super) fn expectation(contract: &Contract, id: &str, seen: &Seen) -> Option<Expectation> {
+    if seen.other_version() {
+        // Another API version is another contract.
+        return None;
+    }
     let params = seen.known_params()?;
     let allowed = contract.allowed(&params);
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -131,16 +136,13 @@ fn unverifiable(seen: &Seen) -> Vec<Outcome> {
             .iter()
             .map(|name| Outcome::error(missing_code, &[name])),
     );
-    if seen.other_version() {
-        let version = match &seen.version {
-            Some(version) => Expected::Text(version.clone()),
-            None => Expected::Any,
-        };
+    if seen.version.is_none() {
+        // Open: missing-version.
         outcomes.push(Outcome::Error {
             code: ErrorCode::APIVersionNotSupported,
-            values: vec![version],
+            values: vec![Expected::Any],
         });
-        if seen.version.is_none() && !seen.v3 {
+        if !seen.v3 {
             outcomes.push(Outcome::error(
                 ErrorCode::MissingRequiredParams,
                 &["Version"],

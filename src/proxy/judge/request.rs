@@ -125,9 +125,12 @@ impl Seen {
         }
     }
 
-    /// Whether the request asks for another API version than the contract's.
+    /// Whether the request asks for another API version than the contract's (not: names
+    /// none).
     pub(super) fn other_version(&self) -> bool {
-        self.version.as_deref() != Some(API_VERSION)
+        self.version
+            .as_deref()
+            .is_some_and(|version| version != API_VERSION)
     }
 
     /// Whether the request is an RPC request the contract speaks of: a GET or POST that

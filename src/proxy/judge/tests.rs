@@ -266,6 +266,9 @@ async fn every_choice_on_answers_is_quiet() {
         "foreign-access-denied",
         "fixed-host-id",
         "chunked-bodies",
+        "missing-version-unsupported",
+        "unsigned-access-denied",
+        "rate-limited",
     ];
     let mut runs = tokio::task::JoinSet::new();
     for name in names {

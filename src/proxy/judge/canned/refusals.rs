@@ -156,3 +156,70 @@ fn unsigned_and_incomplete_requests_may_get_the_protocols_errors() {
         )]
     );
 }
+
+/// Another API version is another contract: only the wire format holds. Without a Version,
+/// APIVersionNotSupported or MissingRequiredParams may come (open: missing-version).
+#[test]
+fn another_version_is_held_to_the_wire_format_only_and_none_may_be_refused() {
+    let mut judge = judge();
+    let start = Instant::now();
+    let with_version = |version: &str| {
+        let mut request = request(
+            Method::GET,
+            "DescribeExecution",
+            "FlowName=F&ExecutionName=E",
+        );
+        let uri = request
+            .uri
+            .to_string()
+            .replace("&Version=2019-03-15", version);
+        request.uri = uri.parse().unwrap();
+        request
+    };
+    let other = json!({"RequestId": "r", "Whatever": "a later version's body"});
+    judge.observe(traffic(
+        1,
+        start,
+        0,
+        with_version("&Version=2030-01-01"),
+        Ok(answer(200, &other, 5)),
+    ));
+    let unsupported = json!({"RequestId": "r", "Code": "APIVersionNotSupported", "Message": "The requested API version '' is not supported yet. Please check."});
+    judge.observe(traffic(
+        2,
+        start,
+        0,
+        with_version(""),
+        Ok(answer(400, &unsupported, 5)),
+    ));
+    let missing = json!({"RequestId": "r", "Code": "MissingRequiredParams", "Message": "The HTTP query 'Version' must be specified."});
+    judge.observe(traffic(
+        3,
+        start,
+        0,
+        with_version(""),
+        Ok(answer(400, &missing, 5)),
+    ));
+    judge.observe(traffic(
+        4,
+        start,
+        0,
+        with_version(""),
+        Ok(answer(200, &other, 5)),
+    ));
+    assert_eq!(
+        checks(judge),
+        [
+            (
+                "DescribeExecution/000004".to_owned(),
+                CheckId::SuccessSchema
+            ),
+            ("DescribeExecution/000004".to_owned(), CheckId::EchoedNames),
+        ]
+    );
+}
+
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<super::super::Judge>();
+};
