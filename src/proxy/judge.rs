@@ -29,13 +29,13 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::Traffic;
-use crate::cases::{Case, CaseRequest};
+use crate::cases::Case;
 use crate::checks::timing::TimingBounds;
 use crate::checks::{self, CheckId, Finding, Observed};
-use crate::contract::{Contract, OPERATION, Outcome};
+use crate::contract::{Contract, OPERATION};
 use crate::report::{echoed_secrets, without_echoed};
 use crate::runner::{CaseResult, Checked, RunReport};
-use crate::wire::{Exchange, RpcRequest, SignatureVersion, TransportError};
+use crate::wire::{Exchange, SignatureVersion, TransportError};
 
 use expect::Expectation;
 use history::{Histories, Reading};
@@ -152,7 +152,7 @@ impl Judge {
             .collect();
         let case = match expectation {
             Some(expectation) => expectation.case,
-            None => wire_only_case(&id, &seen),
+            None => expect::wire_only_case(&id, &seen),
         };
         let checked = Checked {
             case,
@@ -232,7 +232,7 @@ impl Judge {
         };
         let sent_time = seen.request_time.as_deref().unwrap_or_default();
         let Some(expectation) = expectation else {
-            let case = wire_only_case(id, seen);
+            let case = expect::wire_only_case(id, seen);
             let observed = observed(&case, exchange, body, sent_time);
             let findings = CheckId::ALL
                 .into_iter()
@@ -242,7 +242,7 @@ impl Judge {
             self.follow(seen, exchange.status.is_success(), body);
             return findings;
         };
-        let case = matching_success_first(&expectation.case, body);
+        let case = expect::matching_success_first(&expectation.case, body);
         let observed = observed(&case, exchange, body, sent_time);
         // The time an answer may take is the timing checks' (its wait plus the slack).
         let mut findings: Vec<Finding> = checks::check(self.contract, &observed)
@@ -334,48 +334,6 @@ fn observed<'a>(
         body,
         sent_time,
         time_bound: Duration::MAX,
-    }
-}
-
-/// The case, its success outcomes reordered so that the one whose names the body gives
-/// comes first (`echoed-names` holds a success to the first it allows: a request whose
-/// readings name different executions may be answered for any of them).
-fn matching_success_first(case: &Case, body: Option<&Value>) -> Case {
-    let mut case = case.clone();
-    let names = |outcome: &Outcome| match (outcome, body) {
-        (Outcome::Success { flow, execution }, Some(body)) => {
-            body.get("FlowName").and_then(Value::as_str) == Some(flow.as_str())
-                && body.get("Name").and_then(Value::as_str) == Some(execution.as_str())
-        }
-        _ => false,
-    };
-    if let Some(at) = case.expect.iter().position(names) {
-        let outcome = case.expect.remove(at);
-        case.expect.insert(0, outcome);
-    }
-    case
-}
-
-/// The case of an exchange held to the wire format's checks only.
-fn wire_only_case(id: &str, seen: &Seen) -> Case {
-    let operation = seen.operation.as_deref().unwrap_or("(no operation)");
-    let description = if seen.is_rpc() {
-        format!(
-            "{operation} through the proxy: held to the wire format's checks only (JSON, content type, RequestId, no 5xx), which need no expectation"
-        )
-    } else {
-        format!(
-            "{} {operation} through the proxy: not an RPC request (a GET or POST naming an operation), so not judged",
-            seen.method
-        )
-    };
-    Case {
-        id: id.to_owned(),
-        tags: Vec::new(),
-        description,
-        request: CaseRequest::signed(RpcRequest::get(operation)),
-        expect: Vec::new(),
-        questions: Vec::new(),
     }
 }
 

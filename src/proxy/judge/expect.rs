@@ -9,6 +9,8 @@
 //! ResourceThrottled, AccessDenied, and the protocol's errors where the request gives their
 //! cause: a missing signature parameter, v3 header or Version, a body).
 
+use serde_json::Value;
+
 use crate::cases::{Case, CaseRequest, Expected, Outcome};
 use crate::contract::{
     Answer, Contract, ErrorCode, NameParameter, OPERATION, OpenQuestion, ParamFault, Query,
@@ -224,5 +226,47 @@ fn shown(value: &str) -> String {
         format!("{cut:?}…")
     } else {
         format!("{cut:?}")
+    }
+}
+
+/// The case, its success outcomes reordered so that the one whose names the body gives
+/// comes first (`echoed-names` holds a success to the first it allows: a request whose
+/// readings name different executions may be answered for any of them).
+pub(super) fn matching_success_first(case: &Case, body: Option<&Value>) -> Case {
+    let mut case = case.clone();
+    let names = |outcome: &Outcome| match (outcome, body) {
+        (Outcome::Success { flow, execution }, Some(body)) => {
+            body.get("FlowName").and_then(Value::as_str) == Some(flow.as_str())
+                && body.get("Name").and_then(Value::as_str) == Some(execution.as_str())
+        }
+        _ => false,
+    };
+    if let Some(at) = case.expect.iter().position(names) {
+        let outcome = case.expect.remove(at);
+        case.expect.insert(0, outcome);
+    }
+    case
+}
+
+/// The case of an exchange held to the wire format's checks only.
+pub(super) fn wire_only_case(id: &str, seen: &Seen) -> Case {
+    let operation = seen.operation.as_deref().unwrap_or("(no operation)");
+    let description = if seen.is_rpc() {
+        format!(
+            "{operation} through the proxy: held to the wire format's checks only (JSON, content type, RequestId, no 5xx), which need no expectation"
+        )
+    } else {
+        format!(
+            "{} {operation} through the proxy: not an RPC request (a GET or POST naming an operation), so not judged",
+            seen.method
+        )
+    };
+    Case {
+        id: id.to_owned(),
+        tags: Vec::new(),
+        description,
+        request: CaseRequest::signed(RpcRequest::get(operation)),
+        expect: Vec::new(),
+        questions: Vec::new(),
     }
 }
