@@ -10,7 +10,8 @@
 //!   and StartExecution and DeleteFlow are followed for the history.
 //!
 //! What is kept per exchange, for the reports at the end: the request (its body capped by
-//! the proxy), the answer (its body capped), its findings, and when it came. Per execution,
+//! the proxy), the answer (its body capped), its findings, when it came, and its RequestId
+//! (`request-id-unique` across the traffic). Per execution,
 //! a bounded record (`history`). Nothing else grows with the traffic.
 
 #[cfg(test)]
@@ -23,6 +24,7 @@ mod request;
 mod tests;
 mod timing;
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -72,6 +74,7 @@ pub struct Judge {
     judged: Vec<Judged>,
     client: Vec<ClientFinding>,
     histories: Histories,
+    request_ids: HashMap<String, String>,
     v3: usize,
 }
 
@@ -85,6 +88,7 @@ impl Judge {
             judged: Vec::new(),
             client: Vec::new(),
             histories: Histories::default(),
+            request_ids: HashMap::new(),
             v3: 0,
         }
     }
@@ -115,7 +119,12 @@ impl Judge {
         let findings = if traffic.client_left || !seen.is_rpc() {
             Vec::new()
         } else {
-            self.findings(&traffic, &seen, &id, expectation.as_ref(), body.as_ref())
+            let mut findings =
+                self.findings(&traffic, &seen, &id, expectation.as_ref(), body.as_ref());
+            if let Ok(exchange) = &traffic.answer {
+                findings.extend(self.unique_request_id(&id, exchange, body.as_ref()));
+            }
+            findings
         };
         let request = request::http_request(&traffic.request);
         // A signature or token the target echoes goes no further: not in a line, a
@@ -277,6 +286,34 @@ impl Judge {
         };
         findings.extend(self.histories.read(self.contract, key, reading));
         findings
+    }
+
+    /// `request-id-unique` across the traffic: each answer's RequestId against those of
+    /// every earlier answer (kept with its case: a few bytes per exchange).
+    fn unique_request_id(
+        &mut self,
+        id: &str,
+        exchange: &Exchange,
+        body: Option<&Value>,
+    ) -> Vec<Finding> {
+        let Some(request_id) = body
+            .and_then(|body| body.get("RequestId"))
+            .and_then(Value::as_str)
+            .filter(|request_id| !request_id.is_empty())
+        else {
+            return Vec::new();
+        };
+        let Some(earlier) = self.request_ids.get(request_id) else {
+            self.request_ids
+                .insert(request_id.to_owned(), id.to_owned());
+            return Vec::new();
+        };
+        // The same body stands for the earlier answer: only its RequestId is compared.
+        let (first, now) = (expect::named_case(earlier), expect::named_case(id));
+        checks::unique_request_ids([
+            observed(&first, exchange, body, ""),
+            observed(&now, exchange, body, ""),
+        ])
     }
 
     /// Follows the operations that start or end an execution's history: a successful

@@ -2,6 +2,7 @@
 //! answers, a StoppedTime that moves, an echoed signature) and what the judge must not
 //! judge (a client that left, a request that is no RPC request).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -41,7 +42,13 @@ fn request(method: Method, action: &str, params: &str) -> CapturedRequest {
     }
 }
 
+/// An answer after `elapsed_ms`, its RequestId (if it has one) made unique.
 fn answer(status: u16, body: &Value, elapsed_ms: u64) -> Exchange {
+    static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+    let mut body = body.clone();
+    if body.get("RequestId").is_some() {
+        body["RequestId"] = json!(format!("r-{}", REQUEST_IDS.fetch_add(1, Ordering::Relaxed)));
+    }
     let mut headers = HeaderMap::new();
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     Exchange {

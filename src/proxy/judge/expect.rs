@@ -262,10 +262,19 @@ pub(super) fn wire_only_case(id: &str, seen: &Seen) -> Case {
         )
     };
     Case {
-        id: id.to_owned(),
-        tags: Vec::new(),
         description,
         request: CaseRequest::signed(RpcRequest::get(operation)),
+        ..named_case(id)
+    }
+}
+
+/// A case that is only its id, expecting nothing.
+pub(super) fn named_case(id: &str) -> Case {
+    Case {
+        id: id.to_owned(),
+        tags: Vec::new(),
+        description: String::new(),
+        request: CaseRequest::signed(RpcRequest::get("")),
         expect: Vec::new(),
         questions: Vec::new(),
     }

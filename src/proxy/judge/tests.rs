@@ -302,6 +302,7 @@ async fn faults_are_caught() {
         ("holds-finished", FixtureFlow::Wait, None),
         ("status-goes-back", FixtureFlow::Wait, None),
         ("input-dropped", FixtureFlow::Wait, None),
+        ("request-id-repeated", FixtureFlow::Wait, None),
     ];
     let mut runs = tokio::task::JoinSet::new();
     for (name, kind, check) in cases {
