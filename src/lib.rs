@@ -65,6 +65,13 @@
 //! poll), and sends one [`proxy::Traffic`] record per exchange on a channel, for a
 //! [`proxy::Judge`] or for your own checks; `conformance proxy` runs both.
 //!
+//! The validating proxy ([`proxy`]) judges live traffic instead of a suite: each record
+//! of an exchange that went through it goes to a [`proxy::Judge`], which holds a
+//! DescribeExecution to the run's own checks (its expectation from the contract alone, its
+//! timing and its execution's history from the traffic), the request to the parameter
+//! rules (client findings), and other operations to the wire format's checks; its
+//! [`proxy::ProxyReport`] writes the same reports as a run, one case per exchange.
+//!
 //! # Property-testing your own code with the contract's strategies
 //!
 //! [`strategies`] holds the proptest generators `conformance fuzz` sends: names and

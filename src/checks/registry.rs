@@ -139,6 +139,22 @@ impl CheckId {
         self.spec().description
     }
 
+    /// Whether the check holds an answer of any operation whatever was asked: the wire
+    /// format's checks, which need no expectation (the validating proxy holds the answers
+    /// of operations other than DescribeExecution to them).
+    pub fn of_any_operation(self) -> bool {
+        matches!(
+            self,
+            CheckId::No5xx
+                | CheckId::ContentTypeJson
+                | CheckId::JsonBody
+                | CheckId::ErrorSchema
+                | CheckId::RequestId
+                | CheckId::RetryHint
+                | CheckId::StrictJson
+        )
+    }
+
     pub(super) fn rule(self) -> Rule {
         self.spec().rule
     }
@@ -329,6 +345,20 @@ mod tests {
                 CheckId::ExecutionHistory
             ]
         );
+    }
+
+    #[test]
+    fn the_checks_of_any_operation_need_no_expectation() {
+        use super::super::canned::{documented_error, failing, success_case};
+        use crate::contract::ErrorCode;
+        // An answer the case does not expect fails only checks that read the expectation.
+        let answer = documented_error(ErrorCode::InvalidArgument);
+        let failing = failing(&success_case(), &answer);
+        assert!(!failing.is_empty());
+        for id in CheckId::ALL.into_iter().filter(|id| id.of_any_operation()) {
+            assert!(matches!(id.rule(), Rule::Exchange(_)), "{id}");
+            assert!(!failing.contains(&id), "{id}");
+        }
     }
 
     #[test]

@@ -263,13 +263,7 @@ pub(super) fn at_once(
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
     for window in windows::at_once(scenario, timeline, bounds) {
-        let poll = timeline.answer_of(window.answer);
-        if !window.holds(poll) {
-            return Err(Mismatch::new(
-                format!("an answer within {}", seconds(window.to - poll.sent)),
-                format!("an answer after {}", seconds(poll.elapsed)),
-            ));
-        }
+        window.judge(timeline.answer_of(window.answer))?;
     }
     Ok(())
 }
@@ -282,19 +276,32 @@ pub(super) fn wait_honoured(
     bounds: &TimingBounds,
 ) -> Result<(), Mismatch> {
     for window in windows::wait_honoured(scenario, timeline, bounds) {
-        let poll = timeline.answer_of(window.answer);
-        if !window.holds(poll) {
-            return Err(Mismatch::new(
-                format!(
-                    "an answer between {} and {} after the request",
-                    seconds(window.from - poll.sent),
-                    seconds(window.to - poll.sent)
-                ),
-                format!("an answer after {}", seconds(poll.elapsed)),
-            ));
-        }
+        window.judge(timeline.answer_of(window.answer))?;
     }
     Ok(())
+}
+
+impl Window {
+    /// Whether `poll` came within the window, in the words of `timing-at-once` ("an answer
+    /// within") and of the others ("an answer between").
+    pub fn judge(&self, poll: &Poll) -> Result<(), Mismatch> {
+        if self.holds(poll) {
+            return Ok(());
+        }
+        let expected = if self.check == CheckId::TimingAtOnce {
+            format!("an answer within {}", seconds(self.to - poll.sent))
+        } else {
+            format!(
+                "an answer between {} and {} after the request",
+                seconds(self.from - poll.sent),
+                seconds(self.to - poll.sent)
+            )
+        };
+        Err(Mismatch::new(
+            expected,
+            format!("an answer after {}", seconds(poll.elapsed)),
+        ))
+    }
 }
 
 /// A long poll held when its execution ends (by itself or by StopExecution) comes within
@@ -360,7 +367,7 @@ fn ends_by_itself(
 /// What the polls of one execution say stays consistent across them, and that each names
 /// the execution asked for. What every read of an execution in the run must agree on (Input,
 /// StoppedTime, Output, FlowDefinition) is [`super::history`]'s.
-pub(super) fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> {
+pub fn invariants(contract: &Contract, timeline: &Timeline) -> Result<(), Mismatch> {
     let successes: Vec<&Poll> = timeline
         .polls
         .iter()

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use serde_json::Value;
+use axum::http::header::AUTHORIZATION;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
@@ -22,8 +21,8 @@ use crate::contract::{
     API_VERSION, Answer, Contract, ErrorCode, Expected, OPERATION, Outcome, Query,
 };
 use crate::wire::{
-    AuthError, Authenticated, COMMON_PARAMS, Received, SignatureVersion, authenticate_leniently,
-    is_form, timestamp, v3::parse_authorization,
+    AuthError, Authenticated, BodyFault, COMMON_PARAMS, Received, SignatureVersion,
+    authenticate_leniently, timestamp, v3::parse_authorization,
 };
 
 /// The reference target's behaviour, independent of HTTP.
@@ -390,31 +389,8 @@ fn claimed(received: &Received) -> Option<Authenticated> {
 /// The parameters of the body: a form, a JSON object, or none; another content type is
 /// refused.
 fn body_params(received: &Received) -> Result<Vec<(String, String)>, Reply> {
-    if is_form(&received.headers) {
-        return Ok(received.form.clone());
-    }
-    let content_type = received.header(CONTENT_TYPE.as_str());
-    let is_json = content_type
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
-    if is_json {
-        let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&received.body) else {
-            return Err(Reply::error(ErrorCode::InvalidArgument, &[]));
-        };
-        return Ok(object
-            .into_iter()
-            .filter_map(|(name, value)| {
-                let text = match value {
-                    Value::Null => return None,
-                    Value::String(text) => text,
-                    other => other.to_string(),
-                };
-                Some((name, text))
-            })
-            .collect());
-    }
-    if received.body.is_empty() && (content_type.is_none() || received.method == Method::GET) {
-        return Ok(Vec::new());
-    }
-    Err(Reply::error(ErrorCode::UnsupportedMediaType, &[]))
+    received.body_params().map_err(|fault| match fault {
+        BodyFault::NotAnObject => Reply::error(ErrorCode::InvalidArgument, &[]),
+        BodyFault::UnsupportedMediaType => Reply::error(ErrorCode::UnsupportedMediaType, &[]),
+    })
 }

@@ -29,6 +29,16 @@ use crate::runner::{CaseOutcome, CaseResult, Known, RunReport, Stale};
 
 /// Writes the JUnit XML report of a run.
 pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    write_junit_noted(report, &|_| None, out)
+}
+
+/// Writes the JUnit XML report of a run, with `notes` of a case (the validating proxy's
+/// client findings) in its testcase's system-out beside the baseline's.
+pub(crate) fn write_junit_noted(
+    report: &RunReport,
+    notes: &dyn Fn(&CaseResult) -> Option<String>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let mut junit = Report::new("conformance");
     junit.set_time(report.elapsed);
     let mut suites: Vec<TestSuite> = Vec::new();
@@ -73,8 +83,12 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
             result.elapsed(),
             &detail,
         );
-        if let Some(notes) = baseline_notes(report, result) {
-            case.set_system_out(notes);
+        let notes: Vec<String> = baseline_notes(report, result)
+            .into_iter()
+            .chain(notes(result))
+            .collect();
+        if !notes.is_empty() {
+            case.set_system_out(notes.join("\n"));
         }
         add(result.case.family(), case);
     }

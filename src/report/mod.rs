@@ -33,8 +33,10 @@ pub use har::{HAR_VERSION, write_har};
 pub use html::write_html;
 pub use json::{JSON_FORMAT, JSON_VERSION, write_json};
 pub use junit::write_junit;
+pub(crate) use junit::write_junit_noted;
 pub use progress::Progress;
 pub use redact::curl;
+pub(crate) use redact::{echoed_secrets, without_echoed};
 pub use snapshots::{SnapshotDrift, SnapshotOutcome, Snapshots, write_snapshot_outcome};
 pub use subjects::{Subject, UnknownSubject, resolve, write_explanation};
 

@@ -41,7 +41,7 @@ pub use retry::{RetryHint, read_retry_hint, retry_after};
 pub use v3::REQUIRED_HEADERS as V3_REQUIRED_HEADERS;
 #[cfg(feature = "reference")]
 pub(crate) use verify::{
-    AuthError, Authenticated, Leniency, Received, authenticate_leniently, is_form,
+    AuthError, Authenticated, BodyFault, Leniency, Received, authenticate_leniently,
 };
 
 /// The response header that repeats a response's RequestId.

@@ -82,6 +82,49 @@ impl Received {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
+
+    /// The parameters of the body: a form, a JSON object (members that are `null` left
+    /// out, others as their text), or none; or why the body cannot carry parameters.
+    pub(crate) fn body_params(&self) -> Result<Vec<(String, String)>, BodyFault> {
+        if is_form(&self.headers) {
+            return Ok(self.form.clone());
+        }
+        let content_type = self.header(CONTENT_TYPE.as_str());
+        let is_json = content_type
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+        if is_json {
+            let Ok(serde_json::Value::Object(object)) =
+                serde_json::from_slice::<serde_json::Value>(&self.body)
+            else {
+                return Err(BodyFault::NotAnObject);
+            };
+            return Ok(object
+                .into_iter()
+                .filter_map(|(name, value)| {
+                    let text = match value {
+                        serde_json::Value::Null => return None,
+                        serde_json::Value::String(text) => text,
+                        other => other.to_string(),
+                    };
+                    Some((name, text))
+                })
+                .collect());
+        }
+        if self.body.is_empty() && (content_type.is_none() || self.method == Method::GET) {
+            return Ok(Vec::new());
+        }
+        Err(BodyFault::UnsupportedMediaType)
+    }
+}
+
+/// Why a request's body carries no parameters a service can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyFault {
+    /// A JSON body that is not a JSON object (400 InvalidArgument).
+    NotAnObject,
+    /// A body of a content type that is neither a form nor JSON (415).
+    UnsupportedMediaType,
 }
 
 /// Whether the content type is a form (`application/x-www-form-urlencoded`, any parameters).
