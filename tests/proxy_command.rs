@@ -35,7 +35,10 @@ async fn conformance_proxy_prints_its_url_first_forwards_and_on_sigterm_exits_wi
     let lines: Vec<&str> = ended.stdout.lines().collect();
     assert!(lines[0].starts_with("http://127.0.0.1:"), "{printed}");
     assert!(
-        lines.last().unwrap().contains(" exchanges"),
+        lines
+            .last()
+            .unwrap()
+            .starts_with("1 exchange, 0 with target findings"),
         "the summary last: {printed}"
     );
     assert!(

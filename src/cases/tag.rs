@@ -54,11 +54,14 @@ pub enum Tag {
     /// `setup`: a set-up request whose answer broke the wire format; not a case of its
     /// own, as every run sends it.
     Setup,
+    /// `traffic`: an exchange a client sent through `conformance proxy`; no case of the
+    /// catalog, so it is reproduced by sending the client's request again.
+    Traffic,
 }
 
 impl Tag {
     /// Every tag, in no particular order but a stable one.
-    pub const ALL: [Tag; 21] = [
+    pub const ALL: [Tag; 22] = [
         Tag::Name(NameParameter::Flow),
         Tag::Name(NameParameter::Execution),
         Tag::CaseSensitivity,
@@ -80,6 +83,7 @@ impl Tag {
         Tag::Throttling,
         Tag::Fuzz,
         Tag::Setup,
+        Tag::Traffic,
     ];
 
     /// The tag's text (`case-sensitivity`).
@@ -105,6 +109,7 @@ impl Tag {
             Tag::Throttling => "throttling",
             Tag::Fuzz => "fuzz",
             Tag::Setup => "setup",
+            Tag::Traffic => "traffic",
         }
     }
 }

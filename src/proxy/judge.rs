@@ -126,7 +126,7 @@ impl Judge {
             }
             findings
         };
-        let request = request::http_request(&traffic.request);
+        let request = request::for_reports(&traffic.request, &self.options.target);
         // A signature or token the target echoes goes no further: not in a line, a
         // finding or a kept body.
         let secrets = echoed_secrets(&request);

@@ -45,6 +45,12 @@ use crate::runner::RunReport;
 
 /// The command that re-runs one case (of these tags) against the same target.
 fn rerun(report: &RunReport, case: &str, tags: &[Tag]) -> String {
+    if tags.contains(&Tag::Traffic) {
+        return format!(
+            "send the client's request again (the request shown, signed anew) to {}",
+            report.target
+        );
+    }
     // A set-up step is no case of its own: every run goes through it.
     let mut only = if tags.contains(&Tag::Setup) {
         String::new()

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use crate::cases::{Case, CaseRequest, Expected, Outcome};
+use crate::cases::{Case, CaseRequest, Expected, Outcome, Tag};
 use crate::contract::{
     Answer, Contract, ErrorCode, NameParameter, OPERATION, OpenQuestion, ParamFault, Query,
     describe_outcomes, open_note,
@@ -95,7 +95,7 @@ pub(super) fn expectation(contract: &Contract, id: &str, seen: &Seen) -> Option<
     Some(Expectation {
         case: Case {
             id: id.to_owned(),
-            tags: Vec::new(),
+            tags: vec![Tag::Traffic],
             description,
             request: CaseRequest::signed(rpc),
             expect: outcomes,
@@ -272,7 +272,7 @@ pub(super) fn wire_only_case(id: &str, seen: &Seen) -> Case {
 pub(super) fn named_case(id: &str) -> Case {
     Case {
         id: id.to_owned(),
-        tags: Vec::new(),
+        tags: vec![Tag::Traffic],
         description: String::new(),
         request: CaseRequest::signed(RpcRequest::get("")),
         expect: Vec::new(),

@@ -73,8 +73,10 @@ impl ProxyReport {
             ""
         };
         format!(
-            "{ran} exchanges, {failed} with target findings ({findings} findings), {} client findings{strict}: {}",
-            self.client.len(),
+            "{}, {failed} with target findings ({}), {}{strict}: {}",
+            counted(ran, "exchange"),
+            counted(findings, "finding"),
+            counted(self.client.len(), "client finding"),
             if self.passes() { "passed" } else { "failed" }
         )
     }
@@ -106,5 +108,14 @@ impl ProxyReport {
             .map(ClientFinding::line)
             .collect();
         (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+}
+
+/// `1 finding`, `2 findings`.
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }

@@ -176,6 +176,20 @@ pub(super) fn http_request(request: &CapturedRequest) -> http::Request<Vec<u8>> 
     built
 }
 
+/// The request as the reports show it: [`http_request`] with the target's URL in front of
+/// the path and query, so that its curl reaches the target.
+pub(super) fn for_reports(request: &CapturedRequest, target: &str) -> http::Request<Vec<u8>> {
+    let mut built = http_request(request);
+    let path = request
+        .uri
+        .path_and_query()
+        .map_or("/", |path| path.as_str());
+    if let Ok(absolute) = format!("{}{path}", target.trim_end_matches('/')).parse() {
+        *built.uri_mut() = absolute;
+    }
+    built
+}
+
 /// The request decoded as a service decodes what it receives.
 fn received(request: &CapturedRequest) -> Received {
     let (parts, _) = http_request(request).into_parts();

@@ -221,7 +221,7 @@ async fn the_clean_reference_is_quiet_and_an_invalid_name_is_the_clients() {
         }]
     );
     assert!(
-        report.summary().contains("1 client findings"),
+        report.summary().contains("1 client finding"),
         "{}",
         report.summary()
     );
