@@ -25,7 +25,6 @@ mod record;
 mod tee;
 mod upstream;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -197,22 +196,21 @@ async fn accept(
             _ = &mut stop => break,
         };
         let forwarder = Arc::clone(&forwarder);
-        let service = service_fn(move |request| {
-            let forwarder = Arc::clone(&forwarder);
-            async move { Ok::<_, Infallible>(forwarder.forward(request).await) }
-        });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let service = service_fn(move |request| forwarder.forward(request));
+        // Boxed, and only borrowed by the task below: the task then holds a pointer to the
+        // connection rather than a second copy of it (a future moved into a pinned local
+        // keeps the room of both).
+        let mut connection =
+            Box::pin(graceful.watch(http.serve_connection(TokioIo::new(stream), service)));
         let Connections { mut cut, alive } = connections.clone();
         tokio::spawn(async move {
-            {
-                tokio::pin!(connection);
-                tokio::select! {
-                    _ = &mut connection => {}
-                    _ = cut.wait_for(|cut| *cut) => {}
-                }
-                // The connection, and with it any exchange in flight, is dropped here:
-                // their records are sent before this task says it has ended.
+            tokio::select! {
+                _ = &mut connection => {}
+                _ = cut.wait_for(|cut| *cut) => {}
             }
+            // The connection, and with it any exchange in flight, is dropped here: their
+            // records are sent before this task says it has ended.
+            drop(connection);
             drop(alive);
         });
     }

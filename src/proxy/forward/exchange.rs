@@ -1,6 +1,7 @@
 //! One exchange through the proxy: the client's request sent on to the target as it came
 //! (hop-by-hop headers aside), the target's answer streamed back, and the record made.
 
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +16,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::hop;
 use super::record::{Capture, Recorder};
 use super::tee::{RequestBody, ResponseBody};
-use super::upstream::Upstream;
+use super::upstream::{Lease, Upstream};
 use crate::proxy::Traffic;
 use crate::wire::{Endpoint, TransportError};
 
@@ -52,12 +53,36 @@ impl Forwarder {
         }
     }
 
-    /// Forwards one request and answers with the target's answer, or a 502 when none came.
-    pub(super) async fn forward(&self, request: Request<Incoming>) -> Response<ProxyBody> {
+    /// Forwards one request and answers with the target's answer, or a 502 when none came
+    /// (never an error: the `Infallible` is hyper's service signature).
+    ///
+    /// The future is what hyper keeps (boxed) for as long as the target holds the request: a
+    /// held long poll's whole wait. It is kept small: the work before sending is done here,
+    /// before the future, and the request goes in boxed (see [`Upstream::send`]), so that
+    /// the future holds the record and the sending's state only, 0.9 KiB (it was 3.4 KiB as
+    /// an `async fn`, whose every local and argument kept its room through the wait).
+    pub(super) fn forward(
+        self: &Arc<Self>,
+        request: Request<Incoming>,
+    ) -> impl Future<Output = Result<Response<ProxyBody>, Infallible>> + Send + use<> {
+        let (mut recorder, request) = self.prepare(request);
+        let this = Arc::clone(self);
+        async move {
+            recorder.sending();
+            Ok(match Arc::clone(&this.upstream).send(request).await {
+                Ok((response, lease)) => this.pass_back(recorder, response, lease),
+                Err(error) => this.bad_gateway(recorder, error),
+            })
+        }
+    }
+
+    /// The exchange's record, and the request to send on: the client's, less the
+    /// hop-by-hop headers, its URI in origin form.
+    fn prepare(&self, request: Request<Incoming>) -> (Recorder, Box<Request<RequestBody>>) {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
         let (mut parts, body) = request.into_parts();
         let capture = Arc::new(Mutex::new(Capture::new(self.capture_bytes)));
-        let mut recorder = Recorder::new(
+        let recorder = Recorder::new(
             self.traffic.clone(),
             sequence,
             &parts,
@@ -73,25 +98,31 @@ impl Forwarder {
                 .unwrap_or_else(|| PathAndQuery::from_static("/")),
         );
         parts.headers = hop::end_to_end(parts.headers);
-        let request = Request::from_parts(parts, RequestBody::new(body, capture));
-        recorder.sending();
-        match self.upstream.send(request).await {
-            Ok((response, lease)) => {
-                let first_byte = recorder.since_sent();
-                let (mut head, body) = response.into_parts();
-                let recorded = (head.status, head.headers.clone());
-                head.headers = hop::end_to_end(head.headers);
-                let body = ResponseBody::new(
-                    body,
-                    self.capture_bytes,
-                    recorded,
-                    first_byte,
-                    (recorder, lease),
-                );
-                Response::from_parts(head, Either::Left(body))
-            }
-            Err(error) => self.bad_gateway(recorder, error),
-        }
+        (
+            recorder,
+            Box::new(Request::from_parts(parts, RequestBody::new(body, capture))),
+        )
+    }
+
+    /// The target's answer on its way back to the client, its body streamed.
+    fn pass_back(
+        &self,
+        recorder: Recorder,
+        response: Response<Incoming>,
+        lease: Lease,
+    ) -> Response<ProxyBody> {
+        let first_byte = recorder.since_sent();
+        let (mut head, body) = response.into_parts();
+        let recorded = (head.status, head.headers.clone());
+        head.headers = hop::end_to_end(head.headers);
+        let body = ResponseBody::new(
+            body,
+            self.capture_bytes,
+            recorded,
+            first_byte,
+            (recorder, lease),
+        );
+        Response::from_parts(head, Either::Left(body))
     }
 
     /// The proxy's own answer when the target gave none: 502 with a line that says why.

@@ -96,9 +96,13 @@ impl Upstream {
     /// Sends `request` (its URI in origin form) on an idle connection or a new one, and
     /// gives the answer's head with the connection it came on. A request an idle
     /// connection closed before taking goes on another.
+    ///
+    /// The request comes boxed and is unboxed only as it goes to the connection: the
+    /// future, held for as long as the target holds the request, then keeps a pointer to a
+    /// request already gone rather than the room of a whole one.
     pub(super) async fn send(
-        self: &Arc<Self>,
-        mut request: Request<RequestBody>,
+        self: Arc<Self>,
+        mut request: Box<Request<RequestBody>>,
     ) -> Result<(Response<Incoming>, Lease), TransportError> {
         loop {
             let (mut sender, reused) = match self.checkout().await {
@@ -107,16 +111,16 @@ impl Upstream {
                 // TLS handshake) needed.
                 None => (Box::pin(self.connect()).await?, false),
             };
-            match sender.try_send_request(request).await {
+            match sender.try_send_request(unbox(request)).await {
                 Ok(response) => {
                     let lease = Lease {
                         sender: Some(sender),
-                        upstream: Arc::clone(self),
+                        upstream: self,
                     };
                     return Ok((response, lease));
                 }
                 Err(mut error) => match error.take_message() {
-                    Some(unsent) if reused => request = unsent,
+                    Some(unsent) if reused => request = Box::new(unsent),
                     _ => return Err(TransportError::Broken(error_chain(error.error()))),
                 },
             }
@@ -176,6 +180,12 @@ impl Upstream {
         tokio::spawn(connection);
         Ok(sender)
     }
+}
+
+/// The value in `boxed`, its box freed at once (moving out of a box frees the box only
+/// where the box's variable ends).
+fn unbox<T>(boxed: Box<T>) -> T {
+    *boxed
 }
 
 /// The TLS set-up toward an HTTPS target (unused toward an HTTP one).
