@@ -11,6 +11,7 @@ use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
 
 use super::hop;
 use super::record::{Capture, Recorder};
@@ -74,9 +75,10 @@ impl Forwarder {
         );
         parts.headers = hop::end_to_end(parts.headers);
         let request = Request::from_parts(parts, RequestBody::new(body, capture));
-        recorder.sending();
+        recorder.sent_at(Instant::now());
         match self.upstream.send(request).await {
-            Ok((response, lease)) => {
+            Ok((response, lease, sent)) => {
+                recorder.sent_at(sent);
                 let first_byte = recorder.since_sent();
                 let (mut head, body) = response.into_parts();
                 let recorded = (head.status, head.headers.clone());

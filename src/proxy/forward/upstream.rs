@@ -94,12 +94,13 @@ impl Upstream {
     }
 
     /// Sends `request` (its URI in origin form) on an idle connection or a new one, and
-    /// gives the answer's head with the connection it came on. A request an idle
-    /// connection closed before taking goes on another.
+    /// gives the answer's head with the connection it came on and when the request went on
+    /// it (after connecting: a new connection's TCP and TLS handshakes are not the target's
+    /// answer time). A request an idle connection closed before taking goes on another.
     pub(super) async fn send(
         self: &Arc<Self>,
         mut request: Request<RequestBody>,
-    ) -> Result<(Response<Incoming>, Lease), TransportError> {
+    ) -> Result<(Response<Incoming>, Lease, Instant), TransportError> {
         loop {
             let (mut sender, reused) = match self.checkout().await {
                 Some(sender) => (sender, true),
@@ -107,13 +108,14 @@ impl Upstream {
                 // TLS handshake) needed.
                 None => (Box::pin(self.connect()).await?, false),
             };
+            let sent = Instant::now();
             match sender.try_send_request(request).await {
                 Ok(response) => {
                     let lease = Lease {
                         sender: Some(sender),
                         upstream: Arc::clone(self),
                     };
-                    return Ok((response, lease));
+                    return Ok((response, lease, sent));
                 }
                 Err(mut error) => match error.take_message() {
                     Some(unsent) if reused => request = unsent,
