@@ -299,7 +299,8 @@ pub(crate) struct ProxyArgs {
     /// Accept any TLS certificate of the target: for test targets only (a warning says so).
     #[arg(long)]
     pub(crate) insecure: bool,
-    /// The margin added to every timing bound, in seconds.
+    /// The margin of every timing bound, in seconds (upper bounds also add the target's
+    /// round trip, as the traffic shows it).
     #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = parse_seconds)]
     pub(crate) slack: Duration,
     /// Client findings (requests that break the contract) fail the verdict too.

@@ -20,6 +20,7 @@ mod expect;
 mod history;
 mod report;
 mod request;
+mod round_trip;
 #[cfg(test)]
 mod tests;
 mod timing;
@@ -43,6 +44,7 @@ use expect::Expectation;
 use history::{Histories, Reading};
 pub use report::{ClientFinding, ProxyReport};
 use request::Seen;
+use round_trip::RoundTrips;
 use timing::Timed;
 
 /// How the traffic is judged.
@@ -75,6 +77,7 @@ pub struct Judge {
     client: Vec<ClientFinding>,
     histories: Histories,
     request_ids: HashMap<String, String>,
+    round_trips: RoundTrips,
     v3: usize,
 }
 
@@ -89,6 +92,7 @@ impl Judge {
             client: Vec::new(),
             histories: Histories::default(),
             request_ids: HashMap::new(),
+            round_trips: RoundTrips::default(),
             v3: 0,
         }
     }
@@ -126,6 +130,12 @@ impl Judge {
             }
             findings
         };
+        if let (Ok(exchange), false) = (&traffic.answer, traffic.client_left) {
+            let held = expectation.as_ref().map(timing::agreed_wait);
+            if matches!(held, None | Some(Some(Duration::ZERO))) {
+                self.round_trips.note(exchange.elapsed);
+            }
+        }
         let request = request::for_reports(&traffic.request, &self.options.target);
         // A signature or token the target echoes goes no further: not in a line, a
         // finding or a kept body.
@@ -210,7 +220,7 @@ impl Judge {
                 .map(|judged| judged.result)
                 .collect(),
             timing_bounds: Some(TimingBounds {
-                baseline: Duration::ZERO,
+                baseline: self.round_trips.median().unwrap_or_default(),
                 margin: self.options.slack,
             }),
             elapsed: self.started.elapsed(),
@@ -277,6 +287,7 @@ impl Judge {
             &timed,
             wait,
             self.options.slack,
+            self.round_trips.median(),
         ));
         let reading = Reading {
             case: id,

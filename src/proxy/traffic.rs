@@ -34,8 +34,9 @@ pub struct Traffic {
     pub sequence: u64,
     /// When the request head arrived, by the wall clock (for reports).
     pub received_at: SystemTime,
-    /// When the proxy sent the request on to the target (the exchange's times count from
-    /// here).
+    /// When the proxy sent the request on to the target, on a connection already made (the
+    /// exchange's times count from here; connecting is not the target's answer time). When
+    /// no connection could be made, when the proxy began to try.
     pub sent: Instant,
     /// The request.
     pub request: CapturedRequest,

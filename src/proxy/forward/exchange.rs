@@ -12,6 +12,7 @@ use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
 
 use super::hop;
 use super::record::{Capture, Recorder};
@@ -68,9 +69,12 @@ impl Forwarder {
         let (mut recorder, request) = self.prepare(request);
         let this = Arc::clone(self);
         async move {
-            recorder.sending();
+            recorder.sent_at(Instant::now());
             Ok(match Arc::clone(&this.upstream).send(request).await {
-                Ok((response, lease)) => this.pass_back(recorder, response, lease),
+                Ok((response, lease, sent)) => {
+                    recorder.sent_at(sent);
+                    this.pass_back(recorder, response, lease)
+                }
                 Err(error) => this.bad_gateway(recorder, error),
             })
         }

@@ -155,10 +155,10 @@ impl Recorder {
         }
     }
 
-    /// Notes that the request goes on to the target now.
-    pub(super) fn sending(&mut self) {
+    /// Notes when the request went on to the target: the time its answer is counted from.
+    pub(super) fn sent_at(&mut self, at: Instant) {
         if let Some(pending) = &mut self.pending {
-            pending.sent = Instant::now();
+            pending.sent = at;
         }
     }
 

@@ -94,8 +94,9 @@ impl Upstream {
     }
 
     /// Sends `request` (its URI in origin form) on an idle connection or a new one, and
-    /// gives the answer's head with the connection it came on. A request an idle
-    /// connection closed before taking goes on another.
+    /// gives the answer's head with the connection it came on and when the request went on
+    /// it (after connecting: a new connection's TCP and TLS handshakes are not the target's
+    /// answer time). A request an idle connection closed before taking goes on another.
     ///
     /// The request comes boxed and is unboxed only as it goes to the connection: the
     /// future, held for as long as the target holds the request, then keeps a pointer to a
@@ -103,7 +104,7 @@ impl Upstream {
     pub(super) async fn send(
         self: Arc<Self>,
         mut request: Box<Request<RequestBody>>,
-    ) -> Result<(Response<Incoming>, Lease), TransportError> {
+    ) -> Result<(Response<Incoming>, Lease, Instant), TransportError> {
         loop {
             let (mut sender, reused) = match self.checkout().await {
                 Some(sender) => (sender, true),
@@ -111,13 +112,14 @@ impl Upstream {
                 // TLS handshake) needed.
                 None => (Box::pin(self.connect()).await?, false),
             };
+            let sent = Instant::now();
             match sender.try_send_request(unbox(request)).await {
                 Ok(response) => {
                     let lease = Lease {
                         sender: Some(sender),
                         upstream: self,
                     };
-                    return Ok((response, lease));
+                    return Ok((response, lease, sent));
                 }
                 Err(mut error) => match error.take_message() {
                     Some(unsent) if reused => request = Box::new(unsent),

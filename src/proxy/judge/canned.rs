@@ -100,6 +100,14 @@ fn poll(sequence: u64, start: Instant, at_ms: u64, wait: &str, answered: Exchang
     traffic(sequence, start, at_ms, request, Ok(answered))
 }
 
+/// An answer that was not held (another operation), `elapsed_ms` after it was sent: the
+/// round trip the judge's upper bounds add.
+fn round_trip(start: Instant, elapsed_ms: u64) -> Traffic {
+    let request = request(Method::GET, "ListFlows", "Limit=1");
+    let answered = answer(200, &json!({"RequestId": "r"}), elapsed_ms);
+    traffic(100, start, 0, request, Ok(answered))
+}
+
 fn checks(judge: Judge) -> Vec<(String, CheckId)> {
     judge
         .finish()
@@ -114,7 +122,10 @@ fn a_running_poll_answered_before_its_wait_or_after_it_and_the_slack_is_found() 
     let start = Instant::now();
     let mut judge = judge();
     let running = |id: &str| execution("Running", None, id);
+    // Before any answer that was not held, no upper bound: the round trip is unknown.
     judge.observe(poll(1, start, 0, "2", answer(200, &running("r1"), 10)));
+    judge.observe(poll(7, start, 0, "1", answer(200, &running("r7"), 9000)));
+    judge.observe(round_trip(start, 5));
     judge.observe(poll(2, start, 0, "2", answer(200, &running("r2"), 2000)));
     judge.observe(poll(3, start, 0, "1", answer(200, &running("r3"), 3000)));
     judge.observe(poll(4, start, 0, "0", answer(200, &running("r4"), 1000)));
@@ -304,5 +315,23 @@ fn what_is_not_judged_and_what_got_no_answer() {
             ("CreateFlow/000003".to_owned(), CheckId::Answered),
             ("DeleteFlow/000004".to_owned(), CheckId::ContentTypeJson),
         ]
+    );
+}
+
+#[test]
+fn a_far_target_s_round_trip_is_no_timing_finding() {
+    let start = Instant::now();
+    let mut judge = judge();
+    judge.observe(round_trip(start, 800));
+    let running = execution("Running", None, "r1");
+    // 1.1 s for no wait: within the 0.8 s round trip and the 0.5 s slack.
+    judge.observe(poll(1, start, 0, "0", answer(200, &running, 1100)));
+    // 2.2 s for a wait of 1 s: within it too; 2.5 s is not.
+    let done = execution("Succeeded", Some("2026-01-01T00:00:01.000Z"), "r2");
+    judge.observe(poll(2, start, 1000, "1", answer(200, &done, 2200)));
+    judge.observe(poll(3, start, 5000, "1", answer(200, &done, 2500)));
+    assert_eq!(
+        checks(judge),
+        [("DescribeExecution/000003".to_owned(), CheckId::TimingAtOnce)]
     );
 }

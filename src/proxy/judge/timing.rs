@@ -46,32 +46,36 @@ pub(super) fn agreed_wait(expectation: &Expectation) -> Option<Duration> {
 /// The timing findings of one successful DescribeExecution answer: at once when its
 /// execution was already seen terminal (`timing-at-once`), or when it asks for no wait;
 /// after its wait if the status is not terminal, and never past its wait plus the slack
-/// (`timing-wait-honoured`).
+/// (`timing-wait-honoured`). Every upper bound adds the target's `round_trip` as the
+/// traffic shows it ([`super::round_trip`]); before the traffic shows one, no upper bound
+/// is judged (an early answer still is: no round trip makes an answer come sooner).
 pub(super) fn timing(
     contract: &Contract,
     timed: &Timed<'_>,
     wait: Option<Duration>,
     slack: Duration,
+    round_trip: Option<Duration>,
 ) -> Option<Finding> {
     if !timed.exchange.status.is_success() {
         return None;
     }
     let status = timed.body.get("Status")?.as_str()?;
     let terminal = contract.bodies().is_terminal(status);
-    let at_once = |check| window(check, Duration::ZERO, slack);
+    let upper = round_trip.map(|round_trip| round_trip + slack);
+    let at_once = |check| Some(window(check, Duration::ZERO, upper?));
     let window = if timed.terminal_before {
-        at_once(CheckId::TimingAtOnce)
+        at_once(CheckId::TimingAtOnce)?
     } else {
         let wait = wait?;
         if wait.is_zero() {
-            at_once(CheckId::TimingAtOnce)
+            at_once(CheckId::TimingAtOnce)?
         } else if terminal {
-            window(CheckId::TimingWaitHonoured, Duration::ZERO, wait + slack)
+            window(CheckId::TimingWaitHonoured, Duration::ZERO, wait + upper?)
         } else {
             window(
                 CheckId::TimingWaitHonoured,
                 wait.saturating_sub(slack),
-                wait + slack,
+                upper.map_or(Duration::MAX, |upper| wait + upper),
             )
         }
     };
