@@ -16,8 +16,10 @@
 //!   connection not reused), as `client_left`.
 //! - [`upstream`] keeps the keep-alive connections to the target, with a run's TLS trust.
 //!
-//! A held long poll costs two connections' buffers (hyper's, about 8 KiB each) and the
-//! record's copy of the request head; `benches/proxy.rs` measures it.
+//! A held long poll costs two connections' state and buffers (hyper's: a page each of the
+//! client's read buffer, the target connection's write buffer and its request channel),
+//! the exchange's future (kept small: see `Forwarder::forward`) and the record's copy of
+//! the request head; `benches/proxy.rs` measures it (about 21 KiB a poll).
 
 mod exchange;
 mod hop;

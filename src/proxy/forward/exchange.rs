@@ -59,7 +59,7 @@ impl Forwarder {
     ///
     /// The future is what hyper keeps (boxed) for as long as the target holds the request: a
     /// held long poll's whole wait. It is kept small: the work before sending is done here,
-    /// before the future, and the request goes in boxed (see [`Upstream::send`]), so that
+    /// before the future, and the request goes in boxed (see `Upstream::send`), so that
     /// the future holds the record and the sending's state only, 0.9 KiB (it was 3.4 KiB as
     /// an `async fn`, whose every local and argument kept its room through the wait).
     pub(super) fn forward(

@@ -186,6 +186,10 @@ impl Upstream {
 
 /// The value in `boxed`, its box freed at once (moving out of a box frees the box only
 /// where the box's variable ends).
+#[expect(
+    clippy::boxed_local,
+    reason = "taking the box is the point: it is freed when this returns"
+)]
 fn unbox<T>(boxed: Box<T>) -> T {
     *boxed
 }
