@@ -516,3 +516,30 @@ async fn stop_ends_the_exchanges_in_flight_after_a_grace_and_every_record_has_be
     proxy.stop().await;
     assert!(stopping.elapsed() < Duration::from_millis(500));
 }
+
+#[tokio::test]
+async fn a_forward_proxy_s_absolute_form_request_goes_on_in_origin_form_with_its_host() {
+    // What a client whose HTTP proxy is `conformance proxy` sends: the toward-the-real-
+    // service set-up of the README.
+    let upstream = Scripted::start(|_: &Received| vec![Step::Write(ok("{}"))]).await;
+    let (proxy, mut traffic) = start(options(&upstream.url())).await;
+    let mut client = Raw::connect(proxy.url()).await;
+    client
+        .send(b"GET http://cn-hangzhou.fnf.aliyuncs.com/?Action=DescribeExecution HTTP/1.1\r\nHost: cn-hangzhou.fnf.aliyuncs.com\r\n\r\n")
+        .await;
+    assert_eq!(client.answer().await.body, b"{}");
+    let received = upstream.received();
+    assert!(
+        received[0].head.starts_with(
+            "GET /?Action=DescribeExecution HTTP/1.1\r\nHost: cn-hangzhou.fnf.aliyuncs.com\r\n"
+        ),
+        "{:?}",
+        received[0].head
+    );
+    let record = record(&mut traffic).await;
+    assert_eq!(
+        record.request.uri.path_and_query().unwrap().as_str(),
+        "/?Action=DescribeExecution"
+    );
+    proxy.stop().await;
+}

@@ -16,6 +16,7 @@
 
 #[cfg(test)]
 mod canned;
+mod encoding;
 mod expect;
 mod history;
 mod report;
@@ -99,7 +100,12 @@ impl Judge {
 
     /// Judges one exchange: the lines to print at once, one per finding (target and
     /// client), already redacted.
-    pub fn observe(&mut self, traffic: Traffic) -> Vec<String> {
+    pub fn observe(&mut self, mut traffic: Traffic) -> Vec<String> {
+        // An answer the client asked to have compressed is judged as the client reads it.
+        let unreadable = match &mut traffic.answer {
+            Ok(exchange) => encoding::decode(exchange).err(),
+            Err(_) => None,
+        };
         let seen = Seen::read(&traffic.request);
         self.v3 += usize::from(seen.v3);
         let id = format!("{}/{:06}", seen.operation_label(), traffic.sequence);
@@ -120,7 +126,7 @@ impl Judge {
             Vec::new()
         };
         let body = traffic.answer.as_ref().ok().and_then(Exchange::json);
-        let findings = if traffic.client_left || !seen.is_rpc() {
+        let findings = if traffic.client_left || !seen.is_rpc() || unreadable.is_some() {
             Vec::new()
         } else {
             let mut findings =
@@ -167,6 +173,11 @@ impl Judge {
                 )
             })
             .chain(client.iter().map(ClientFinding::line))
+            .chain(
+                unreadable
+                    .iter()
+                    .map(|reason| format!("NOTE {id} not judged: {reason}")),
+            )
             .map(|line| without_echoed(&line, &secrets))
             .collect();
         let case = match expectation {

@@ -335,3 +335,66 @@ fn a_far_target_s_round_trip_is_no_timing_finding() {
         [("DescribeExecution/000003".to_owned(), CheckId::TimingAtOnce)]
     );
 }
+
+/// `exchange` with its body compressed as `coding` says (`br` is left as is: the judge
+/// cannot read it anyway).
+fn encoded(mut exchange: Exchange, coding: &'static str) -> Exchange {
+    use std::io::Write;
+    if coding == "gzip" {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(&exchange.body).unwrap();
+        exchange.body = encoder.finish().unwrap().into();
+    }
+    exchange
+        .headers
+        .insert("content-encoding", HeaderValue::from_static(coding));
+    exchange
+}
+
+#[test]
+fn a_compressed_answer_is_judged_as_the_client_reads_it_or_said_to_be_unread() {
+    let start = Instant::now();
+    let mut judge = judge();
+    let running = execution("Running", None, "r1");
+    let mut broken = execution("Running", None, "r2");
+    broken.as_object_mut().unwrap().remove("StartedTime");
+    let quiet = judge.observe(poll(
+        1,
+        start,
+        0,
+        "0",
+        encoded(answer(200, &running, 5), "gzip"),
+    ));
+    assert_eq!(quiet, Vec::<String>::new());
+    let caught = judge.observe(poll(
+        2,
+        start,
+        0,
+        "0",
+        encoded(answer(200, &broken, 5), "gzip"),
+    ));
+    assert!(
+        caught.iter().any(|line| line.contains("[success-schema]")),
+        "{caught:#?}"
+    );
+    let unread = judge.observe(poll(
+        3,
+        start,
+        0,
+        "0",
+        encoded(answer(200, &broken, 5), "br"),
+    ));
+    assert_eq!(
+        unread,
+        [
+            "NOTE DescribeExecution/000003 not judged: its body is in a coding the judge cannot read (br)"
+        ]
+    );
+    assert_eq!(
+        checks(judge),
+        [(
+            "DescribeExecution/000002".to_owned(),
+            CheckId::SuccessSchema
+        )]
+    );
+}
