@@ -24,112 +24,18 @@
 //!   raises its soft limit to its hard one, and if that still cannot hold POLLS the
 //!   benchmark measures the most it can hold and says so.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use conformance::wire::{
-    Client, ClientOptions, Credentials, Endpoint, RpcRequest, Signing, SigningContext,
-};
+use common::{Process, call, create_flow, signing};
+use conformance::wire::{Client, ClientOptions, Endpoint, RpcRequest, SigningContext};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-/// A `conformance` subcommand in a process of its own, killed when dropped.
-struct Process {
-    child: Child,
-    endpoint: Endpoint,
-}
-
-impl Process {
-    /// Starts `conformance ARGS` and waits for the URL on its first line; the rest of its
-    /// output is read and dropped, so that it never blocks on a full pipe.
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("conformance starts");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            while stdout.read_to_end(&mut sink).is_ok_and(|read| read > 0) {
-                sink.clear();
-            }
-        });
-        Self {
-            child,
-            endpoint: line.trim().parse().expect("the first line is the URL"),
-        }
-    }
-
-    /// A field of /proc/PID/status in MiB (VmRSS, VmHWM).
-    fn memory(&self, field: &str) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default()
-            .lines()
-            .find(|line| line.starts_with(field))
-            .and_then(|line| line.split_whitespace().nth(1))
-            .and_then(|kib| kib.parse::<f64>().ok())
-            .map_or(f64::NAN, |kib| kib / 1024.0)
-    }
-
-    /// How many files it has open.
-    fn open_files(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).map_or(0, Iterator::count)
-    }
-
-    /// Its soft limit of open files.
-    fn open_files_limit(&self) -> usize {
-        std::fs::read_to_string(format!("/proc/{}/limits", self.child.id()))
-            .unwrap_or_default()
-            .lines()
-            .find(|line| line.starts_with("Max open files"))
-            .and_then(|line| line.split_whitespace().nth(3))
-            .and_then(|soft| soft.parse().ok())
-            .unwrap_or(1024)
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn signing() -> Signing {
-    Signing::V1(Credentials::new("testid", "testsecret"))
-}
-
-async fn call(client: &Client, endpoint: &Endpoint, request: &RpcRequest) {
-    let built = request
-        .build(endpoint, &signing(), &SigningContext::fresh())
-        .unwrap();
-    let exchange = client
-        .send(built, Duration::from_secs(120))
-        .await
-        .expect("the target answers");
-    assert!(
-        exchange.status.is_success(),
-        "{request:?}: {}",
-        String::from_utf8_lossy(&exchange.body)
-    );
-}
-
 /// A flow whose executions wait `seconds`, and one execution of it, started.
 async fn running_execution(client: &Client, endpoint: &Endpoint, seconds: u64) {
-    let definition = format!(
-        "version: v1\ntype: flow\nsteps:\n  - type: wait\n    name: hold\n    duration: {seconds}\n"
-    );
-    let create = RpcRequest::post("CreateFlow")
-        .param("Name", "bench")
-        .param("Definition", definition)
-        .param("Description", "proxy benchmark")
-        .param("Type", "FDL");
-    call(client, endpoint, &create).await;
+    create_flow(client, endpoint, "bench", seconds).await;
     let start = RpcRequest::post("StartExecution")
         .param("FlowName", "bench")
         .param("ExecutionName", "held");
@@ -198,7 +104,7 @@ async fn latency(requests: usize) {
         "latency: median added by the proxy {:.3} ms (p99 added {:.3} ms); proxy RSS {:.1} MiB",
         quantile(&through, 0.5) - quantile(&direct, 0.5),
         quantile(&through, 0.99) - quantile(&direct, 0.99),
-        proxy.memory("VmRSS:")
+        proxy.memory().0
     );
 }
 
@@ -224,8 +130,8 @@ async fn long_polls(wanted: usize) {
             "long-polls: the proxy may open {limit} files ({idle_files} open idle) and each held poll takes two: {polls} polls, not {wanted}"
         );
     }
-    let rss_idle = proxy.memory("VmRSS:");
-    let target_idle = target.memory("VmRSS:");
+    let rss_idle = proxy.memory().0;
+    let target_idle = target.memory().0;
 
     let authority = proxy.endpoint.authority().to_owned();
     let mut held = Vec::with_capacity(polls);
@@ -257,7 +163,7 @@ async fn long_polls(wanted: usize) {
     }
     let files = proxy.open_files();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (rss, peak) = (proxy.memory("VmRSS:"), proxy.memory("VmHWM:"));
+    let (rss, peak) = proxy.memory();
     let mut buffer = [0u8; 2048];
     let mut early = None;
     let answered = held
@@ -278,7 +184,7 @@ async fn long_polls(wanted: usize) {
         rss * 1.048_576,
         (rss - rss_idle) * 1024.0 / polls as f64
     );
-    let target_rss = target.memory("VmRSS:");
+    let target_rss = target.memory().0;
     println!(
         "long-polls: for comparison, the reference target holding the same polls: RSS idle {target_idle:.1} MiB, held {target_rss:.1} MiB: {:.1} KiB a poll",
         (target_rss - target_idle) * 1024.0 / polls as f64

@@ -28,105 +28,22 @@
 //!   10 s, 200,000 cases, 16 connections (the same number of requests in flight for both).
 //!   Needs `wrk` (`apt-get install -y wrk`); says so and measures nothing without it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{Process, call, create_flow, signing};
 use conformance::cases::fixtures::FixtureFlow;
-use conformance::wire::{
-    Client, ClientOptions, Credentials, Endpoint, RpcRequest, Signing, SigningContext,
-};
+use conformance::wire::{Client, ClientOptions, RpcRequest, Signing, SigningContext};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::task::JoinSet;
 
-struct Server {
-    child: Child,
-    endpoint: Endpoint,
-}
-
-impl Server {
-    fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    fn start_with(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
-            .arg("serve")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("conformance serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        Self {
-            child,
-            endpoint: line.trim().parse().expect("the first line is the URL"),
-        }
-    }
-
-    /// Resident memory now and at its peak, in MiB, from /proc.
-    fn memory(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|line| line.starts_with(name))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-                .map_or(f64::NAN, |kib| kib / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn signing() -> Signing {
-    Signing::V1(Credentials::new("testid", "testsecret"))
-}
-
-async fn call(client: &Client, endpoint: &Endpoint, request: &RpcRequest) -> serde_json::Value {
-    let built = request
-        .build(endpoint, &signing(), &SigningContext::fresh())
-        .unwrap();
-    let exchange = client
-        .send(built, Duration::from_secs(120))
-        .await
-        .expect("the server answers");
-    assert!(
-        exchange.status.is_success(),
-        "{request:?}: {}",
-        String::from_utf8_lossy(&exchange.body)
-    );
-    exchange.json().unwrap()
-}
-
-async fn create_flow(client: &Client, endpoint: &Endpoint, name: &str, seconds: u64) {
-    let definition = format!(
-        "version: v1\ntype: flow\nsteps:\n  - type: wait\n    name: hold\n    duration: {seconds}\n"
-    );
-    let request = RpcRequest::post("CreateFlow")
-        .param("Name", name)
-        .param("Definition", definition)
-        .param("Description", "benchmark")
-        .param("Type", "FDL");
-    call(client, endpoint, &request).await;
-}
-
 async fn throughput(seconds: u64, connections: usize) {
-    let server = Server::start();
+    let server = Process::start(&["serve"]);
     let endpoint = server.endpoint.clone();
     let client = Client::new(&ClientOptions::default()).unwrap();
     create_flow(&client, &endpoint, "bench", 3600).await;
@@ -190,7 +107,7 @@ async fn throughput(seconds: u64, connections: usize) {
 const START_RATE: f64 = 2000.0;
 
 async fn long_polls(polls: usize) {
-    let server = Server::start();
+    let server = Process::start(&["serve"]);
     let endpoint = server.endpoint.clone();
     let client = Client::new(&ClientOptions::default()).unwrap();
     let hold = 20;
@@ -300,7 +217,7 @@ async fn fuzz_vs_wrk(seconds: u64, cases: u64, connections: usize) {
         println!("fuzz-vs-wrk: wrk is not installed (apt-get install -y wrk): nothing measured");
         return;
     }
-    let server = Server::start_with(&["--anonymous"]);
+    let server = Process::start(&["serve", "--anonymous"]);
     let endpoint = server.endpoint.clone();
     let client = Client::new(&ClientOptions::default()).unwrap();
     let unsigned = |request: &RpcRequest| {

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::served::{Ended, Served};
@@ -315,22 +314,7 @@ async fn futures_join<F: Future>(futures: [F; 3]) -> [F::Output; 3] {
 /// Runs an application scenario of `tests/python/interop.py` (app-v1, app-v3) with the SDK
 /// against `url` and returns what each call saw, normalized.
 async fn sdk_app(scenario: &str, url: &str) -> Value {
-    let python = common::python::python();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
-    let output = tokio::process::Command::new(python)
-        .arg(&script)
-        .arg(scenario)
-        .arg(url)
-        .output()
-        .await
-        .expect("the SDK script runs");
-    assert!(
-        output.status.success(),
-        "scenario {scenario} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    normalized(&serde_json::from_slice(&output.stdout).expect("the scenario prints JSON"))
+    normalized(&common::python::sdk_scenario(scenario, url).await)
 }
 
 #[tokio::test]

@@ -6,30 +6,13 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::Target;
 use conformance::contract::{BodyKind, Contract, ErrorCode, PER_ANSWER_FIELDS};
 use serde_json::Value;
 
 /// Runs a scenario of `tests/python/interop.py` against `target` and returns what it saw.
 async fn scenario(name: &str, target: &Target) -> Value {
-    let python = common::python::python();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
-    let output = tokio::process::Command::new(python)
-        .arg(&script)
-        .arg(name)
-        .arg(target.reference.url())
-        .output()
-        .await
-        .expect("the SDK script runs");
-    assert!(
-        output.status.success(),
-        "scenario {name} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the scenario prints JSON")
+    common::python::sdk_scenario(name, &target.reference.url()).await
 }
 
 fn assert_sdk_error(seen: &Value, code: ErrorCode) {

@@ -172,6 +172,61 @@ impl Allowed {
     /// The outcomes these answers come to, given what exists; adds `unknown-flow` to the
     /// questions where it applies.
     pub fn outcomes(&self, known: &Known<'_>) -> (Vec<Outcome>, Vec<OpenQuestion>) {
+        self.outcomes_by(|flow, execution, push, questions| {
+            let not_found = Outcome::error(ErrorCode::ExecutionNotExists, &[execution, flow]);
+            if flow == known.flow {
+                if known.execution == Some(execution) {
+                    push(Outcome::Success {
+                        flow: flow.to_owned(),
+                        execution: execution.to_owned(),
+                    });
+                } else {
+                    push(not_found);
+                }
+            } else {
+                push(Outcome::error(ErrorCode::FlowNotExists, &[flow]));
+                if !known.absent_flows.contains(&flow) {
+                    push(not_found);
+                    add(questions, OpenQuestion::UnknownFlow);
+                }
+            }
+        })
+    }
+
+    /// The outcomes these answers come to when nothing is known of what exists (a proxy
+    /// between a client and a target): a valid query may succeed, naming its flow and
+    /// execution, or find no execution or no flow (`unknown-flow`: which of the two a flow
+    /// that does not exist gets; `foreign-resource`: another account's flow).
+    pub fn outcomes_knowing_nothing(&self) -> (Vec<Outcome>, Vec<OpenQuestion>) {
+        self.outcomes_by(|flow, execution, push, questions| {
+            push(Outcome::Success {
+                flow: flow.to_owned(),
+                execution: execution.to_owned(),
+            });
+            push(Outcome::error(
+                ErrorCode::ExecutionNotExists,
+                &[execution, flow],
+            ));
+            push(Outcome::error(ErrorCode::FlowNotExists, &[flow]));
+            add(questions, OpenQuestion::UnknownFlow);
+            add(questions, OpenQuestion::ForeignResource);
+        })
+    }
+
+    /// The valid queries among these answers.
+    pub fn queries(&self) -> impl Iterator<Item = &Query> {
+        self.answers.iter().filter_map(|answer| match answer {
+            Answer::Query(query) => Some(query),
+            Answer::Refused(_) => None,
+        })
+    }
+
+    /// The outcomes of these answers, each once: a refusal as it is, a valid query's by
+    /// `query` (given its flow and execution, where to push outcomes and the questions).
+    fn outcomes_by(
+        &self,
+        mut query: impl FnMut(&str, &str, &mut dyn FnMut(Outcome), &mut Vec<OpenQuestion>),
+    ) -> (Vec<Outcome>, Vec<OpenQuestion>) {
         let mut outcomes: Vec<Outcome> = Vec::new();
         let mut questions = self.questions.clone();
         let mut push = |outcome: Outcome| {
@@ -182,33 +237,20 @@ impl Allowed {
         for answer in &self.answers {
             match answer {
                 Answer::Refused(outcome) => push(outcome.clone()),
-                Answer::Query(query) => {
-                    let (flow, execution) = (query.flow.as_str(), query.execution.as_str());
-                    let not_found =
-                        Outcome::error(ErrorCode::ExecutionNotExists, &[execution, flow]);
-                    if flow == known.flow {
-                        if known.execution == Some(execution) {
-                            push(Outcome::Success {
-                                flow: flow.to_owned(),
-                                execution: execution.to_owned(),
-                            });
-                        } else {
-                            push(not_found);
-                        }
-                    } else {
-                        push(Outcome::error(ErrorCode::FlowNotExists, &[flow]));
-                        if !known.absent_flows.contains(&flow) {
-                            push(not_found);
-                            if !questions.contains(&OpenQuestion::UnknownFlow) {
-                                questions.push(OpenQuestion::UnknownFlow);
-                            }
-                        }
-                    }
+                Answer::Query(valid) => {
+                    query(&valid.flow, &valid.execution, &mut push, &mut questions);
                 }
             }
         }
         questions.sort();
         (outcomes, questions)
+    }
+}
+
+/// Adds `question` to `questions` unless it is there.
+fn add(questions: &mut Vec<OpenQuestion>, question: OpenQuestion) {
+    if !questions.contains(&question) {
+        questions.push(question);
     }
 }
 

@@ -61,3 +61,23 @@ fn run(command: &mut Command) -> Result<(), String> {
         ))
     }
 }
+
+/// Runs a scenario of `tests/python/interop.py` (the official SDKs as clients) against
+/// `url` and returns the JSON it printed; fails the test if the script fails.
+pub(crate) async fn sdk_scenario(name: &str, url: &str) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
+    let output = tokio::process::Command::new(python())
+        .arg(&script)
+        .arg(name)
+        .arg(url)
+        .output()
+        .await
+        .expect("the SDK script runs");
+    assert!(
+        output.status.success(),
+        "scenario {name} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the scenario prints JSON")
+}

@@ -41,37 +41,13 @@ pub(super) fn expectation(contract: &Contract, id: &str, seen: &Seen) -> Option<
     }
     let params = seen.known_params()?;
     let allowed = contract.allowed(&params);
-    let mut outcomes: Vec<Outcome> = Vec::new();
-    let mut questions = allowed.questions.clone();
-    let mut queries = Vec::new();
+    let (mut outcomes, mut questions) = allowed.outcomes_knowing_nothing();
+    let queries: Vec<Query> = allowed.queries().cloned().collect();
     let mut push = |outcome: Outcome| {
         if !outcomes.contains(&outcome) {
             outcomes.push(outcome);
         }
     };
-    for answer in &allowed.answers {
-        match answer {
-            Answer::Refused(outcome) => push(outcome.clone()),
-            Answer::Query(query) => {
-                let (flow, execution) = (query.flow.as_str(), query.execution.as_str());
-                push(Outcome::Success {
-                    flow: flow.to_owned(),
-                    execution: execution.to_owned(),
-                });
-                push(Outcome::error(
-                    ErrorCode::ExecutionNotExists,
-                    &[execution, flow],
-                ));
-                push(Outcome::error(ErrorCode::FlowNotExists, &[flow]));
-                for question in [OpenQuestion::UnknownFlow, OpenQuestion::ForeignResource] {
-                    if !questions.contains(&question) {
-                        questions.push(question);
-                    }
-                }
-                queries.push(query.clone());
-            }
-        }
-    }
     for outcome in unverifiable(seen) {
         push(outcome);
     }
