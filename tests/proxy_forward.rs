@@ -11,10 +11,11 @@ mod common;
 use std::time::Duration;
 
 use common::raw_client::{Raw, get, ok};
-use common::scripted::{Received, Scripted, Step, answer, chunk};
+use common::scripted::{Received, Scripted, Step, answer, chunk, message};
 use common::tls_front::tls_front;
 use conformance::proxy::{Proxy, ProxyOptions, Traffic};
 use conformance::wire::TransportError;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::Instant;
 
@@ -43,6 +44,12 @@ async fn record(traffic: &mut UnboundedReceiver<Traffic>) -> Traffic {
         .await
         .expect("a record within 5 s")
         .expect("the channel is open")
+}
+
+/// A `Name: value` header line with its name in lower case.
+fn lower_name(line: &str) -> String {
+    let (name, value) = line.split_once(':').expect("a header line");
+    format!("{}:{value}", name.to_ascii_lowercase())
 }
 
 #[tokio::test]
@@ -96,7 +103,12 @@ async fn a_request_and_its_answer_pass_unchanged_but_for_the_hop_by_hop_headers(
 
     let received = upstream.received();
     assert_eq!(received.len(), 1);
-    let expected_head: String = kept.iter().map(|line| format!("{line}\r\n")).collect();
+    // Header names go on in lower case (HTTP gives their case no meaning), values and
+    // order as they came.
+    let expected_head: String = kept
+        .iter()
+        .map(|line| format!("{}\r\n", lower_name(line)))
+        .collect();
     assert_eq!(
         received[0].head,
         format!("POST {path} HTTP/1.1\r\n{expected_head}\r\n"),
@@ -106,7 +118,7 @@ async fn a_request_and_its_answer_pass_unchanged_but_for_the_hop_by_hop_headers(
     assert_eq!(
         got.head,
         format!(
-            "HTTP/1.1 203 Fine By Me\r\nContent-Type: application/json;charset=utf-8\r\nX-Acs-Request-Id: r-1\r\nx-lower-case: a\r\nX-Twice: 1\r\nX-Twice: 2\r\nContent-Length: {}\r\n\r\n",
+            "HTTP/1.1 203 Fine By Me\r\ncontent-type: application/json;charset=utf-8\r\nx-acs-request-id: r-1\r\nx-lower-case: a\r\nx-twice: 1\r\nx-twice: 2\r\ncontent-length: {}\r\n\r\n",
             answered.len()
         ),
         "the answer as the client got it"
@@ -295,6 +307,142 @@ async fn requests_on_one_kept_alive_connection_go_on_one_connection_to_the_targe
         assert_eq!(record.request.uri.to_string(), format!("/?n={index}"));
         assert!(record.answer.is_ok());
     }
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn every_framing_of_an_answer_passes_whole_and_the_connection_is_reused_when_it_may_be() {
+    let upstream = Scripted::start(|received: &Received| match received.target() {
+        "/chunked" => vec![Step::Write(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n".to_vec(),
+        )],
+        "/continue" => vec![Step::Write(
+            [b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(), ok("{}")].concat(),
+        )],
+        "/empty" => vec![Step::Write(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec())],
+        "/close" => vec![
+            Step::Write(answer("HTTP/1.1 200 OK", &[("Content-Type", "text/plain")], b"to the end")),
+            Step::Close,
+        ],
+        _ => vec![Step::Write(ok("after"))],
+    })
+    .await;
+    let (proxy, mut traffic) = start(options(&upstream.url())).await;
+    let mut client = Raw::connect(proxy.url()).await;
+    let mut bodies = Vec::new();
+    for path in ["/chunked", "/continue", "/empty", "/close", "/after"] {
+        client.send(&get(path)).await;
+        let got = client.answer().await;
+        bodies.push(String::from_utf8(got.body).unwrap());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(bodies, ["hello world", "{}", "", "to the end", "after"]);
+    let connections: Vec<usize> = upstream
+        .received()
+        .iter()
+        .map(|received| received.connection)
+        .collect();
+    assert_eq!(
+        connections,
+        [0, 0, 0, 0, 1],
+        "one connection until an answer delimited by its close"
+    );
+    let mut recorded = Vec::new();
+    for _ in 0..5 {
+        let body = record(&mut traffic).await.answer.unwrap().body;
+        recorded.push(String::from_utf8(body.to_vec()).unwrap());
+    }
+    assert_eq!(recorded, bodies, "the records have the bodies decoded");
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_the_target_closed_while_idle_is_not_used_again() {
+    let upstream = Scripted::start(|received: &Received| match received.target() {
+        "/first" => vec![Step::Write(ok("first")), Step::Close],
+        _ => vec![Step::Write(ok("second"))],
+    })
+    .await;
+    let (proxy, mut traffic) = start(options(&upstream.url())).await;
+    let mut client = Raw::connect(proxy.url()).await;
+    client.send(&get("/first")).await;
+    assert_eq!(client.answer().await.body, b"first");
+    // The target's close reaches the proxy while the connection is idle in its pool.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client.send(&get("/second")).await;
+    let got = client.answer().await;
+    assert!(got.head.starts_with("HTTP/1.1 200 "), "{}", got.head);
+    assert_eq!(got.body, b"second");
+    assert_eq!(upstream.connections(), 2);
+    for _ in 0..2 {
+        assert!(record(&mut traffic).await.answer.is_ok());
+    }
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn an_answer_the_target_gives_before_the_request_body_s_end_reaches_the_client() {
+    // A target that refuses a long body from its head alone: it answers at once and reads
+    // no more of it, its connection left open.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).await.unwrap();
+            head.push(byte[0]);
+        }
+        let refusal = r#"{"Code":"EntityTooLarge"}"#;
+        stream
+            .write_all(&answer(
+                "HTTP/1.1 413 Payload Too Large",
+                &[
+                    ("Content-Length", &refusal.len().to_string()),
+                    ("Connection", "close"),
+                ],
+                refusal.as_bytes(),
+            ))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let (proxy, mut traffic) = start(options(&target)).await;
+    let mut client = Raw::connect(proxy.url()).await;
+    let length = 64 * 1024 * 1024;
+    client
+        .send(format!("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: {length}\r\n\r\n").as_bytes())
+        .await;
+    let (mut reading, mut writing) = client.into_split();
+    let uploading = tokio::spawn(async move {
+        let block = vec![b'x'; 64 * 1024];
+        for _ in 0..length / block.len() {
+            if writing.write_all(&block).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut text = Vec::new();
+    let read = async {
+        let mut block = [0u8; 4096];
+        while message(&text).is_none() {
+            match reading.read(&mut block).await {
+                Ok(0) | Err(_) => break,
+                Ok(count) => text.extend_from_slice(&block[..count]),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(SOON, read).await;
+    let (head, body, _) = message(&text).expect("a whole answer");
+    assert!(
+        head.starts_with("HTTP/1.1 413 Payload Too Large\r\n"),
+        "{head}"
+    );
+    assert_eq!(body, br#"{"Code":"EntityTooLarge"}"#);
+    uploading.abort();
+    let exchange = record(&mut traffic).await.answer.unwrap();
+    assert_eq!(exchange.status, 413);
     proxy.stop().await;
 }
 
@@ -531,7 +679,7 @@ async fn a_forward_proxy_s_absolute_form_request_goes_on_in_origin_form_with_its
     let received = upstream.received();
     assert!(
         received[0].head.starts_with(
-            "GET /?Action=DescribeExecution HTTP/1.1\r\nHost: cn-hangzhou.fnf.aliyuncs.com\r\n"
+            "GET /?Action=DescribeExecution HTTP/1.1\r\nhost: cn-hangzhou.fnf.aliyuncs.com\r\n"
         ),
         "{:?}",
         received[0].head

@@ -84,6 +84,16 @@ impl Raw {
         self.text()
     }
 
+    /// The connection's two halves, to send and read at once (nothing read yet).
+    pub(crate) fn into_split(
+        self,
+    ) -> (
+        tokio::net::tcp::OwnedReadHalf,
+        tokio::net::tcp::OwnedWriteHalf,
+    ) {
+        self.stream.into_split()
+    }
+
     pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.buffer).into_owned()
     }

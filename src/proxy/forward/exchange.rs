@@ -14,10 +14,11 @@ use hyper::body::Incoming;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
+use super::answer::AnswerBody;
 use super::hop;
 use super::record::{Capture, Recorder};
 use super::tee::{RequestBody, ResponseBody};
-use super::upstream::{Lease, Upstream};
+use super::upstream::Upstream;
 use crate::proxy::Traffic;
 use crate::wire::{Endpoint, TransportError};
 
@@ -71,9 +72,9 @@ impl Forwarder {
         async move {
             recorder.sent_at(Instant::now());
             Ok(match Arc::clone(&this.upstream).send(request).await {
-                Ok((response, lease, sent)) => {
+                Ok((response, sent)) => {
                     recorder.sent_at(sent);
-                    this.pass_back(recorder, response, lease)
+                    this.pass_back(recorder, response)
                 }
                 Err(error) => this.bad_gateway(recorder, error),
             })
@@ -109,23 +110,12 @@ impl Forwarder {
     }
 
     /// The target's answer on its way back to the client, its body streamed.
-    fn pass_back(
-        &self,
-        recorder: Recorder,
-        response: Response<Incoming>,
-        lease: Lease,
-    ) -> Response<ProxyBody> {
+    fn pass_back(&self, recorder: Recorder, response: Response<AnswerBody>) -> Response<ProxyBody> {
         let first_byte = recorder.since_sent();
         let (mut head, body) = response.into_parts();
         let recorded = (head.status, head.headers.clone());
         head.headers = hop::end_to_end(head.headers);
-        let body = ResponseBody::new(
-            body,
-            self.capture_bytes,
-            recorded,
-            first_byte,
-            (recorder, lease),
-        );
+        let body = ResponseBody::new(body, self.capture_bytes, recorded, first_byte, recorder);
         Response::from_parts(head, Either::Left(body))
     }
 

@@ -18,14 +18,7 @@ const ALWAYS: [&str; 7] = [
 /// `headers` without the hop-by-hop ones, every other header in the order it came (a map
 /// rebuilt, since removing from a `HeaderMap` moves its last header into the gap).
 pub(super) fn end_to_end(headers: HeaderMap) -> HeaderMap {
-    let named: Vec<String> = headers
-        .get_all(CONNECTION)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(|token| token.trim().to_ascii_lowercase())
-        .filter(|token| !token.is_empty())
-        .collect();
+    let named = tokens(&headers, &CONNECTION);
     let hop = |name: &HeaderName| {
         ALWAYS.contains(&name.as_str()) || named.iter().any(|token| token == name.as_str())
     };
@@ -46,6 +39,19 @@ pub(super) fn end_to_end(headers: HeaderMap) -> HeaderMap {
         }
     }
     kept
+}
+
+/// The comma-separated tokens of every `name` header, in lower case, in order (a
+/// `Connection` header's options, a `Transfer-Encoding` header's codings).
+pub(super) fn tokens(headers: &HeaderMap, name: &HeaderName) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|token| token.trim().to_ascii_lowercase())
+        .filter(|token| !token.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

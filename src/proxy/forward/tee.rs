@@ -11,8 +11,8 @@ use http::{HeaderMap, StatusCode};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::time::Instant;
 
+use super::answer::AnswerBody;
 use super::record::{Answered, Capture, Recorder, SharedCapture, lock};
-use super::upstream::Lease;
 use crate::wire::{TransportError, error_chain};
 
 /// The client's request body on its way to the target.
@@ -62,26 +62,24 @@ impl Body for RequestBody {
 /// before that, the client left (its connection closed or was cut).
 #[derive(Debug)]
 pub(super) struct ResponseBody {
-    inner: Incoming,
+    inner: AnswerBody,
     capture: Capture,
     status: StatusCode,
     headers: HeaderMap,
     first_byte: Duration,
     ended: Option<Instant>,
     recorder: Option<Recorder>,
-    lease: Option<Lease>,
 }
 
 impl ResponseBody {
     /// Forwards `inner`, the body of an answer whose head had `status` and `headers` (as
-    /// the target sent them) and came `first_byte` after the request went on, on the
-    /// connection `lease` (given back if the body ends whole).
+    /// the target sent them) and came `first_byte` after the request went on.
     pub(super) fn new(
-        inner: Incoming,
+        inner: AnswerBody,
         cap: usize,
         (status, headers): (StatusCode, HeaderMap),
         first_byte: Duration,
-        (recorder, lease): (Recorder, Lease),
+        recorder: Recorder,
     ) -> Self {
         Self {
             inner,
@@ -91,19 +89,18 @@ impl ResponseBody {
             first_byte,
             ended: None,
             recorder: Some(recorder),
-            lease: Some(lease),
         }
     }
 }
 
 impl Body for ResponseBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         let this = &mut *self;
         let polled = ready!(Pin::new(&mut this.inner).poll_frame(cx));
         match &polled {
@@ -146,9 +143,6 @@ impl Drop for ResponseBody {
             self.ended = Some(Instant::now());
         }
         if let Some(ended) = self.ended {
-            if let Some(lease) = self.lease.take() {
-                lease.give_back();
-            }
             recorder.finish(Ok(Answered {
                 status: self.status,
                 headers: std::mem::take(&mut self.headers),
@@ -157,7 +151,7 @@ impl Drop for ResponseBody {
                 ended,
             }));
         }
-        // Otherwise the recorder, dropped, says the client left, and the connection,
-        // dropped mid-answer, closes.
+        // Otherwise the recorder, dropped, says the client left, and the connection to the
+        // target, dropped mid-answer, closes.
     }
 }
