@@ -1,8 +1,9 @@
 //! The proxy's forwarding half ([`Proxy`]) against a scripted server that keeps every byte
 //! it received and answers byte for byte as each test says, with raw clients that send
-//! and read bytes: requests and answers pass unchanged (hop-by-hop headers aside), bodies
-//! stream both ways, a long answer is held as long as the target holds it, connections are
-//! kept alive on both sides, an HTTPS target is trusted as a run trusts it, an unreachable
+//! and read bytes: requests and answers pass unchanged (hop-by-hop headers aside, header
+//! names in lower case), bodies stream both ways, every framing of an answer passes whole,
+//! an early answer reaches the client, a long answer is held as long as the target holds
+//! it, connections are kept alive on both sides (and a stale one is not used), an HTTPS target is trusted as a run trusts it, an unreachable
 //! or broken target gives a 502, a client that leaves is noted, and stopping sends every
 //! record. Every record is checked. `conformance proxy` itself: tests/proxy_command.rs.
 

@@ -273,7 +273,7 @@ pub(crate) enum Command {
     /// It prints the URL to send to instead of the target's on the first line of standard
     /// output, then a line per finding as it happens: the target's (FAIL) and the clients'
     /// (CLIENT: a request that breaks the contract). It needs no credentials and changes
-    /// nothing. On Ctrl-C or SIGTERM it writes its reports (one case per exchange), prints
+    /// nothing (header names go on in lower case: HTTP gives their case no meaning). On Ctrl-C or SIGTERM it writes its reports (one case per exchange), prints
     /// a summary and exits 0 without target findings (and, with --strict-client, without
     /// client findings), 1 with.
     Proxy(ProxyArgs),
