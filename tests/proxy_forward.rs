@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::raw_client::{Raw, get, ok};
 use common::scripted::{Received, Scripted, Step, answer, chunk, message};
-use common::tls_front::tls_front;
+use common::tls_front::{slow_tls_front, tls_front};
 use conformance::proxy::{Proxy, ProxyOptions, Traffic};
 use conformance::wire::TransportError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -487,6 +487,38 @@ async fn an_https_target_is_trusted_with_its_ca_certificate_or_with_insecure_and
         proxy.stop().await;
     }
     assert_eq!(upstream.received().len(), 2);
+}
+
+#[tokio::test]
+async fn an_answer_is_timed_from_when_its_request_went_on_a_connection_already_made() {
+    // The target's TLS handshake takes a while (a far or loaded target): the answer's
+    // times, which the judge's timing checks read, leave it out.
+    let handshake = Duration::from_millis(800);
+    let upstream = Scripted::start(|_| vec![Step::Write(ok("{}"))]).await;
+    let (front, ca_pem) = slow_tls_front(upstream.address(), handshake).await;
+    let (proxy, mut traffic) = start(ProxyOptions {
+        ca_certificates: Some(ca_pem.into_bytes()),
+        ..options(&format!("https://localhost:{}", front.port()))
+    })
+    .await;
+    let mut client = Raw::connect(proxy.url()).await;
+    let asked = Instant::now();
+    client.send(&get("/")).await;
+    let got = client.answer().await;
+    assert_eq!(got.body, b"{}");
+    assert!(
+        got.whole - asked >= handshake,
+        "the handshake was waited for"
+    );
+    let record = record(&mut traffic).await;
+    assert!(
+        record.sent - asked >= handshake,
+        "{:?}",
+        record.sent - asked
+    );
+    let exchange = record.answer.unwrap();
+    assert!(exchange.elapsed < handshake / 2, "{exchange:?}");
+    proxy.stop().await;
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use tokio::net::{TcpListener, TcpStream};
@@ -14,6 +15,15 @@ use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 /// A private CA's certificate (PEM), and a TLS front signed by it that passes every
 /// connection on to `upstream`.
 pub(crate) async fn tls_front(upstream: SocketAddr) -> (SocketAddr, String) {
+    slow_tls_front(upstream, Duration::ZERO).await
+}
+
+/// [`tls_front`] that waits `handshake` before taking each connection's TLS handshake: a
+/// far or loaded target's connection set-up.
+pub(crate) async fn slow_tls_front(
+    upstream: SocketAddr,
+    handshake: Duration,
+) -> (SocketAddr, String) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -44,6 +54,7 @@ pub(crate) async fn tls_front(upstream: SocketAddr) -> (SocketAddr, String) {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
+                tokio::time::sleep(handshake).await;
                 let Ok(mut tls) = acceptor.accept(stream).await else {
                     return;
                 };
