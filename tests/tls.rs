@@ -56,10 +56,27 @@ async fn an_https_target_is_trusted_through_ca_cert_or_insecure_only() {
         text(&untrusted)
     );
 
-    let trusted = run(vec!["--ca-cert".into(), ca.into()]).await.unwrap();
+    let har = dir.join("run.har");
+    let trusted = run(vec![
+        "--ca-cert".into(),
+        ca.into(),
+        "--report".into(),
+        format!("har={}", har.display()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted));
     assert!(text(&trusted).contains("1 passed, 0 failed"));
     assert!(!text(&trusted).contains("insecure"));
+    // The HTTP version the answers came in over TLS (agreed in the handshake: HTTP/1.1
+    // with this front) is in the HAR, not "unknown".
+    let har: serde_json::Value = serde_json::from_slice(&std::fs::read(&har).unwrap()).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    for entry in entries {
+        assert_eq!(entry["request"]["httpVersion"], "HTTP/1.1", "{entry}");
+        assert_eq!(entry["response"]["httpVersion"], "HTTP/1.1", "{entry}");
+    }
 
     let insecure = run(vec!["--insecure".into()]).await.unwrap();
     assert_eq!(insecure.status.code(), Some(0), "{}", text(&insecure));

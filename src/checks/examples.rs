@@ -342,6 +342,7 @@ fn response_of(entry: ResponseEntry) -> Result<Exchange, String> {
         method: Method::GET,
         url: "https://fnf.example.com/".to_owned(),
         status: StatusCode::from_u16(entry.status).map_err(|error| error.to_string())?,
+        version: http::Version::HTTP_11,
         headers,
         body: entry.body.into_bytes().into(),
         truncated: false,

@@ -165,6 +165,7 @@ pub(crate) mod canned {
             method: Method::GET,
             url: "http://127.0.0.1/".to_owned(),
             status: StatusCode::from_u16(status).unwrap(),
+            version: http::Version::HTTP_11,
             headers,
             body: body.to_string().into(),
             truncated: false,

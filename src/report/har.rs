@@ -205,12 +205,25 @@ pub fn write_har(run: &RunReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// An HTTP version as HAR writes it (`HTTP/1.1`, `HTTP/2.0`).
+fn version_text(version: http::Version) -> &'static str {
+    match version {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    }
+}
+
 fn entry(run: &RunReport, recorded: &Recorded) -> Entry {
     let request = &recorded.request;
-    let http_version = if request.uri().scheme_str() == Some("https") {
-        "unknown"
-    } else {
-        "HTTP/1.1"
+    // The version the answer came in; without an answer, the client's only over plain
+    // HTTP (over TLS it would have been agreed in the handshake).
+    let http_version = match &recorded.answer {
+        Ok(exchange) => version_text(exchange.version),
+        Err(_) if request.uri().scheme_str() == Some("https") => "unknown",
+        Err(_) => "HTTP/1.1",
     };
     let url = redact::url(request);
     let query = url.split_once('?').map_or("", |(_, query)| query);

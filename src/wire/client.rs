@@ -119,6 +119,7 @@ impl Client {
             })?;
         let first_byte = started.elapsed();
         let status = response.status();
+        let version = response.version();
         let headers = response.headers().clone();
         let (body, truncated) = tokio::time::timeout_at(deadline, self.read_capped(response))
             .await
@@ -127,6 +128,7 @@ impl Client {
             method,
             url,
             status,
+            version,
             headers,
             body,
             truncated,
@@ -285,6 +287,7 @@ impl Connection {
             method,
             url,
             status: head.status,
+            version: head.version,
             headers: head.headers,
             body,
             truncated,

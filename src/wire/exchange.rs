@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method, StatusCode, Version};
 use serde_json::Value;
 
 use super::json::{self, JsonViolation};
@@ -19,6 +19,8 @@ pub struct Exchange {
     pub url: String,
     /// The response status.
     pub status: StatusCode,
+    /// The response's HTTP version.
+    pub version: Version,
     /// The response headers.
     pub headers: HeaderMap,
     /// The response body, at most the client's cap.

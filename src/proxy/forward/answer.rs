@@ -10,7 +10,7 @@ use std::task::{Context, Poll, ready};
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{CONNECTION, CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING};
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method, StatusCode, Version};
 use hyper::body::{Body, Frame, SizeHint};
 use hyper::ext::ReasonPhrase;
 
@@ -33,6 +33,8 @@ pub(super) struct Head {
     pub(super) status: StatusCode,
     /// The reason phrase as sent (hyper writes it back as it is).
     pub(super) reason: Option<ReasonPhrase>,
+    /// The HTTP version the target answered in.
+    pub(super) version: Version,
     /// The header fields, in the order they came (names in lower case).
     pub(super) headers: HeaderMap,
     framing: Framing,
@@ -80,13 +82,17 @@ impl Head {
                 .map_err(|error| format!("the answer's {} header: {error}", field.name))?;
             headers.append(name, value);
         }
-        let http_1_0 = response.version == Some(0);
+        let version = match response.version {
+            Some(0) => Version::HTTP_10,
+            _ => Version::HTTP_11,
+        };
         let framing = framing(&headers, status, method)?;
-        let keep_alive = framing != Framing::UntilClose && keeps_alive(&headers, http_1_0);
+        let keep_alive = framing != Framing::UntilClose && keeps_alive(&headers, version);
         buffer.advance(taken);
         Ok(Some(Self {
             status,
             reason,
+            version,
             headers,
             framing,
             keep_alive,
@@ -131,10 +137,10 @@ fn framing(headers: &HeaderMap, status: StatusCode, method: &Method) -> Result<F
     Ok(length.map_or(Framing::UntilClose, Framing::Length))
 }
 
-/// Whether the connection stays open after an answer with these `headers`.
-fn keeps_alive(headers: &HeaderMap, http_1_0: bool) -> bool {
+/// Whether the connection stays open after an answer in `version` with these `headers`.
+fn keeps_alive(headers: &HeaderMap, version: Version) -> bool {
     let options = hop::tokens(headers, &CONNECTION);
-    if http_1_0 {
+    if version == Version::HTTP_10 {
         options.iter().any(|option| option == "keep-alive")
     } else {
         !options.iter().any(|option| option == "close")
@@ -168,6 +174,9 @@ pub(super) struct AnswerBody {
     state: State,
     /// Whether the connection may carry another request once the body has ended.
     reusable: bool,
+    /// The HTTP version of the answer (not the client's connection's: hyper's server
+    /// answers the client in its own).
+    version: Version,
     /// An error met right after bytes were handed on, reported at the next turn: the
     /// client's side then passes on what came before it (hyper cuts the client's connection
     /// at a body's error without writing what it holds).
@@ -197,8 +206,14 @@ impl AnswerBody {
             buffered,
             state,
             reusable: head.keep_alive && request_whole,
+            version: head.version,
             deferred: None,
         }
+    }
+
+    /// The HTTP version the target answered in.
+    pub(super) fn version(&self) -> Version {
+        self.version
     }
 
     /// Reads more off the connection into the buffer: how many bytes came (0 when the

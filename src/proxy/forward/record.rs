@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, Version};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
@@ -66,6 +66,8 @@ pub(super) fn lock(capture: &SharedCapture) -> std::sync::MutexGuard<'_, Capture
 pub(super) struct Answered {
     /// The status.
     pub(super) status: StatusCode,
+    /// The HTTP version the target answered in.
+    pub(super) version: Version,
     /// The headers as the target sent them (hop-by-hop ones included).
     pub(super) headers: HeaderMap,
     /// The body's first bytes, and whether there were more.
@@ -91,7 +93,7 @@ struct Pending {
     sent: Instant,
     method: http::Method,
     uri: http::Uri,
-    version: http::Version,
+    version: Version,
     headers: CompactHeaders,
     body: SharedCapture,
     target: Arc<str>,
@@ -190,6 +192,7 @@ impl Recorder {
                     .map_or("/", http::uri::PathAndQuery::as_str)
             ),
             status: answered.status,
+            version: answered.version,
             headers: answered.headers,
             body: answered.body.0,
             truncated: answered.body.1,

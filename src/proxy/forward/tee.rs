@@ -145,6 +145,7 @@ impl Drop for ResponseBody {
         if let Some(ended) = self.ended {
             recorder.finish(Ok(Answered {
                 status: self.status,
+                version: self.inner.version(),
                 headers: std::mem::take(&mut self.headers),
                 body: self.capture.take(),
                 first_byte: self.first_byte,

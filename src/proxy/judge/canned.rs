@@ -55,6 +55,7 @@ fn answer(status: u16, body: &Value, elapsed_ms: u64) -> Exchange {
         method: Method::GET,
         url: "http://127.0.0.1:9/".to_owned(),
         status: StatusCode::from_u16(status).unwrap(),
+        version: Version::HTTP_11,
         headers,
         body: body.to_string().into(),
         truncated: false,
