@@ -161,6 +161,46 @@ fn a_baseline_passes_known_failures_and_fails_new_ones() {
             "{known} in {output}"
         );
     }
+
+    // --strict-baseline: the same entries fail the run, each named, and fail their case's
+    // testcase in JUnit; without --baseline the option is a usage error.
+    let junit = scratch("strict").join("junit.xml");
+    let strict = run_cases(
+        &clean,
+        &[
+            "--baseline",
+            path(&file),
+            "--strict-baseline",
+            "--report",
+            &format!("junit={}", junit.display()),
+        ],
+    );
+    let output = text(&strict);
+    assert_eq!(strict.status.code(), Some(1), "{output}");
+    for known in &listed {
+        assert!(
+            output.contains(&format!(
+                "NO LONGER FAILS {known}: remove it from the baseline {} (--strict-baseline: this fails the run)",
+                path(&file)
+            )),
+            "{known} in {output}"
+        );
+    }
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let cases_listed: BTreeSet<&str> = listed
+        .iter()
+        .filter_map(|known| match known {
+            Known::Case { case, .. } if !case.starts_with("setup/") => Some(case.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        xml.matches(r#"type="baseline""#).count(),
+        cases_listed.len(),
+        "{xml}"
+    );
+    let alone = run_cases(&clean, &["--strict-baseline"]);
+    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
 }
 
 #[test]

@@ -28,7 +28,8 @@ use conformance::wire::{
 ///
 /// Exit codes: 0 conformant, 1 not conformant, 2 usage or set-up error, 3 target
 /// unreachable, 130 interrupted (after removing what the run created). With --baseline,
-/// the failures it lists do not count: 1 only for a failure it does not list.
+/// the failures it lists do not count: 1 only for a failure it does not list (with
+/// --strict-baseline also for an entry that no longer fails).
 #[derive(Debug, Parser)]
 #[command(
     name = "conformance",
@@ -161,6 +162,12 @@ pub(crate) struct BaselineArgs {
     /// a failure not listed does (exit 1); a listed one that no longer fails is reported.
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
+    /// With --baseline, an entry that no longer fails (its case ran and passed that check)
+    /// fails the run too (exit 1), so that the file is kept exactly current; an entry the
+    /// run could not judge (its case not run, another shard's) never does. A fuzz run never
+    /// finds an entry fixed: its requests are random.
+    #[arg(long, requires = "baseline")]
+    pub(crate) strict_baseline: bool,
     /// Also write the run's failures to FILE as a baseline (sorted, with each finding as a
     /// comment, nothing run-specific); it never changes the exit code.
     #[arg(long, value_name = "FILE")]

@@ -181,7 +181,11 @@ impl FuzzArgs {
 impl BaselineArgs {
     /// The `--baseline` file, read and checked before anything is sent.
     pub(crate) fn load(&self) -> Result<Option<Baseline>, CliError> {
-        Ok(self.baseline.as_deref().map(Baseline::read).transpose()?)
+        let mut baseline = self.baseline.as_deref().map(Baseline::read).transpose()?;
+        if let Some(baseline) = &mut baseline {
+            baseline.strict = self.strict_baseline;
+        }
+        Ok(baseline)
     }
 }
 

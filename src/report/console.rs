@@ -64,10 +64,15 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
         writeln!(out, "{SKIP}SKIP{SKIP:#} {}: {reason}", case.id)?;
     }
     if let Some(baseline) = &report.baseline {
+        let (style, consequence) = if baseline.strict {
+            (FAIL, " (--strict-baseline: this fails the run)")
+        } else {
+            (STALE, "")
+        };
         for known in baseline.stale_as(Stale::NoLongerFails) {
             writeln!(
                 out,
-                "{STALE}NO LONGER FAILS{STALE:#} {known}: remove it from the baseline {}",
+                "{style}NO LONGER FAILS{style:#} {known}: remove it from the baseline {}{consequence}",
                 baseline.path.display()
             )?;
         }
@@ -92,11 +97,16 @@ pub fn write_report(report: &RunReport, out: &mut impl Write) -> io::Result<()> 
             )?;
             writeln!(
                 out,
-                "baseline {}: {} expected findings, {} new, {} entries no longer fail (remove them), {} not run",
+                "baseline {}: {} expected findings, {} new, {} entries no longer fail (remove them{}), {} not run",
                 baseline.path.display(),
                 findings - report.new_findings().count(),
                 report.new_findings().count(),
                 baseline.stale_as(Stale::NoLongerFails).count(),
+                if baseline.strict {
+                    "; with --strict-baseline they fail the run"
+                } else {
+                    ""
+                },
                 baseline.stale_as(Stale::NotRun).count()
             )
         }

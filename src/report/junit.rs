@@ -114,8 +114,24 @@ fn test_case(
         .iter()
         .filter(|finding| !report.expected(finding))
         .collect();
+    // With --strict-baseline, an entry of this case that no longer fails fails it too.
+    let fixed = report.baseline.as_ref().and_then(|baseline| {
+        baseline
+            .failing()
+            .find(|known| matches!(known, Known::Case { case: id, .. } if *id == case.id))
+            .map(|known| (known, baseline.path.display()))
+    });
     let status = match new.as_slice() {
-        [] => TestCaseStatus::success(),
+        [] => match fixed {
+            None => TestCaseStatus::success(),
+            Some((known, file)) => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_type("baseline").set_message(format!(
+                    "NO LONGER FAILS: {known}: remove it from the baseline {file} (--strict-baseline)"
+                ));
+                status
+            }
+        },
         [first, ..] => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             let more = match findings.len() {

@@ -201,9 +201,14 @@ impl RunReport {
     }
 
     /// Whether the run passes: every finding is one the baseline expects (without a
-    /// baseline: the target is conformant). Entries the run did not meet never fail it.
+    /// baseline: the target is conformant). Entries the run did not meet fail it only with
+    /// `--strict-baseline`, and then only those that no longer fail.
     pub fn passes(&self) -> bool {
         self.new_findings().next().is_none()
+            && self
+                .baseline
+                .as_ref()
+                .is_none_or(|baseline| baseline.failing().next().is_none())
     }
 
     /// How many cases failed only checks the baseline expects.

@@ -78,6 +78,9 @@ impl fmt::Display for Known {
 pub struct Baseline {
     /// The file it was read from (for reports).
     pub path: PathBuf,
+    /// Whether an entry that no longer fails fails the run (`--strict-baseline`): the file
+    /// is then kept exactly current.
+    pub strict: bool,
     entries: BTreeSet<Known>,
 }
 
@@ -86,6 +89,7 @@ impl Baseline {
     pub fn of(entries: impl IntoIterator<Item = Known>) -> Self {
         Self {
             path: PathBuf::new(),
+            strict: false,
             entries: entries.into_iter().collect(),
         }
     }
@@ -151,6 +155,7 @@ impl Baseline {
     fn verdict(&self, judge: impl Fn(&Known) -> Option<Judged>) -> BaselineVerdict {
         let mut verdict = BaselineVerdict {
             path: self.path.clone(),
+            strict: self.strict,
             ..BaselineVerdict::default()
         };
         for entry in &self.entries {
@@ -202,6 +207,8 @@ impl Stale {
 pub struct BaselineVerdict {
     /// The file.
     pub path: PathBuf,
+    /// Whether an entry that no longer fails fails the run (`--strict-baseline`).
+    pub strict: bool,
     /// How many of its entries are of this kind of run (case entries for a run, fuzz
     /// entries for a fuzz run).
     pub entries: usize,
@@ -230,6 +237,12 @@ impl BaselineVerdict {
         self.stale()
             .filter(move |(_, stale)| *stale == why)
             .map(|(known, _)| known)
+    }
+
+    /// The entries that fail the run: with `--strict-baseline`, those that no longer fail
+    /// (an entry the run could not judge never fails it); none otherwise.
+    pub fn failing(&self) -> impl Iterator<Item = &Known> {
+        self.stale_as(Stale::NoLongerFails).filter(|_| self.strict)
     }
 
     /// The entries the run met as failures.
