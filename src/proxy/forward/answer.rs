@@ -177,9 +177,9 @@ pub(super) struct AnswerBody {
     /// The HTTP version of the answer (not the client's connection's: hyper's server
     /// answers the client in its own).
     version: Version,
-    /// An error met right after bytes were handed on, reported at the next turn: the
-    /// client's side then passes on what came before it (hyper cuts the client's connection
-    /// at a body's error without writing what it holds).
+    /// An error met reading the body, reported one turn later: the client's side first
+    /// passes on what came before it (hyper cuts the client's connection at a body's error
+    /// without writing what it holds).
     deferred: Option<io::Error>,
 }
 
@@ -241,8 +241,74 @@ impl AnswerBody {
             _ => Poll::Ready(Ok(())),
         }
     }
+
+    /// The next frame, or why there is none.
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Frame<Bytes>>>> {
+        loop {
+            match self.state {
+                State::Ended => return Poll::Ready(None),
+                State::Data { left, chunk } => {
+                    if self.buffered.is_empty() {
+                        ready!(self.poll_more(cx))?;
+                    }
+                    let taken = usize::try_from(left)
+                        .unwrap_or(usize::MAX)
+                        .min(self.buffered.len());
+                    let data = self.buffered.split_to(taken).freeze();
+                    self.state = match (left - taken as u64, chunk) {
+                        (0, false) => State::Ended,
+                        (0, true) => State::ChunkEnd,
+                        (left, chunk) => State::Data { left, chunk },
+                    };
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                State::ChunkSize => match httparse::parse_chunk_size(&self.buffered) {
+                    Ok(httparse::Status::Complete((taken, size))) => {
+                        self.buffered.advance(taken);
+                        self.state = match size {
+                            0 => State::Trailers,
+                            left => State::Data { left, chunk: true },
+                        };
+                    }
+                    Ok(httparse::Status::Partial) => ready!(self.poll_more(cx))?,
+                    Err(_) => {
+                        return Poll::Ready(Some(Err(broken("a chunk's size line is not HTTP"))));
+                    }
+                },
+                State::ChunkEnd => {
+                    if self.buffered.len() < 2 {
+                        ready!(self.poll_more(cx))?;
+                    } else if self.buffered.starts_with(b"\r\n") {
+                        self.buffered.advance(2);
+                        self.state = State::ChunkSize;
+                    } else {
+                        return Poll::Ready(Some(Err(broken("a chunk is longer than its size"))));
+                    }
+                }
+                State::Trailers => match self.buffered.windows(2).position(|end| end == b"\r\n") {
+                    Some(at) => {
+                        self.buffered.advance(at + 2);
+                        if at == 0 {
+                            self.state = State::Ended;
+                        }
+                    }
+                    None => ready!(self.poll_more(cx))?,
+                },
+                State::UntilClose => {
+                    if !self.buffered.is_empty() {
+                        let data = self.buffered.split().freeze();
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                    if ready!(self.poll_fill(cx))? == 0 {
+                        self.state = State::Ended;
+                    }
+                }
+            }
+        }
+    }
 }
 
+/// A body that breaks HTTP/1.1's framing.
 fn broken(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
 }
@@ -280,74 +346,6 @@ impl Body for AnswerBody {
             State::Data { left, chunk: false } => SizeHint::with_exact(left),
             State::Ended => SizeHint::with_exact(0),
             _ => SizeHint::default(),
-        }
-    }
-}
-
-impl AnswerBody {
-    /// The next frame, or why there is none.
-    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Frame<Bytes>>>> {
-        let this = self;
-        loop {
-            match this.state {
-                State::Ended => return Poll::Ready(None),
-                State::Data { left, chunk } => {
-                    if this.buffered.is_empty() {
-                        ready!(this.poll_more(cx))?;
-                    }
-                    let taken = usize::try_from(left)
-                        .unwrap_or(usize::MAX)
-                        .min(this.buffered.len());
-                    let data = this.buffered.split_to(taken).freeze();
-                    this.state = match (left - taken as u64, chunk) {
-                        (0, false) => State::Ended,
-                        (0, true) => State::ChunkEnd,
-                        (left, chunk) => State::Data { left, chunk },
-                    };
-                    return Poll::Ready(Some(Ok(Frame::data(data))));
-                }
-                State::ChunkSize => match httparse::parse_chunk_size(&this.buffered) {
-                    Ok(httparse::Status::Complete((taken, size))) => {
-                        this.buffered.advance(taken);
-                        this.state = match size {
-                            0 => State::Trailers,
-                            left => State::Data { left, chunk: true },
-                        };
-                    }
-                    Ok(httparse::Status::Partial) => ready!(this.poll_more(cx))?,
-                    Err(_) => {
-                        return Poll::Ready(Some(Err(broken("a chunk's size line is not HTTP"))));
-                    }
-                },
-                State::ChunkEnd => {
-                    if this.buffered.len() < 2 {
-                        ready!(this.poll_more(cx))?;
-                    } else if this.buffered.starts_with(b"\r\n") {
-                        this.buffered.advance(2);
-                        this.state = State::ChunkSize;
-                    } else {
-                        return Poll::Ready(Some(Err(broken("a chunk is longer than its size"))));
-                    }
-                }
-                State::Trailers => match this.buffered.windows(2).position(|end| end == b"\r\n") {
-                    Some(at) => {
-                        this.buffered.advance(at + 2);
-                        if at == 0 {
-                            this.state = State::Ended;
-                        }
-                    }
-                    None => ready!(this.poll_more(cx))?,
-                },
-                State::UntilClose => {
-                    if !this.buffered.is_empty() {
-                        let data = this.buffered.split().freeze();
-                        return Poll::Ready(Some(Ok(Frame::data(data))));
-                    }
-                    if ready!(this.poll_fill(cx))? == 0 {
-                        this.state = State::Ended;
-                    }
-                }
-            }
         }
     }
 }
