@@ -1,6 +1,6 @@
 //! The validating proxy (`conformance proxy`): it stands between real clients and a
-//! target, forwards every request and answer unchanged, and holds what passes through to
-//! the contract.
+//! target, forwards every request and answer unchanged (header names aside, which go on
+//! in lower case), and holds what passes through to the contract.
 //!
 //! Two halves meet at [`Traffic`], one record per request that went through:
 //! - [`forward`] is the transparent part: an HTTP/1.1 server that forwards each request
