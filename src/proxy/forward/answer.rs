@@ -223,7 +223,7 @@ impl AnswerBody {
             return Poll::Ready(Ok(0));
         };
         self.buffered.reserve(READ_BYTES);
-        tokio_util::io::poll_read_buf(Pin::new(connection.stream()), cx, &mut self.buffered)
+        tokio_util::io::poll_read_buf(Pin::new(connection), cx, &mut self.buffered)
     }
 
     /// Reads more, or fails if the target closed the connection before the body's end.

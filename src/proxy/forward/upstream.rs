@@ -56,13 +56,9 @@ pub(super) struct Upstream {
     idle: Mutex<Vec<(Instant, Connection)>>,
 }
 
-/// One connection to the target.
+/// One connection to the target, a byte stream both ways: TCP, or TLS over TCP.
 #[derive(Debug)]
-pub(super) struct Connection(Stream);
-
-/// A connection's byte stream: TCP, or TLS over TCP.
-#[derive(Debug)]
-pub(super) enum Stream {
+pub(super) enum Connection {
     /// TCP, toward an HTTP target.
     Plain(TcpStream),
     /// TLS over TCP, toward an HTTPS target.
@@ -70,18 +66,13 @@ pub(super) enum Stream {
 }
 
 impl Connection {
-    /// The connection's byte stream.
-    pub(super) fn stream(&mut self) -> &mut Stream {
-        &mut self.0
-    }
-
     /// Whether an idle connection is still open and has nothing unread (a target closes
     /// idle connections when it likes; a request sent on one would be lost).
     fn is_open(&mut self) -> bool {
         let mut byte = [0u8; 1];
         let mut buffer = ReadBuf::new(&mut byte);
         let mut context = Context::from_waker(Waker::noop());
-        Pin::new(&mut self.0)
+        Pin::new(self)
             .poll_read(&mut context, &mut buffer)
             .is_pending()
     }
@@ -187,7 +178,7 @@ impl Upstream {
             .map_err(|error| TransportError::Connect(error_chain(&error)))?;
         let _ = tcp.set_nodelay(true);
         match &self.tls {
-            None => Ok(Connection(Stream::Plain(tcp))),
+            None => Ok(Connection::Plain(tcp)),
             Some((config, name)) => {
                 let connector = TlsConnector::from(Arc::clone(config));
                 let tls =
@@ -195,7 +186,7 @@ impl Upstream {
                         .await
                         .map_err(timed_out)?
                         .map_err(|error| TransportError::Connect(error_chain(&error)))?;
-                Ok(Connection(Stream::Tls(Box::new(tls))))
+                Ok(Connection::Tls(Box::new(tls)))
             }
         }
     }
@@ -245,9 +236,8 @@ fn encode(request: Request<RequestBody>) -> (Vec<u8>, Option<Outgoing>) {
 }
 
 async fn write_head(connection: &mut Connection, head: &[u8]) -> io::Result<()> {
-    let stream = connection.stream();
-    stream.write_all(head).await?;
-    stream.flush().await
+    connection.write_all(head).await?;
+    connection.flush().await
 }
 
 /// Why a request's body did not go on whole.
@@ -268,7 +258,7 @@ async fn exchange(
     method: &Method,
 ) -> Result<(Head, BytesMut, bool), TransportError> {
     let has_body = body.is_some();
-    let (mut reader, mut writer) = tokio::io::split(connection.stream());
+    let (mut reader, mut writer) = tokio::io::split(connection);
     let sending = async move {
         match body {
             Some((body, chunked)) => send_body(&mut writer, body, chunked).await,
@@ -394,42 +384,42 @@ fn unbox<T>(boxed: Box<T>) -> T {
     *boxed
 }
 
-impl AsyncRead for Stream {
+impl AsyncRead for Connection {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+            Connection::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
         }
     }
 }
 
-impl AsyncWrite for Stream {
+impl AsyncWrite for Connection {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+            Connection::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+            Connection::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+            Connection::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Connection::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
         }
     }
 }
